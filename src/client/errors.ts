@@ -1,0 +1,57 @@
+/**
+ * Why a tracked render did not produce a video, as the workflow reported it. Backend
+ * code switches on the class (or `reason`), never on message text.
+ */
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { FailureType, type FailureDetails } from '../workflows/messages';
+
+export type RenderFailureReason = 'failed' | 'rejected' | 'deadline' | 'invalid-request' | 'cancelled' | 'terminated' | 'unknown';
+
+export class RenderError extends Error {
+  constructor(
+    readonly lipsyncId: string,
+    readonly reason: RenderFailureReason,
+    message: string,
+    /** Creatify's `failed_reason`, when it gave one. */
+    readonly failedReason: string | null = null,
+  ) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
+
+export class InvalidLipsyncIdError extends Error {
+  constructor(readonly value: string) {
+    super(`not a lipsync id (a UUID is expected): ${JSON.stringify(value).slice(0, 60)}`);
+    this.name = 'InvalidLipsyncIdError';
+  }
+}
+
+export class RenderNotFoundError extends Error {
+  constructor(readonly lipsyncId: string) {
+    super(`no render is tracked for lipsync ${lipsyncId}`);
+    this.name = 'RenderNotFoundError';
+  }
+}
+
+const REASON_BY_TYPE: Record<string, RenderFailureReason> = {
+  [FailureType.RenderFailed]: 'failed',
+  [FailureType.RenderRejected]: 'rejected',
+  [FailureType.DeadlineExceeded]: 'deadline',
+  [FailureType.InvalidRequest]: 'invalid-request',
+};
+
+export function toRenderError(lipsyncId: string, err: unknown): unknown {
+  if (!(err instanceof WorkflowFailedError)) return err;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as FailureDetails | undefined;
+    const reason = (cause.type && REASON_BY_TYPE[cause.type]) || 'unknown';
+    return new RenderError(lipsyncId, reason, cause.message, details?.failedReason ?? null);
+  }
+  if (cause instanceof CancelledFailure) return new RenderError(lipsyncId, 'cancelled', `tracking of lipsync ${lipsyncId} was cancelled`);
+  if (cause instanceof TerminatedFailure) return new RenderError(lipsyncId, 'terminated', `tracking of lipsync ${lipsyncId} was terminated`);
+  if (cause instanceof TimeoutFailure) return new RenderError(lipsyncId, 'deadline', `tracking of lipsync ${lipsyncId} timed out`);
+  return new RenderError(lipsyncId, 'unknown', err.message);
+}

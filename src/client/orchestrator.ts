@@ -1,0 +1,182 @@
+/**
+ * The library backend code imports: start tracking a render, read its status, wait for
+ * its result, cancel it, list renders by status, and make Creatify previews that carry
+ * our webhook URL.
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { loadTemporalConfig, loadWebhookConfig, loadCreatifyConfig, type TemporalConfig } from '../config';
+import { CreatifyClient, type Lipsync, type LipsyncRequest } from '../creatify';
+import { webhookUrl as webhookUrlFor } from '../webhook/token';
+import type { WebhookConfig } from '../config';
+import {
+  LIPSYNC_STATUS,
+  statusQuery,
+  workflowIdFor,
+  WORKFLOW_TYPE,
+  type RenderResult,
+  type TrackedStatus,
+  type TrackingOptions,
+  type TrackingState,
+} from '../workflows/messages';
+import type { trackLipsyncRender } from '../workflows';
+import { InvalidLipsyncIdError, RenderNotFoundError, toRenderError } from './errors';
+import { LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSchema } from './schemas';
+
+export interface RenderStatus {
+  lipsyncId: string;
+  workflowId: string;
+  /** Temporal's view: RUNNING, COMPLETED, FAILED, CANCELLED, ... */
+  execution: string;
+  /** The tracker's view; null if the workflow has not answered a query yet. */
+  state: TrackingState | null;
+  status: TrackedStatus | null;
+}
+
+export interface RenderSummary {
+  lipsyncId: string;
+  workflowId: string;
+  execution: string;
+  status: string | null;
+  startTime: Date;
+  closeTime: Date | null;
+}
+
+export interface OrchestratorDeps {
+  client: Client;
+  taskQueue: string;
+  webhook?: WebhookConfig;
+  creatify?: CreatifyClient;
+  /** Closed on close(); set when this library opened it. */
+  connection?: Connection;
+}
+
+export class LipsyncOrchestrator {
+  constructor(private readonly deps: OrchestratorDeps) {}
+
+  /** Connects from the environment (same variables as the worker). Creatify and webhook settings are optional. */
+  static async connect(env: NodeJS.ProcessEnv = process.env): Promise<LipsyncOrchestrator> {
+    const temporal: TemporalConfig = loadTemporalConfig(env);
+    const connection = await Connection.connect(temporal.connectionOptions);
+    return new LipsyncOrchestrator({
+      client: new Client({ connection, namespace: temporal.namespace }),
+      connection,
+      taskQueue: temporal.taskQueue,
+      webhook: env.WEBHOOK_PUBLIC_URL || env.WEBHOOK_SECRET ? loadWebhookConfig(env) : undefined,
+      creatify: env.CREATIFY_API_ID || env.CREATIFY_API_KEY ? new CreatifyClient(loadCreatifyConfig(env)) : undefined,
+    });
+  }
+
+  get client(): Client {
+    return this.deps.client;
+  }
+
+  /**
+   * Starts tracking (and so rendering) a previewed lipsync. Idempotent: a second call for
+   * the same lipsync returns the same workflow, running or finished, and never renders again.
+   */
+  async startRender(lipsyncId: string, options: TrackingOptions = {}): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
+    const id = parseId(lipsyncId);
+    const parsedOptions = TrackingOptionsSchema.parse(options) as TrackingOptions;
+    const workflowId = workflowIdFor(id);
+    try {
+      return await this.deps.client.workflow.start<typeof trackLipsyncRender>(WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.deps.taskQueue,
+        args: [{ lipsyncId: id, options: parsedOptions }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // One workflow per lipsync, ever: a finished job is not started (and paid for) again.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `Render of Creatify lipsync ${id}`,
+        typedSearchAttributes: [{ key: LIPSYNC_STATUS, value: 'rendering' }],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.handle(id);
+      throw err;
+    }
+  }
+
+  async getStatus(lipsyncId: string): Promise<RenderStatus> {
+    const id = parseId(lipsyncId);
+    const handle = this.handle(id);
+    const description = await notFoundAs(id, () => handle.describe());
+    const status = (description.typedSearchAttributes.get(LIPSYNC_STATUS) as TrackedStatus | undefined) ?? null;
+    let state: TrackingState | null = null;
+    try {
+      state = await handle.query(statusQuery);
+    } catch {
+      // A closed workflow with no worker to replay it cannot answer; the search attribute still can.
+    }
+    return { lipsyncId: id, workflowId: handle.workflowId, execution: description.status.name, state, status: state?.status ?? status };
+  }
+
+  /** Resolves with the finished video, or rejects with a RenderError saying why not. */
+  async waitForResult(lipsyncId: string): Promise<RenderResult> {
+    const id = parseId(lipsyncId);
+    try {
+      return await notFoundAs(id, () => this.handle(id).result());
+    } catch (err) {
+      throw toRenderError(id, err);
+    }
+  }
+
+  async cancel(lipsyncId: string): Promise<void> {
+    const id = parseId(lipsyncId);
+    await notFoundAs(id, () => this.handle(id).cancel());
+  }
+
+  /** Tracked renders, newest first, optionally filtered by LipsyncStatus (through Temporal visibility). */
+  async list(filter: { status?: string; limit?: number } = {}): Promise<RenderSummary[]> {
+    const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+    if (filter.status !== undefined) clauses.push(`LipsyncStatus = '${TrackedStatusSchema.parse(filter.status)}'`);
+    const limit = filter.limit ?? 100;
+    const out: RenderSummary[] = [];
+    for await (const info of this.deps.client.workflow.list({ query: clauses.join(' AND ') })) {
+      out.push({
+        lipsyncId: info.workflowId.replace(/^lipsync-render-/, ''),
+        workflowId: info.workflowId,
+        execution: info.status.name,
+        status: (info.typedSearchAttributes.get(LIPSYNC_STATUS) as string | undefined) ?? null,
+        startTime: info.startTime,
+        closeTime: info.closeTime ?? null,
+      });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** The URL to pass as `webhook_url` when creating or previewing a lipsync. */
+  webhookUrl(): string {
+    if (!this.deps.webhook) throw new Error('WEBHOOK_PUBLIC_URL and WEBHOOK_SECRET must be set to build the webhook URL');
+    return webhookUrlFor(this.deps.webhook);
+  }
+
+  /** Creatify only calls the webhook given at create/preview time, so previews go through here. */
+  async preview(body: LipsyncRequest): Promise<Lipsync> {
+    if (!this.deps.creatify) throw new Error('CREATIFY_API_ID and CREATIFY_API_KEY must be set to create previews');
+    return this.deps.creatify.preview({ ...body, webhook_url: this.webhookUrl() });
+  }
+
+  async close(): Promise<void> {
+    await this.deps.creatify?.close();
+    await this.deps.connection?.close();
+  }
+
+  private handle(lipsyncId: string): WorkflowHandle<typeof trackLipsyncRender> {
+    return this.deps.client.workflow.getHandle<typeof trackLipsyncRender>(workflowIdFor(lipsyncId));
+  }
+}
+
+function parseId(lipsyncId: string): string {
+  const parsed = LipsyncIdSchema.safeParse(lipsyncId);
+  if (!parsed.success) throw new InvalidLipsyncIdError(lipsyncId);
+  return parsed.data.toLowerCase();
+}
+
+async function notFoundAs<T>(lipsyncId: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new RenderNotFoundError(lipsyncId);
+    throw err;
+  }
+}

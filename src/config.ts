@@ -1,0 +1,125 @@
+/**
+ * The environment, validated once. Each process loads only the sections it needs; a
+ * missing or malformed variable stops it with one line naming the variable (never its
+ * value: several are secrets).
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from './workflows/messages';
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Creatify accepts a `webhook_url` of at most 200 characters. */
+export const CREATIFY_WEBHOOK_URL_MAX = 200;
+/** Characters of the path token appended to WEBHOOK_PUBLIC_URL (see webhook/token.ts). */
+export const WEBHOOK_TOKEN_LENGTH = 32;
+
+function read<S extends z.ZodType>(env: Env, name: string, schema: S): z.output<S> {
+  const raw = env[name];
+  const parsed = schema.safeParse(raw === '' ? undefined : raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(name, raw === undefined || raw === '' ? 'is required' : issue?.message ?? 'is malformed');
+  }
+  return parsed.data;
+}
+
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
+const port = z.coerce.number().int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const positiveInt = z.coerce.number().int('must be a whole number').positive('must be positive');
+
+export interface TemporalConfig {
+  connectionOptions: NativeConnectionOptions & { address: string };
+  namespace: string;
+  taskQueue: string;
+}
+
+/** Temporal's own env-config conventions: TEMPORAL_ADDRESS, _NAMESPACE, _API_KEY, _TLS*, or a TOML profile. */
+export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
+  const address = read(env, 'TEMPORAL_ADDRESS', hostPort.optional());
+  let loaded: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  } catch (err) {
+    throw new ConfigError('TEMPORAL_CONFIG_FILE', `cannot be loaded (${(err as Error).message})`);
+  }
+  return {
+    connectionOptions: { ...loaded.connectionOptions, address: address ?? loaded.connectionOptions.address ?? 'localhost:7233' },
+    namespace: loaded.namespace ?? 'default',
+    taskQueue: read(env, 'LIPSYNC_TASK_QUEUE', z.string().min(1).default(DEFAULT_TASK_QUEUE)),
+  };
+}
+
+export interface CreatifyConfig {
+  baseUrl: string;
+  apiId: string;
+  apiKey: string;
+  timeoutMs: number;
+}
+
+export function loadCreatifyConfig(env: Env = process.env): CreatifyConfig {
+  return {
+    baseUrl: read(env, 'CREATIFY_API_BASE_URL', httpUrl.default('https://api.creatify.ai')),
+    apiId: read(env, 'CREATIFY_API_ID', z.string().min(1)),
+    apiKey: read(env, 'CREATIFY_API_KEY', z.string().min(1)),
+    timeoutMs: read(env, 'CREATIFY_TIMEOUT_MS', positiveInt.default(30_000)),
+  };
+}
+
+/** Whether real Creatify credentials are configured (the local stack uses the sandbox otherwise). */
+export function hasCreatifyCredentials(env: Env = process.env): boolean {
+  return !!env.CREATIFY_API_ID && !!env.CREATIFY_API_KEY;
+}
+
+export interface WebhookConfig {
+  /** Public URL of the receiver without the token, e.g. https://hooks.example.com/creatify */
+  publicUrl: string;
+  /** The first signs new URLs; all are accepted, so a secret can be rotated without downtime. */
+  secrets: string[];
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+}
+
+export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
+  const publicUrl = read(env, 'WEBHOOK_PUBLIC_URL', httpUrl).replace(/\/+$/, '');
+  const longest = publicUrl.length + 1 + WEBHOOK_TOKEN_LENGTH;
+  if (longest > CREATIFY_WEBHOOK_URL_MAX) {
+    throw new ConfigError('WEBHOOK_PUBLIC_URL', `too long: with its token the URL has ${longest} characters, Creatify accepts ${CREATIFY_WEBHOOK_URL_MAX}`);
+  }
+  const secrets = read(
+    env,
+    'WEBHOOK_SECRET',
+    z
+      .string()
+      .transform((value) => value.split(',').map((s) => s.trim()).filter(Boolean))
+      .refine((list) => list.length > 0 && list.every((s) => s.length >= 16), 'each comma-separated secret needs at least 16 characters'),
+  );
+  return {
+    publicUrl,
+    secrets,
+    host: read(env, 'WEBHOOK_HOST', z.string().min(1).default('0.0.0.0')),
+    port: read(env, 'WEBHOOK_PORT', port.default(8787)),
+    maxBodyBytes: read(env, 'WEBHOOK_MAX_BODY_BYTES', positiveInt.default(16 * 1024)),
+  };
+}
+
+/** Runs a loader; on a ConfigError prints its one line and exits 78 (EX_CONFIG). */
+export function orExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`configuration error: ${err.message}\n`);
+    process.exit(78);
+  }
+}

@@ -1,0 +1,181 @@
+// HTTP client for Creatify lipsync v2 (§2 of /work/shared/creatify-api.md).
+// Knows the wire format and nothing of Temporal; callers decide about retries.
+import { Agent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import {
+  errorFromResponse,
+  errorFromTransport,
+  localValidationError,
+  makeRedactor,
+  responseShapeError,
+} from './errors';
+import {
+  Lipsync,
+  LipsyncId,
+  LipsyncList,
+  LipsyncRequest,
+  RemainingCredits,
+} from './schemas';
+
+export interface CreatifyClientOptions {
+  /** e.g. https://api.creatify.ai (a path prefix is kept; a trailing slash is ignored). */
+  baseUrl: string;
+  apiId: string;
+  apiKey: string;
+  /** Whole-call deadline (connect + headers + body) for every call but preview. Default 30 s. */
+  timeoutMs?: number;
+  /** Preview probably blocks until the layout is ready (§4.2 [I]). Default 180 s. */
+  previewTimeoutMs?: number;
+  /** Bring your own pool/agent; it is then yours to close. */
+  dispatcher?: Dispatcher;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_PREVIEW_TIMEOUT_MS = 180_000;
+// "Maximum 100 entries allowed" for `?ids=` [D] (§4.5).
+export const MAX_LIST_IDS = 100;
+
+// Every documented curl URL ends in '/'; a slash-less POST may be redirected by
+// Django's APPEND_SLASH and lose its body (§1 [I]), so paths always carry it.
+const LIPSYNCS = '/api/lipsyncs_v2/';
+
+interface CallSpec<T> {
+  method: 'GET' | 'POST';
+  path: string;
+  schema: z.ZodType<T>;
+  body?: unknown;
+  timeoutMs: number;
+}
+
+export class CreatifyClient {
+  private readonly urlPrefix: string;
+  private readonly headers: Record<string, string>;
+  private readonly redact: (text: string) => string;
+  private readonly timeoutMs: number;
+  private readonly previewTimeoutMs: number;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(options: CreatifyClientOptions) {
+    if (options.apiId === '' || options.apiKey === '') throw new Error('CreatifyClient: apiId and apiKey are required');
+    const base = new URL(options.baseUrl);
+    this.urlPrefix = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
+    // Only the key is secret; the id names the account, like a user name.
+    this.redact = makeRedactor(options.apiKey);
+    this.headers = { 'x-api-id': options.apiId, 'x-api-key': options.apiKey, accept: 'application/json' };
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.previewTimeoutMs = options.previewTimeoutMs ?? DEFAULT_PREVIEW_TIMEOUT_MS;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    // Our own AbortSignal enforces the deadline; undici's per-phase timers are
+    // set just above it so they never fire first with a less precise error.
+    const phaseTimeout = Math.max(this.timeoutMs, this.previewTimeoutMs) + 1_000;
+    this.dispatcher = options.dispatcher ?? new Agent({ headersTimeout: phaseTimeout, bodyTimeout: phaseTimeout });
+  }
+
+  /** POST /api/lipsyncs_v2/ — create and render in one step (charges 5 credits/30 s, standard). */
+  async create(body: LipsyncRequest): Promise<Lipsync> {
+    const operation = `POST ${LIPSYNCS}`;
+    return this.call({ method: 'POST', path: LIPSYNCS, schema: Lipsync, body: this.checkRequest(operation, body), timeoutMs: this.timeoutMs });
+  }
+
+  /** POST /api/lipsyncs_v2/preview/ — creates a new record with `preview` set; slow. */
+  async preview(body: LipsyncRequest): Promise<Lipsync> {
+    const path = `${LIPSYNCS}preview/`;
+    return this.call({ method: 'POST', path, schema: Lipsync, body: this.checkRequest(`POST ${path}`, body), timeoutMs: this.previewTimeoutMs });
+  }
+
+  /** POST /api/lipsyncs_v2/{id}/render/ — not idempotent, charges credits (see hasRenderStarted). */
+  async render(id: string): Promise<Lipsync> {
+    const path = `${LIPSYNCS}${this.checkId(`POST ${LIPSYNCS}{id}/render/`, id)}/render/`;
+    return this.call({ method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs });
+  }
+
+  /** GET /api/lipsyncs_v2/{id}/ — free. */
+  async get(id: string): Promise<Lipsync> {
+    const path = `${LIPSYNCS}${this.checkId(`GET ${LIPSYNCS}{id}/`, id)}/`;
+    return this.call({ method: 'GET', path, schema: Lipsync, timeoutMs: this.timeoutMs });
+  }
+
+  /** GET /api/lipsyncs_v2/?ids=… — free; unknown ids are presumably omitted (§15 [I]). */
+  async list(ids: readonly string[]): Promise<LipsyncList> {
+    const operation = `GET ${LIPSYNCS}`;
+    if (ids.length === 0 || ids.length > MAX_LIST_IDS) {
+      throw localValidationError(operation, [{ path: ['ids'], message: `between 1 and ${MAX_LIST_IDS} ids are allowed, got ${ids.length}` }]);
+    }
+    ids.forEach((id, index) => this.checkId(operation, id, ['ids', index]));
+    return this.call({ method: 'GET', path: `${LIPSYNCS}?ids=${ids.join(',')}`, schema: LipsyncList, timeoutMs: this.timeoutMs });
+  }
+
+  /** GET /api/remaining_credits/ — `{remaining_credits: double}` [D]. */
+  async remainingCredits(): Promise<RemainingCredits> {
+    return this.call({ method: 'GET', path: '/api/remaining_credits/', schema: RemainingCredits, timeoutMs: this.timeoutMs });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  // Called inside the async public methods, so a refusal is a rejected promise
+  // and no request is sent.
+  private checkRequest(operation: string, body: LipsyncRequest): LipsyncRequest {
+    const parsed = LipsyncRequest.safeParse(body);
+    if (!parsed.success) throw localValidationError(operation, parsed.error.issues);
+    return parsed.data;
+  }
+
+  private checkId(operation: string, id: string, path: PropertyKey[] = ['id']): string {
+    if (!LipsyncId.safeParse(id).success) {
+      throw localValidationError(operation, [{ path, message: `not a UUID: ${this.redact(JSON.stringify(String(id)).slice(0, 60))}` }]);
+    }
+    return id;
+  }
+
+  private async call<T>(spec: CallSpec<T>): Promise<T> {
+    const operation = `${spec.method} ${spec.path.split('?')[0]}`;
+    const headers = spec.body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort();
+    }, spec.timeoutMs);
+    let status: number;
+    let retryAfter: string | string[] | undefined;
+    let rawBody: string;
+    try {
+      const response = await request(`${this.urlPrefix}${spec.path}`, {
+        method: spec.method,
+        headers,
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal: deadline.signal,
+        dispatcher: this.dispatcher,
+      });
+      status = response.statusCode;
+      retryAfter = response.headers['retry-after'];
+      rawBody = await response.body.text();
+    } catch (error) {
+      throw errorFromTransport({ operation, error, redact: this.redact, timedOutAfterMs: timedOut ? spec.timeoutMs : undefined });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (status < 200 || status > 299) {
+      throw errorFromResponse({ operation, status, retryAfter, rawBody, redact: this.redact });
+    }
+    return this.parseBody(operation, status, rawBody, spec.schema);
+  }
+
+  private parseBody<T>(operation: string, status: number, rawBody: string, schema: z.ZodType<T>): T {
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody);
+    } catch {
+      throw responseShapeError(operation, status, rawBody, 'not JSON', this.redact);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const problem = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+      throw responseShapeError(operation, status, rawBody, problem, this.redact);
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,212 @@
+// One taxonomy for every way a Creatify call can fail. Creatify documents no
+// error responses for lipsyncs (§8 [D by absence]); the mapping follows DRF
+// conventions [I] and the field order clients in the wild read [O].
+
+export type CreatifyErrorKind =
+  | 'auth'
+  | 'validation'
+  | 'not-found'
+  | 'rate-limited'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'response-shape';
+
+// `retryable` says the failure is transient, not that repeating the call is
+// safe: create/preview/render charge credits and have no idempotency key (§10),
+// so after a network error or timeout the request may well have been processed.
+const RETRYABLE: Readonly<Record<CreatifyErrorKind, boolean>> = {
+  auth: false,
+  validation: false,
+  'not-found': false,
+  'rate-limited': true,
+  server: true,
+  network: true,
+  timeout: true,
+  'response-shape': false,
+};
+
+export interface CreatifyErrorDetails {
+  kind: CreatifyErrorKind;
+  message: string;
+  status?: number;
+  /** Raw response body, secret-redacted and truncated. */
+  body?: string;
+  /** The server's own message (`detail`, `error` or `message`). */
+  detail?: string;
+  /** A 400's parsed body (DRF field map or `{detail}`), or local validation issues by path. */
+  fields?: Record<string, unknown>;
+  /** From `Retry-After` on 429/5xx. */
+  retryAfterMs?: number;
+  /** Transport error code, e.g. ECONNRESET or UND_ERR_SOCKET. */
+  code?: string;
+}
+
+export class CreatifyError extends Error {
+  override readonly name = 'CreatifyError';
+  readonly kind: CreatifyErrorKind;
+  readonly retryable: boolean;
+  readonly status?: number;
+  readonly body?: string;
+  readonly detail?: string;
+  readonly fields?: Record<string, unknown>;
+  readonly retryAfterMs?: number;
+  readonly code?: string;
+
+  constructor(details: CreatifyErrorDetails) {
+    // No `cause`: a transport error from undici could carry request headers,
+    // and with them the API key. Only its code and redacted message are kept.
+    super(details.message);
+    this.kind = details.kind;
+    this.retryable = RETRYABLE[details.kind];
+    this.status = details.status;
+    this.body = details.body;
+    this.detail = details.detail;
+    this.fields = details.fields;
+    this.retryAfterMs = details.retryAfterMs;
+    this.code = details.code;
+  }
+}
+
+export function isCreatifyError(value: unknown): value is CreatifyError {
+  return value instanceof CreatifyError;
+}
+
+const MESSAGE_BODY_CHARS = 300;
+const STORED_BODY_CHARS = 8192;
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more chars)`;
+}
+
+/** Replaces every spelling of the secret a body or message could carry: raw, JSON-escaped, URL-encoded. */
+export function makeRedactor(secret: string): (text: string) => string {
+  if (secret === '') return (text) => text;
+  const spellings = [...new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])];
+  return (text) => spellings.reduce((acc, spelling) => acc.split(spelling).join('[REDACTED]'), text);
+}
+
+/**
+ * `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+ * Returns a non-negative delay in ms, or undefined when absent or unparseable.
+ */
+export function parseRetryAfter(header: string | string[] | undefined, nowMs = Date.now()): number | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  // HTTP dates always name a month; without that guard V8 reads "-5" as a year.
+  const at = /[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// `detail` is DRF's key; `error` is what another Creatify service uses
+// (DOC-TEXTGEN); `message` is what TSAVO-TS reads [O].
+function serverMessage(parsed: unknown): string | undefined {
+  if (!isRecord(parsed)) return undefined;
+  for (const key of ['detail', 'error', 'message']) {
+    const value = parsed[key];
+    if (typeof value === 'string' && value !== '') return value;
+    if (value !== undefined && value !== null && typeof value !== 'string') return JSON.stringify(value);
+  }
+  return undefined;
+}
+
+function kindForStatus(status: number): CreatifyErrorKind {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not-found';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'rate-limited';
+  if (status >= 500) return 'server';
+  if (status >= 400) return 'validation';
+  // 1xx/3xx: we always send the trailing slash, so a redirect is unexpected.
+  return 'response-shape';
+}
+
+export interface HttpFailure {
+  operation: string;
+  status: number;
+  retryAfter: string | string[] | undefined;
+  rawBody: string;
+  redact: (text: string) => string;
+}
+
+export function errorFromResponse(failure: HttpFailure): CreatifyError {
+  const body = failure.redact(failure.rawBody);
+  const parsed = parseJson(body);
+  const kind = kindForStatus(failure.status);
+  const detail = serverMessage(parsed);
+  const shown = detail ?? (body.trim() === '' ? '(empty body)' : body);
+  const hasRetryAfter = kind === 'rate-limited' || kind === 'server';
+  return new CreatifyError({
+    kind,
+    status: failure.status,
+    message: `Creatify ${failure.operation}: HTTP ${failure.status}: ${truncate(shown, MESSAGE_BODY_CHARS)}`,
+    body: truncate(body, STORED_BODY_CHARS),
+    detail,
+    fields: kind === 'validation' && isRecord(parsed) ? parsed : undefined,
+    retryAfterMs: hasRetryAfter ? parseRetryAfter(failure.retryAfter) : undefined,
+  });
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+export interface TransportFailure {
+  operation: string;
+  error: unknown;
+  /** Our own deadline fired (the abort error itself says nothing useful). */
+  timedOutAfterMs?: number;
+  redact: (text: string) => string;
+}
+
+export function errorFromTransport(failure: TransportFailure): CreatifyError {
+  const { error, operation, redact } = failure;
+  const code = isRecord(error) && typeof error.code === 'string' ? error.code : undefined;
+  if (failure.timedOutAfterMs !== undefined) {
+    return new CreatifyError({ kind: 'timeout', code, message: `Creatify ${operation}: no complete response within ${failure.timedOutAfterMs} ms` });
+  }
+  // Redact before truncating, so a cut can never leave half a key behind.
+  const text = truncate(redact(error instanceof Error ? error.message : String(error)), MESSAGE_BODY_CHARS);
+  const kind = code !== undefined && TIMEOUT_CODES.has(code) ? 'timeout' : 'network';
+  return new CreatifyError({ kind, code, message: `Creatify ${operation}: ${kind} error${code ? ` (${code})` : ''}: ${text}` });
+}
+
+export interface Issue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** Zod issues as a flat `{ "video_inputs.0.voice.input_text": [msg] }` map, the nearest thing to a DRF field map. */
+export function localValidationError(operation: string, issues: readonly Issue[]): CreatifyError {
+  const fields: Record<string, string[]> = {};
+  for (const issue of issues) {
+    const key = issue.path.length === 0 ? 'non_field_errors' : issue.path.map(String).join('.');
+    (fields[key] ??= []).push(issue.message);
+  }
+  const summary = Object.entries(fields).map(([key, messages]) => `${key}: ${messages.join(' ')}`).join('; ');
+  return new CreatifyError({
+    kind: 'validation',
+    fields,
+    message: `Creatify ${operation}: refused before sending: ${truncate(summary, MESSAGE_BODY_CHARS)}`,
+  });
+}
+
+export function responseShapeError(operation: string, status: number, rawBody: string, problem: string, redact: (text: string) => string): CreatifyError {
+  return new CreatifyError({
+    kind: 'response-shape',
+    status,
+    body: truncate(redact(rawBody), STORED_BODY_CHARS),
+    message: `Creatify ${operation}: HTTP ${status} body is not the expected shape: ${truncate(redact(problem), MESSAGE_BODY_CHARS)}`,
+  });
+}

@@ -1,0 +1,32 @@
+// The public surface of the Creatify wire layer. Nothing here knows Temporal.
+export { CreatifyClient, MAX_LIST_IDS, type CreatifyClientOptions } from './client';
+export {
+  CreatifyError,
+  isCreatifyError,
+  parseRetryAfter,
+  type CreatifyErrorDetails,
+  type CreatifyErrorKind,
+} from './errors';
+export {
+  AspectRatio,
+  Lipsync,
+  LipsyncId,
+  LipsyncList,
+  LipsyncRequest,
+  LipsyncScene,
+  ModelVersion,
+  RemainingCredits,
+  WebhookDelivery,
+  isLipsyncId,
+} from './schemas';
+export {
+  KNOWN_STATUSES,
+  hasRenderStarted,
+  isKnownStatus,
+  isTerminal,
+  progressFraction,
+  renderBaseline,
+  type KnownStatus,
+  type RenderBaseline,
+  type RenderStartedVerdict,
+} from './status';

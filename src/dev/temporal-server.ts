@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { Connection } from '@temporalio/client';
+import { temporalCliPath } from './temporal-cli';
+import { freePort, isPortInUse } from './ports';
+
+export interface DevServerOptions {
+  /** SQLite file for persistence; in-memory when absent. */
+  dbFile?: string;
+  port?: number;
+  /** Web UI port; `false` runs headless. */
+  uiPort?: number | false;
+  ip?: string;
+  namespace?: string;
+  /** Where the server's own log goes; discarded when absent. */
+  logFile?: string;
+}
+
+export interface RunningDevServer {
+  address: string;
+  namespace: string;
+  port: number;
+  uiPort: number | false;
+  pid: number;
+  stop(): Promise<void>;
+  /** SIGKILL without waiting: for crash tests. */
+  kill(): void;
+}
+
+export const SEARCH_ATTRIBUTES = ['LipsyncStatus=Keyword'];
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number, readonly what: string) {
+    super(`port ${port} (${what}) is already in use; stop whatever listens there or choose another port`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/**
+ * Starts `temporal server start-dev` from the pinned CLI and resolves once it answers
+ * gRPC. The child is killed if this process exits, so no server outlives its owner.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<RunningDevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  const port = options.port ?? (await freePort(ip));
+  const uiPort = options.uiPort === undefined ? await freePort(ip) : options.uiPort;
+  if (await isPortInUse(port, ip)) throw new PortInUseError(port, 'Temporal gRPC');
+  if (uiPort !== false && (await isPortInUse(uiPort, ip))) throw new PortInUseError(uiPort, 'Temporal Web UI');
+
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  for (const attribute of SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (uiPort === false) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+
+  const logFd = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(await temporalCliPath(), args, { stdio: ['ignore', logFd, logFd] });
+  if (typeof logFd === 'number') fs.closeSync(logFd);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = `${ip}:${port}`;
+  try {
+    await waitUntilServing(address, child, exited);
+  } catch (err) {
+    child.kill('SIGKILL');
+    process.off('exit', killOnExit);
+    throw err;
+  }
+
+  return {
+    address,
+    namespace,
+    port,
+    uiPort,
+    pid: child.pid!,
+    kill: () => child.kill('SIGKILL'),
+    stop: async () => {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  let childExit: number | null | undefined;
+  void exited.then((code) => (childExit = code));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (childExit !== undefined) throw new Error(`temporal server start-dev exited early (code ${childExit})`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`temporal server start-dev did not answer on ${address} within 60 s`);
+}

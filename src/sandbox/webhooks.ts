@@ -1,0 +1,188 @@
+import { Agent, request } from 'undici';
+import { TERMINAL } from './record';
+import type { LipsyncRecord, LipsyncStatus } from './record';
+import type { SandboxSettings } from './settings';
+import { Timers } from './timers';
+
+// Webhook deliveries as creatify-api.md §7 describes them (POST of
+// {id, status, failed_reason, output}, unsigned, on terminal transitions), plus the
+// misbehaviours a receiver must survive: drops, delays, duplicates, reordering,
+// a stale preview `done`, and non-terminal posts.
+
+export type DeliveryKind = 'normal' | 'duplicate' | 'stale-preview' | 'non-terminal';
+
+export interface WebhookPayload {
+  id: string;
+  status: string;
+  failed_reason: string | null;
+  output: string | null;
+}
+
+export interface WebhookAttempt {
+  lipsyncId: string;
+  status: string;
+  failed_reason: string | null;
+  output: string | null;
+  url: string;
+  kind: DeliveryKind;
+  /** Epoch ms the POST went out; null when the delivery was dropped. */
+  sentAt: number | null;
+  responseStatus: number | null;
+  error: string | null;
+  dropped: boolean;
+}
+
+interface Delivery {
+  url: string;
+  payload: WebhookPayload;
+  kind: DeliveryKind;
+  dueAt: number;
+  dropped: boolean;
+}
+
+export class Webhooks {
+  private readonly timers = new Timers();
+  private readonly agent = new Agent({ keepAliveTimeout: 1_000, connect: { timeout: 2_000 } });
+  private readonly queues = new Map<string, Delivery[]>();
+  private readonly reorderBuffers = new Map<string, Array<Omit<Delivery, 'dueAt' | 'dropped'>>>();
+  private readonly inFlight = new Set<AbortController>();
+  private log: WebhookAttempt[] = [];
+  /** Bumped by reset/close so a pump still awaiting something stops quietly. */
+  private generation = 0;
+
+  constructor(private readonly settings: () => SandboxSettings) {}
+
+  onTransition(record: LipsyncRecord, _previous: LipsyncStatus): void {
+    if (!record.webhook_url) return;
+    const terminal = TERMINAL.has(record.status);
+    if (!terminal && !this.settings().webhooks.nonTerminal) return;
+    const payload: WebhookPayload = {
+      id: record.id,
+      status: record.status,
+      failed_reason: record.failed_reason,
+      output: record.output,
+    };
+    this.emit(record, payload, terminal ? 'normal' : 'non-terminal', terminal);
+  }
+
+  /** The preview's own `done` (output null) turning up after the render began. */
+  onRenderAccepted(record: LipsyncRecord, previewStatus: string): void {
+    if (!record.webhook_url || !this.settings().webhooks.stalePreview) return;
+    const payload = { id: record.id, status: previewStatus, failed_reason: null, output: null };
+    this.emit(record, payload, 'stale-preview', false);
+  }
+
+  attempts(): WebhookAttempt[] {
+    return this.log.map((a) => ({ ...a }));
+  }
+
+  reset(): void {
+    this.generation += 1;
+    this.timers.clearAll();
+    for (const controller of this.inFlight) controller.abort();
+    this.inFlight.clear();
+    this.queues.clear();
+    this.reorderBuffers.clear();
+    this.log = [];
+  }
+
+  async close(): Promise<void> {
+    this.reset();
+    await this.agent.destroy().catch(() => undefined);
+  }
+
+  private emit(record: LipsyncRecord, payload: WebhookPayload, kind: DeliveryKind, terminal: boolean) {
+    const { duplicate, reorder } = this.settings().webhooks;
+    const url = record.webhook_url!;
+    const copies = [{ url, payload, kind }];
+    for (let i = 0; i < duplicate; i++) copies.push({ url, payload, kind: 'duplicate' });
+    if (!reorder) {
+      this.enqueue(record, copies);
+      return;
+    }
+    const buffer = this.reorderBuffers.get(record.id) ?? [];
+    buffer.push(...copies);
+    this.reorderBuffers.set(record.id, buffer);
+    if (terminal) {
+      this.reorderBuffers.delete(record.id);
+      this.enqueue(record, buffer.reverse());
+    }
+  }
+
+  private enqueue(record: LipsyncRecord, copies: Array<Omit<Delivery, 'dueAt' | 'dropped'>>) {
+    const { delayMs, jitterMs, drop } = this.settings().webhooks;
+    const queue = this.queues.get(record.id) ?? [];
+    const idle = queue.length === 0;
+    for (const copy of copies) {
+      // Draw in a fixed order per delivery so one seed always replays the same run.
+      const dropped = drop > 0 && record.rng.next() < drop;
+      const jitter = jitterMs > 0 ? record.rng.next() * jitterMs : 0;
+      queue.push({ ...copy, dueAt: Date.now() + delayMs + jitter, dropped });
+    }
+    this.queues.set(record.id, queue);
+    if (idle) void this.pump(record.id, queue, this.generation);
+  }
+
+  /** Sends one lipsync's deliveries one after another, so their order is the intended one. */
+  private async pump(lipsyncId: string, queue: Delivery[], generation: number): Promise<void> {
+    while (queue.length > 0 && generation === this.generation) {
+      const delivery = queue[0]!;
+      const wait = delivery.dueAt - Date.now();
+      if (wait > 0) await this.timers.sleep(wait);
+      if (generation !== this.generation) return;
+      await this.send(lipsyncId, delivery);
+      queue.shift();
+    }
+    if (generation === this.generation && queue.length === 0) this.queues.delete(lipsyncId);
+  }
+
+  private async send(lipsyncId: string, delivery: Delivery): Promise<void> {
+    const { payload } = delivery;
+    const attempt: WebhookAttempt = {
+      lipsyncId,
+      status: payload.status,
+      failed_reason: payload.failed_reason,
+      output: payload.output,
+      url: delivery.url,
+      kind: delivery.kind,
+      sentAt: delivery.dropped ? null : Date.now(),
+      responseStatus: null,
+      error: delivery.dropped ? 'dropped' : null,
+      dropped: delivery.dropped,
+    };
+    this.log.push(attempt);
+    if (delivery.dropped) return;
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    const timeout = this.timers.after(this.settings().webhooks.timeoutMs, () => controller.abort());
+    try {
+      const response = await request(delivery.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'creatify-sandbox-webhook' },
+        body: JSON.stringify(payload),
+        dispatcher: this.agent,
+        signal: controller.signal,
+      });
+      await response.body.dump().catch(() => undefined);
+      attempt.responseStatus = response.statusCode;
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        attempt.error = `HTTP ${response.statusCode}`;
+      }
+    } catch (err) {
+      // A dead or slow receiver is the receiver's problem: record it and move on.
+      attempt.error = describeError(err, controller.signal.aborted);
+    } finally {
+      this.timers.cancel(timeout);
+      this.inFlight.delete(controller);
+    }
+  }
+}
+
+function describeError(err: unknown, aborted: boolean): string {
+  if (aborted) return 'timeout';
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code ?? (err.cause as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,51 @@
+/**
+ * Body → WebhookHint. Creatify's payload is documented only as a Python-repr example
+ * (creatify-api.md §7, §13.9), so the JSON shape is inferred; the Content-Type is not
+ * checked for the same reason. Anything that is not a JSON object with a UUID `id` and
+ * a string `status` is refused with a reason the sender can read.
+ */
+import type { z } from 'zod';
+import { WebhookDelivery } from '../creatify/schemas';
+import type { WebhookHint } from '../workflows/messages';
+import type { RejectReason } from './stats';
+
+export type ParsedDelivery =
+  | { ok: true; hint: WebhookHint }
+  | { ok: false; reason: Extract<RejectReason, 'malformed-json' | 'not-an-object' | 'invalid-delivery'>; detail: string };
+
+export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: 'malformed-json', detail: `body is not JSON (${(err as Error).message})` };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, reason: 'not-an-object', detail: `body must be a JSON object, got ${describe(json)}` };
+  }
+  const parsed = WebhookDelivery.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => explain(issue, json as Record<string, unknown>)).join('; ');
+    return { ok: false, reason: 'invalid-delivery', detail };
+  }
+  const { id, status, failed_reason, output } = parsed.data;
+  return {
+    ok: true,
+    hint: { id, status, failedReason: failed_reason ?? null, output: output ?? null, receivedAt: receivedAt.toISOString() },
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+// Zod's own wording ("Invalid GUID", "expected string, received undefined") is
+// rephrased where a sender would otherwise have to guess what we meant.
+function explain(issue: z.core.$ZodIssue, body: Record<string, unknown>): string {
+  const field = issue.path.join('.') || 'body';
+  const key = issue.path[0];
+  if (issue.path.length === 1 && typeof key === 'string' && !(key in body)) return `${field}: is required`;
+  if (issue.code === 'invalid_format' && (issue.format === 'guid' || issue.format === 'uuid')) return `${field}: must be a UUID`;
+  return `${field}: ${issue.message}`;
+}

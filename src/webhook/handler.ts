@@ -1,0 +1,142 @@
+/**
+ * The webhook receiver as a plain function from request to response, so a backend can
+ * mount it in its own Express/Fastify/node:http server; server.ts is one such host.
+ * Rules: DESIGN.md "Webhook receiver". Bad input is always a 4xx, never a 500.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { WebhookConfig } from '../config';
+import type { WebhookHint } from '../workflows/messages';
+import { parseDelivery } from './delivery';
+import { matchRoute, redactPath, routePrefix } from './route';
+import { StatsCounter, type RejectReason, type WebhookStats } from './stats';
+import { matchToken } from './token';
+
+export interface WebhookRequestHead {
+  method: string;
+  /** The request target as received (query string allowed, ignored). */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface WebhookRequest extends WebhookRequestHead {
+  body: Buffer;
+}
+
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Delivers a hint to the lipsync's workflow. Throws WorkflowNotFoundError when none runs. */
+export interface Signaler {
+  signal(lipsyncId: string, hint: WebhookHint): Promise<void>;
+}
+
+export type WebhookLog = (line: string) => void;
+
+export interface WebhookHandlerOptions {
+  config: WebhookConfig;
+  signaler: Signaler;
+  log?: WebhookLog;
+}
+
+export interface WebhookHandler {
+  handle(request: WebhookRequest): Promise<WebhookResponse>;
+  /**
+   * For hosts that stream the body: the answer that needs no body (unknown path, bad
+   * token, wrong method, a declared Content-Length over the cap), or null to read on.
+   * Lets a host refuse without reading a byte. A non-null answer is final and counted.
+   */
+  precheck(head: WebhookRequestHead): WebhookResponse | null;
+  /** The final answer when a host stops reading because the body passed the cap. */
+  tooLarge(head: WebhookRequestHead): WebhookResponse;
+  stats(): WebhookStats;
+}
+
+/** Long enough for a Temporal restart, short enough to be inside polling's first wait. */
+export const RETRY_AFTER_SECONDS = 30;
+
+export function createWebhookHandler({ config, signaler, log = () => {} }: WebhookHandlerOptions): WebhookHandler {
+  const prefix = routePrefix(config.publicUrl);
+  const counter = new StatsCounter();
+
+  function reject(head: WebhookRequestHead, reason: RejectReason, status: number, detail?: string): WebhookResponse {
+    counter.count('received');
+    counter.reject(reason);
+    log(`webhook ${status} ${reason} ${safeMethod(head.method)} ${redactPath(head.path, prefix)}${detail ? `: ${detail}` : ''}`);
+    const headers: Record<string, string> = status === 405 ? { Allow: 'POST' } : {};
+    return json(status, { ok: false, error: reason, ...(detail ? { detail } : {}) }, headers);
+  }
+
+  // Auth before method: a prober without the token learns nothing about the route.
+  function headProblem(head: WebhookRequestHead): WebhookResponse | null {
+    const route = matchRoute(head.path, prefix);
+    if (route.kind === 'elsewhere') return reject(head, 'unknown-path', 404);
+    if (!matchToken(route.token, config.secrets)) return reject(head, 'bad-token', 401);
+    if (head.method.toUpperCase() !== 'POST') return reject(head, 'method-not-allowed', 405, `${safeMethod(head.method)} is not POST`);
+    const declared = Number(header(head, 'content-length'));
+    if (Number.isFinite(declared) && declared > config.maxBodyBytes) return tooLarge(head);
+    return null;
+  }
+
+  function tooLarge(head: WebhookRequestHead): WebhookResponse {
+    return reject(head, 'too-large', 413, `body over ${config.maxBodyBytes} bytes`);
+  }
+
+  async function handle(request: WebhookRequest): Promise<WebhookResponse> {
+    const early = headProblem(request);
+    if (early) return early;
+    if (request.body.length > config.maxBodyBytes) return tooLarge(request);
+    const parsed = parseDelivery(request.body, new Date());
+    if (!parsed.ok) return reject(request, parsed.reason, 400, parsed.detail);
+
+    counter.count('received');
+    const { hint } = parsed;
+    const what = `lipsync ${hint.id} status ${JSON.stringify(hint.status).slice(0, 40)}`;
+    try {
+      await signaler.signal(hint.id, hint);
+    } catch (err) {
+      // A 2xx here: the sender cannot fix it by retrying. Either the lipsync was never
+      // tracked (or the id is forged), or its workflow has already finished.
+      if (err instanceof WorkflowNotFoundError) {
+        counter.count('untracked');
+        log(`webhook 202 untracked ${what}`);
+        return json(202, { ok: true, ignored: 'untracked lipsync' });
+      }
+      // Nothing was recorded, so the sender should retry; polling covers it if it doesn't.
+      counter.count('unavailable');
+      log(`webhook 503 signal failed for ${what}: ${oneLine(err)}`);
+      return json(503, { ok: false, error: 'temporal-unavailable' }, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+    }
+    counter.count('signalled');
+    log(`webhook 200 signalled ${what}`);
+    return json(200, { ok: true });
+  }
+
+  return { handle, precheck: headProblem, tooLarge, stats: () => counter.snapshot() };
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): WebhookResponse {
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function header(head: WebhookRequestHead, name: string): string | undefined {
+  const entry = Object.entries(head.headers).find(([key]) => key.toLowerCase() === name);
+  const value = entry?.[1];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// The method is attacker-chosen text that ends up in a log line.
+function safeMethod(method: string): string {
+  return /^[A-Za-z-]{1,16}$/.test(method) ? method.toUpperCase() : '[odd method]';
+}
+
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return message.replace(/\s+/g, ' ').slice(0, 300);
+}

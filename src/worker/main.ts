@@ -1,0 +1,47 @@
+/**
+ * `lipsync worker`: polls the task queue until SIGINT/SIGTERM, then drains (the SDK
+ * handles the signals and gives running activities `shutdownGraceTime`).
+ */
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadCreatifyConfig, loadTemporalConfig, orExit } from '../config';
+import { CreatifyClient } from '../creatify';
+import { workflowSource } from './workflow-source';
+import { createLipsyncWorker } from './worker';
+
+export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const temporal = orExit(() => loadTemporalConfig(env));
+  const creatifyConfig = orExit(() => loadCreatifyConfig(env));
+  const workflows = orExit(() => workflowSource(env));
+  installRuntimeOnce();
+
+  const creatify = new CreatifyClient(creatifyConfig);
+  const connection = await NativeConnection.connect(temporal.connectionOptions);
+  try {
+    const worker = await createLipsyncWorker({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      creatify,
+      workflows,
+    });
+    log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}`);
+    await worker.run();
+    log('worker stopped');
+  } finally {
+    await connection.close();
+    await creatify.close();
+  }
+}
+
+let runtimeInstalled = false;
+/** Runtime.install may run once per process; workflow `log` lines (one per status change) go through it. */
+function installRuntimeOnce(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.LIPSYNC_LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO';
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
+function log(line: string): void {
+  process.stdout.write(`[worker] ${line}\n`);
+}

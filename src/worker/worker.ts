@@ -1,0 +1,26 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type CreatifyApi } from '../activities';
+
+export interface LipsyncWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  creatify: CreatifyApi;
+  workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  /** Time running activities get to finish on shutdown before they are cancelled. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  identity?: string;
+}
+
+/** The one place a worker for our task queue is assembled: the CLI, the local stack and tests all use it. */
+export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...options.workflows,
+    activities: createActivities(options.creatify),
+    shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+
+/** Where `lipsync build-bundle` writes the prebuilt workflow bundle by default. */
+export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '../../dist/workflow-bundle.js');
+
+export function workflowsEntry(): string {
+  return require.resolve('../workflows');
+}
+
+/**
+ * Production starts use a prebuilt bundle (no webpack at start-up, the exact code that
+ * was tested); development bundles from source. WORKFLOW_BUNDLE_PATH forces a bundle.
+ */
+export function workflowSource(env = process.env): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const explicit = env.WORKFLOW_BUNDLE_PATH;
+  if (explicit) {
+    if (!fs.existsSync(explicit)) throw new Error(`WORKFLOW_BUNDLE_PATH: no file at ${explicit}`);
+    return { workflowBundle: { codePath: path.resolve(explicit) } };
+  }
+  return { workflowsPath: workflowsEntry() };
+}
+
+export async function buildWorkflowBundle(outPath = DEFAULT_BUNDLE_PATH): Promise<{ path: string; bytes: number }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry() });
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  fs.writeFileSync(outPath, code);
+  return { path: outPath, bytes: Buffer.byteLength(code) };
+}

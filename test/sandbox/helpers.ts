@@ -1,0 +1,92 @@
+import { startSandbox } from '../../src/sandbox';
+import type { RunningSandbox, SandboxOptions } from '../../src/sandbox';
+
+// Plain-fetch access to a sandbox, as any HTTP client would see it.
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export const FAST = { timeFactor: 0.001 } as const;
+
+export function startFast(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  return startSandbox({ ...options, settings: { ...FAST, ...options.settings } });
+}
+
+export function authHeaders(sandbox: RunningSandbox): Record<string, string> {
+  return { 'X-API-ID': sandbox.credentials.apiId, 'X-API-KEY': sandbox.credentials.apiKey };
+}
+
+export async function call(
+  sandbox: RunningSandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = authHeaders(sandbox),
+): Promise<ApiResponse> {
+  const response = await fetch(sandbox.url + path, {
+    method,
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // non-JSON bodies (the 5xx HTML page) stay text
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** A valid create/preview body; `text` length drives the credit estimate (~16 chars/s). */
+export function lipsyncBody(options: { text?: string; webhookUrl?: string; extra?: object } = {}) {
+  return {
+    video_inputs: [
+      {
+        character: { type: 'avatar', avatar_id: 'avatar-1' },
+        voice: { type: 'text', input_text: options.text ?? 'Hello there.', voice_id: 'voice-1' },
+      },
+    ],
+    ...(options.webhookUrl ? { webhook_url: options.webhookUrl } : {}),
+    ...options.extra,
+  };
+}
+
+export async function preview(sandbox: RunningSandbox, webhookUrl?: string): Promise<any> {
+  const res = await call(sandbox, 'POST', '/api/lipsyncs_v2/preview/', lipsyncBody({ webhookUrl }));
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+export async function render(sandbox: RunningSandbox, id: string): Promise<ApiResponse> {
+  return call(sandbox, 'POST', `/api/lipsyncs_v2/${id}/render/`);
+}
+
+/** Polls GET until `pred` holds for the lipsync; returns that body. */
+export async function waitForLipsync(
+  sandbox: RunningSandbox,
+  id: string,
+  pred: (body: any) => boolean,
+  timeoutMs = 3_000,
+): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    const res = await call(sandbox, 'GET', `/api/lipsyncs_v2/${id}/`);
+    last = res.body;
+    if (res.status === 200 && pred(res.body)) return res.body;
+    await sleep(5);
+  }
+  throw new Error(`lipsync ${id} never matched; last seen ${JSON.stringify(last)}`);
+}
+
+/** Finished for real: `done` counts only with an output (a preview is `done` too). */
+export const isFinished = (body: any): boolean =>
+  body.status === 'failed' || body.status === 'rejected' || (body.status === 'done' && body.output !== null);
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

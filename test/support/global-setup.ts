@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __LIPSYNC_TEST_SERVER__: RunningDevServer | undefined;
+}
+
+/**
+ * One real Temporal dev server (pinned CLI) for the whole run. Test files find it
+ * through TEST_TEMPORAL_ADDRESS. LIPSYNC_TEST_TEMPORAL=off skips it for suites that
+ * need no Temporal (sandbox, client-against-sandbox) while iterating locally.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.LIPSYNC_TEST_TEMPORAL === 'off') return;
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-test-'));
+  const server = await startDevServer({ uiPort: false, logFile: path.join(logDir, 'temporal.log') });
+  globalThis.__LIPSYNC_TEST_SERVER__ = server;
+  process.env.TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.TEST_TEMPORAL_NAMESPACE = server.namespace;
+  const stopOnSignal = () => void server.stop().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+}

@@ -1,0 +1,3 @@
+export default async function globalTeardown(): Promise<void> {
+  await globalThis.__LIPSYNC_TEST_SERVER__?.stop();
+}

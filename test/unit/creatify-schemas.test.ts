@@ -1,0 +1,221 @@
+import {
+  Lipsync,
+  LipsyncRequest,
+  RemainingCredits,
+  WebhookDelivery,
+  hasRenderStarted,
+  isKnownStatus,
+  isTerminal,
+  parseRetryAfter,
+  progressFraction,
+  renderBaseline,
+} from '../../src/creatify';
+
+const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
+
+// A previewed lipsync as the docs' examples describe it (§3.4, §4.2).
+function previewed(overrides: Record<string, unknown> = {}): Lipsync {
+  return Lipsync.parse({
+    id: ID,
+    status: 'done',
+    progress: '1.00',
+    output: null,
+    video_thumbnail: null,
+    preview: 'https://app.creatify.ai/preview?layout=videos/20241024/x.json',
+    failed_reason: null,
+    media_job: null,
+    credits_used: 1,
+    created_at: '2023-11-07T05:31:56Z',
+    updated_at: '2023-11-07T05:31:56Z',
+    ...overrides,
+  });
+}
+
+function scene(inputText = 'hello'): Record<string, unknown> {
+  return {
+    character: { type: 'avatar', avatar_id: 'a1', scale: 1 },
+    voice: { type: 'text', input_text: inputText, voice_id: 'v1' },
+  };
+}
+
+describe('Lipsync schema', () => {
+  it('accepts progress as a decimal string and as a number', () => {
+    expect(Lipsync.parse({ id: ID, status: 'running', progress: '0.50' }).progress).toBe('0.50');
+    expect(Lipsync.parse({ id: ID, status: 'running', progress: 0.5 }).progress).toBe(0.5);
+  });
+
+  it('keeps rejected and unknown statuses as they are', () => {
+    expect(Lipsync.parse({ id: ID, status: 'rejected' }).status).toBe('rejected');
+    const odd = Lipsync.parse({ id: ID, status: 'processing' });
+    expect(odd.status).toBe('processing');
+    expect(isKnownStatus(odd.status)).toBe(false);
+    expect(isKnownStatus('in_queue')).toBe(true);
+  });
+
+  it('passes extra fields through and allows a null video_thumbnail', () => {
+    const parsed = Lipsync.parse({ id: ID, status: 'done', video_thumbnail: null, brand_new_field: { a: 1 } });
+    expect(parsed.video_thumbnail).toBeNull();
+    expect(parsed['brand_new_field']).toEqual({ a: 1 });
+  });
+
+  it('is strict on id and status', () => {
+    expect(Lipsync.safeParse({ id: 'not-a-uuid', status: 'done' }).success).toBe(false);
+    expect(Lipsync.safeParse({ id: ID }).success).toBe(false);
+    expect(Lipsync.safeParse({ id: ID, status: 3 }).success).toBe(false);
+  });
+
+  it('reads remaining credits as a double', () => {
+    expect(RemainingCredits.parse({ remaining_credits: 12.5 }).remaining_credits).toBe(12.5);
+    expect(RemainingCredits.safeParse({ remaining_credits: '12' }).success).toBe(false);
+  });
+});
+
+describe('WebhookDelivery schema', () => {
+  it('keeps the four documented fields and drops the rest', () => {
+    const parsed = WebhookDelivery.parse({ id: ID, status: 'done', output: 'https://x/y.mp4', failed_reason: null, extra: 1 });
+    expect(parsed).toEqual({ id: ID, status: 'done', output: 'https://x/y.mp4', failed_reason: null });
+  });
+
+  it('refuses a non-UUID id', () => {
+    expect(WebhookDelivery.safeParse({ id: '../etc', status: 'done' }).success).toBe(false);
+  });
+});
+
+describe('LipsyncRequest schema', () => {
+  it('accepts a minimal documented body', () => {
+    expect(LipsyncRequest.safeParse({ video_inputs: [scene()], aspect_ratio: '16x9', model_version: 'aurora_v1' }).success).toBe(true);
+  });
+
+  it.each([
+    ['input_text over 2000 chars', { video_inputs: [scene('x'.repeat(2001))] }],
+    ['webhook_url over 200 chars', { video_inputs: [scene()], webhook_url: `https://h/${'x'.repeat(200)}` }],
+    ['name over 255 chars', { video_inputs: [scene()], name: 'n'.repeat(256) }],
+    ['colon aspect ratio', { video_inputs: [scene()], aspect_ratio: '16:9' }],
+    ['unknown model_version', { video_inputs: [scene()], model_version: 'turbo' }],
+    ['scale above 2', { video_inputs: [{ ...scene(), character: { type: 'avatar', avatar_id: 'a', scale: 2.1 } }] }],
+  ])('refuses %s', (_label, body) => {
+    expect(LipsyncRequest.safeParse(body).success).toBe(false);
+  });
+
+  it('accepts the limits themselves', () => {
+    const body = { video_inputs: [scene('x'.repeat(2000))], name: 'n'.repeat(255), webhook_url: 'h'.repeat(200) };
+    expect(LipsyncRequest.safeParse(body).success).toBe(true);
+  });
+});
+
+describe('isTerminal', () => {
+  it('does not count a done preview without output', () => {
+    expect(isTerminal(previewed())).toBe(false);
+    expect(isTerminal({ status: 'done', output: '' })).toBe(false);
+  });
+
+  it('counts done with output, failed and rejected', () => {
+    expect(isTerminal({ status: 'done', output: 'https://x/y.mp4' })).toBe(true);
+    expect(isTerminal({ status: 'failed', output: null })).toBe(true);
+    expect(isTerminal({ status: 'rejected' })).toBe(true);
+    expect(isTerminal({ status: 'running' })).toBe(false);
+    expect(isTerminal({ status: 'processing' })).toBe(false);
+  });
+});
+
+describe('progressFraction', () => {
+  it.each<[Lipsync['progress'], number]>([
+    ['0.50', 0.5],
+    [0.5, 0.5],
+    ['50', 0.5],
+    [100, 1],
+    [1, 1],
+    ['1.00', 1],
+    [150, 1],
+    [-3, 0],
+    ['abc', 0],
+    [null, 0],
+    [undefined, 0],
+  ])('%p → %p', (progress, expected) => {
+    expect(progressFraction({ progress })).toBeCloseTo(expected, 10);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2025-01-01T00:00:00Z');
+
+  it('reads delay-seconds', () => {
+    expect(parseRetryAfter('2', now)).toBe(2000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter(['7', '9'], now)).toBe(7000);
+  });
+
+  it('reads an HTTP date as a delay from now, never negative', () => {
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
+  });
+
+  it('returns undefined when absent or unparseable', () => {
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('-5', now)).toBeUndefined();
+  });
+});
+
+describe('hasRenderStarted', () => {
+  it('says not started for the previewed shape', () => {
+    expect(hasRenderStarted(previewed())).toMatchObject({ started: false, certain: false });
+  });
+
+  it.each([
+    ['in_queue', { status: 'in_queue' }],
+    ['running', { status: 'running', progress: '0.10' }],
+    ['output set', { output: 'https://x/y.mp4' }],
+    ['failed', { status: 'failed', failed_reason: 'boom' }],
+    ['rejected without a reason', { status: 'rejected' }],
+    ['failed_reason on a done record', { failed_reason: 'moderation' }],
+  ])('is certain it started on render-only evidence: %s', (_label, overrides) => {
+    expect(hasRenderStarted(previewed(overrides))).toMatchObject({ started: true, certain: true });
+  });
+
+  it('treats pending without a snapshot as started, but not certainly', () => {
+    const verdict = hasRenderStarted(previewed({ status: 'pending' }));
+    expect(verdict).toMatchObject({ started: true, certain: false });
+    expect(verdict.evidence).toMatch(/pending/);
+  });
+
+  it('treats media_job on a done-looking record as started, but not certainly', () => {
+    const verdict = hasRenderStarted(previewed({ media_job: '11111111-2222-4333-8444-555555555555' }));
+    expect(verdict).toMatchObject({ started: true, certain: false });
+  });
+
+  it('treats an unknown status as started', () => {
+    expect(hasRenderStarted(previewed({ status: 'processing' })).started).toBe(true);
+  });
+
+  describe('with a pre-render snapshot', () => {
+    const pendingPreview = previewed({ status: 'pending', progress: '0.00' });
+    const before = renderBaseline(pendingPreview);
+
+    it('says not started, certainly, when nothing changed (even if pending)', () => {
+      expect(hasRenderStarted(pendingPreview, before)).toMatchObject({ started: false, certain: true });
+    });
+
+    it.each([
+      ['status', { status: 'done' }, /status pending → done/],
+      ['updated_at', { updated_at: '2023-11-07T05:32:10Z' }, /updated_at advanced/],
+      ['media_job', { media_job: '11111111-2222-4333-8444-555555555555' }, /media_job/],
+      ['credits_used', { credits_used: 5 }, /credits_used 1 → 5/],
+      ['progress', { progress: '0.20' }, /progress/],
+    ])('says started when %s changed', (_label, overrides, evidence) => {
+      const verdict = hasRenderStarted(previewed({ status: 'pending', progress: '0.00', ...overrides }), before);
+      expect(verdict).toMatchObject({ started: true, certain: true });
+      expect(verdict.evidence).toMatch(evidence);
+    });
+
+    it('does not count a field that merely appears (different serializers)', () => {
+      const sparse = renderBaseline(Lipsync.parse({ id: ID, status: 'done' }));
+      expect(hasRenderStarted(previewed(), sparse).started).toBe(false);
+    });
+
+    it('keeps only the fields a render changes', () => {
+      expect(Object.keys(before).sort()).toEqual(['credits_used', 'media_job', 'progress', 'status', 'updated_at']);
+    });
+  });
+});
