@@ -8,6 +8,7 @@ import {
   localValidationError,
   makeRedactor,
   responseShapeError,
+  truncate,
 } from './errors';
 import {
   Lipsync,
@@ -49,7 +50,8 @@ interface CallSpec<T> {
 
 export class CreatifyClient {
   private readonly urlPrefix: string;
-  private readonly headers: Record<string, string>;
+  // An ES private field: util.inspect/JSON of a client never show the key.
+  readonly #headers: Record<string, string>;
   private readonly redact: (text: string) => string;
   private readonly timeoutMs: number;
   private readonly previewTimeoutMs: number;
@@ -62,7 +64,7 @@ export class CreatifyClient {
     this.urlPrefix = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
     // Only the key is secret; the id names the account, like a user name.
     this.redact = makeRedactor(options.apiKey);
-    this.headers = { 'x-api-id': options.apiId, 'x-api-key': options.apiKey, accept: 'application/json' };
+    this.#headers = { 'x-api-id': options.apiId, 'x-api-key': options.apiKey, accept: 'application/json' };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.previewTimeoutMs = options.previewTimeoutMs ?? DEFAULT_PREVIEW_TIMEOUT_MS;
     this.ownsDispatcher = options.dispatcher === undefined;
@@ -125,14 +127,14 @@ export class CreatifyClient {
 
   private checkId(operation: string, id: string, path: PropertyKey[] = ['id']): string {
     if (!LipsyncId.safeParse(id).success) {
-      throw localValidationError(operation, [{ path, message: `not a UUID: ${this.redact(JSON.stringify(String(id)).slice(0, 60))}` }]);
+      throw localValidationError(operation, [{ path, message: `not a UUID: ${truncate(this.redact(JSON.stringify(String(id))), 60)}` }]);
     }
     return id;
   }
 
   private async call<T>(spec: CallSpec<T>): Promise<T> {
     const operation = `${spec.method} ${spec.path.split('?')[0]}`;
-    const headers = spec.body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
+    const headers = spec.body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
     const deadline = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {

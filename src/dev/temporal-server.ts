@@ -50,6 +50,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
   for (const attribute of SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
+  // Timers otherwise fire up to 1 s late (batched); tests use sub-second timeouts.
+  args.push('--dynamic-config-value', 'history.timerProcessorMaxTimeShift="20ms"');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(uiPort));

@@ -57,7 +57,8 @@ export interface WebhookHandler {
 /** Long enough for a Temporal restart, short enough to be inside polling's first wait. */
 export const RETRY_AFTER_SECONDS = 30;
 
-export function createWebhookHandler({ config, signaler, log = () => {} }: WebhookHandlerOptions): WebhookHandler {
+export function createWebhookHandler({ config, signaler, log: rawLog }: WebhookHandlerOptions): WebhookHandler {
+  const log = quietLog(rawLog);
   const prefix = routePrefix(config.publicUrl);
   const counter = new StatsCounter();
 
@@ -115,6 +116,17 @@ export function createWebhookHandler({ config, signaler, log = () => {} }: Webho
   }
 
   return { handle, precheck: headProblem, tooLarge, stats: () => counter.snapshot() };
+}
+
+/** A logger that cannot throw: a broken log sink must not change what a sender is told. */
+export function quietLog(log: WebhookLog | undefined): WebhookLog {
+  return (line) => {
+    try {
+      log?.(line);
+    } catch {
+      // Nowhere left to report it.
+    }
+  };
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): WebhookResponse {

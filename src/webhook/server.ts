@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { WebhookConfig } from '../config';
-import { createWebhookHandler, json, type Signaler, type WebhookLog, type WebhookResponse } from './handler';
+import { createWebhookHandler, json, quietLog, type Signaler, type WebhookLog, type WebhookResponse } from './handler';
 import { pathOf } from './route';
 import type { WebhookStats } from './stats';
 import { temporalSignaler } from './temporal-signaler';
@@ -36,7 +36,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const CLOSE_GRACE_MS = 5_000;
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
-  const { config, log = () => {} } = options;
+  const { config } = options;
+  const log = quietLog(options.log);
   const signaler =
     options.signaler ?? (options.client && temporalSignaler(options.client, { timeoutMs: options.signalTimeoutMs }));
   if (!signaler) throw new Error('startWebhookServer needs a Temporal client or a signaler');

@@ -357,6 +357,11 @@ describe('the API key never shows in an error', () => {
     expectNoKey(error);
   });
 
+  it('nor in the client object itself, after use', () => {
+    expect(inspect(echoClient, { depth: 10, showHidden: true })).not.toContain('SECRET');
+    expect(JSON.stringify(echoClient)).not.toContain('SECRET');
+  });
+
   it('when the server echoes the raw request bytes and undici fails to parse them', async () => {
     const mirror = createTcpServer((socket) => socket.on('data', (bytes) => socket.end(bytes)));
     await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));

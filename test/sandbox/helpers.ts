@@ -9,10 +9,27 @@ export interface ApiResponse {
   headers: Headers;
 }
 
-export const FAST = { timeFactor: 0.001 } as const;
+/** A whole render (pending → done) in about 100 ms. */
+export const FAST = { timeFactor: 0.0005 } as const;
 
 export function startFast(options: SandboxOptions = {}): Promise<RunningSandbox> {
   return startSandbox({ ...options, settings: { ...FAST, ...options.settings } });
+}
+
+/**
+ * One fast sandbox for a describe block, reset before each test:
+ * `let sandbox: RunningSandbox; useFastSandbox((s) => (sandbox = s));`
+ */
+export function useFastSandbox(bind: (sandbox: RunningSandbox) => void, options: SandboxOptions = {}): void {
+  let sandbox: RunningSandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startFast(options);
+    bind(sandbox);
+  });
+  afterAll(() => sandbox?.close());
+  beforeEach(async () => {
+    await sandbox!.control.reset();
+  });
 }
 
 export function authHeaders(sandbox: RunningSandbox): Record<string, string> {

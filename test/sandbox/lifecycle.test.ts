@@ -1,15 +1,11 @@
 import type { RunningSandbox } from '../../src/sandbox';
-import { call, isFinished, lipsyncBody, preview, render, sleep, startFast, waitForLipsync } from './helpers';
+import { call, isFinished, lipsyncBody, preview, render, sleep, useFastSandbox, waitForLipsync } from './helpers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('sandbox lifecycle', () => {
   let sandbox: RunningSandbox;
-  beforeAll(async () => {
-    sandbox = await startFast();
-  });
-  afterAll(() => sandbox.close());
-  beforeEach(() => sandbox.control.reset());
+  useFastSandbox((s) => (sandbox = s));
 
   test('preview answers previewed: done, output null, preview link, every §3.4 field', async () => {
     const body = await preview(sandbox, 'http://127.0.0.1:1/hook');
@@ -87,12 +83,12 @@ describe('sandbox lifecycle', () => {
     await render(sandbox, id);
     await sandbox.control.setLipsync(id, { hold: true });
     const held = (await call(sandbox, 'GET', `/api/lipsyncs_v2/${id}/`)).body.status;
-    await sleep(300); // longer than the whole fast lifecycle
+    await sleep(200); // twice the whole fast lifecycle
     expect((await call(sandbox, 'GET', `/api/lipsyncs_v2/${id}/`)).body.status).toBe(held);
 
     const forced = await sandbox.control.setLipsync(id, { status: 'running', progress: 0.5 });
     expect(forced).toMatchObject({ status: 'running', progress: '0.50' });
-    await sleep(300);
+    await sleep(200);
     expect((await sandbox.control.lipsync(id)).status).toBe('running');
 
     await sandbox.control.setLipsync(id, { hold: false });

@@ -1,17 +1,13 @@
 import type { RunningSandbox } from '../../src/sandbox';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 import type { WebhookReceiver } from '../support/webhook-receiver';
-import { call, isFinished, lipsyncBody, preview, render, sleep, startFast, waitForLipsync } from './helpers';
+import { call, isFinished, lipsyncBody, preview, render, sleep, useFastSandbox, waitForLipsync } from './helpers';
 
 describe('sandbox webhooks against a real receiver', () => {
   let sandbox: RunningSandbox;
   let receiver: WebhookReceiver;
-  beforeAll(async () => {
-    sandbox = await startFast();
-  });
-  afterAll(() => sandbox.close());
+  useFastSandbox((s) => (sandbox = s));
   beforeEach(async () => {
-    await sandbox.control.reset();
     receiver = await startWebhookReceiver();
   });
   afterEach(() => receiver.close());

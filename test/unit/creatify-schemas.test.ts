@@ -10,6 +10,7 @@ import {
   progressFraction,
   renderBaseline,
 } from '../../src/creatify';
+import { errorFromResponse, errorFromTransport, makeRedactor } from '../../src/creatify/errors';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
 
@@ -217,5 +218,50 @@ describe('hasRenderStarted', () => {
     it('keeps only the fields a render changes', () => {
       expect(Object.keys(before).sort()).toEqual(['credits_used', 'media_job', 'progress', 'status', 'updated_at']);
     });
+  });
+});
+
+describe('error mapping', () => {
+  const redact = makeRedactor('sk-unit-SECRET');
+  const fail = (status: number, rawBody: string, retryAfter?: string) =>
+    errorFromResponse({ operation: 'GET /api/x/', status, rawBody, retryAfter, redact });
+
+  it('takes the message from detail, then error, then message, then the raw body', () => {
+    expect(fail(400, '{"detail":"d","error":"e","message":"m"}').detail).toBe('d');
+    expect(fail(400, '{"error":"e","message":"m"}').detail).toBe('e');
+    expect(fail(400, '{"message":"m"}').detail).toBe('m');
+    const raw = fail(500, 'x'.repeat(1000));
+    expect(raw.detail).toBeUndefined();
+    expect(raw.message.length).toBeLessThan(400);
+    expect(raw.message).toContain('more chars');
+  });
+
+  it.each<[number, string, boolean]>([
+    [401, 'auth', false],
+    [403, 'auth', false],
+    [400, 'validation', false],
+    [409, 'validation', false],
+    [404, 'not-found', false],
+    [408, 'timeout', true],
+    [429, 'rate-limited', true],
+    [503, 'server', true],
+    [301, 'response-shape', false],
+  ])('HTTP %i → %s (retryable %p)', (status, kind, retryable) => {
+    expect(fail(status, '{}')).toMatchObject({ kind, status, retryable });
+  });
+
+  it('reads Retry-After on 429 and 503 only', () => {
+    expect(fail(429, '{}', '4').retryAfterMs).toBe(4000);
+    expect(fail(503, '', '5').retryAfterMs).toBe(5000);
+    expect(fail(400, '{}', '4').retryAfterMs).toBeUndefined();
+  });
+
+  it('redacts the key from transport error messages before truncating them', () => {
+    // The cut at 300 chars falls inside the key: truncating first would leak its start.
+    const undiciLike = Object.assign(new Error(`${'x'.repeat(272)} headers: x-api-key: sk-unit-SECRET`), { code: 'UND_ERR_SOCKET' });
+    const error = errorFromTransport({ operation: 'POST /api/x/', error: undiciLike, redact });
+    expect(error).toMatchObject({ kind: 'network', code: 'UND_ERR_SOCKET', retryable: true });
+    expect(error.message).not.toContain('sk-unit');
+    expect(errorFromTransport({ operation: 'GET /', error: Object.assign(new Error('t'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), redact }).kind).toBe('timeout');
   });
 });

@@ -1,0 +1,2 @@
+import { runWebhookUrlCommand } from '../src/webhook';
+void runWebhookUrlCommand(process.argv.slice(2));

@@ -1,0 +1,88 @@
+/**
+ * Process entries behind `lipsync webhook-server` and `lipsync webhook-url`. Both are
+ * configured by the environment only (config.ts); argv is checked just so a stray flag
+ * is not silently ignored.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { z } from 'zod';
+import { loadTemporalConfig, loadWebhookConfig, orExit, type TemporalConfig } from '../config';
+import type { WebhookLog } from './handler';
+import { startWebhookServer } from './server';
+import { webhookUrl } from './token';
+
+const SERVER_USAGE =
+  'usage: lipsync webhook-server   (env: WEBHOOK_PUBLIC_URL, WEBHOOK_SECRET, WEBHOOK_HOST, WEBHOOK_PORT, WEBHOOK_MAX_BODY_BYTES, TEMPORAL_*)';
+const URL_USAGE = 'usage: lipsync webhook-url   (env: WEBHOOK_PUBLIC_URL, WEBHOOK_SECRET); prints the webhook_url to give Creatify';
+
+const TEMPORAL_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Runs the receiver until SIGINT/SIGTERM, then stops accepting, drains and disconnects. */
+export async function runWebhookServerCommand(argv: readonly string[]): Promise<void> {
+  if (!parseNoArgs(argv, SERVER_USAGE)) return;
+  const log = timestamped;
+  const config = orExit(() => loadWebhookConfig());
+  const temporal = orExit(() => loadTemporalConfig());
+  // Refuse at start a URL Creatify would reject, rather than at the first render.
+  orExit(() => webhookUrl(config));
+
+  const connection = await connectTemporal(temporal, log);
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const server = await startWebhookServer({ config, client, log });
+  log(
+    `webhook receiver listening on ${config.host}:${server.port} (${server.url}); ` +
+      `public URL ${config.publicUrl}/[token]; Temporal ${temporal.connectionOptions.address} namespace ${temporal.namespace}`,
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log(`webhook receiver stopping (${signal})`);
+  await server.close();
+  await connection.close();
+  log('webhook receiver stopped');
+}
+
+/** Prints the full webhook URL (it contains the token: it is meant for Creatify, not for logs). */
+export async function runWebhookUrlCommand(argv: readonly string[]): Promise<void> {
+  if (!parseNoArgs(argv, URL_USAGE)) return;
+  const url = orExit(() => webhookUrl(loadWebhookConfig()));
+  process.stdout.write(`${url}\n`);
+}
+
+/**
+ * A receiver started while Temporal is down still comes up and answers 503 (the sender
+ * may retry, polling covers the rest) instead of crash-looping; the lazy connection
+ * reconnects by itself once Temporal is back.
+ */
+async function connectTemporal(temporal: TemporalConfig, log: WebhookLog): Promise<Connection> {
+  const options = { ...temporal.connectionOptions, connectTimeout: TEMPORAL_CONNECT_TIMEOUT_MS };
+  try {
+    return await Connection.connect(options);
+  } catch (err) {
+    log(
+      `Temporal at ${options.address} is unreachable (${err instanceof Error ? err.message : String(err)}); ` +
+        'answering 503 until it is back',
+    );
+    return Connection.lazy(options);
+  }
+}
+
+const NoArgs = z.array(z.string()).max(0);
+
+/** False (after printing) for --help; exits 64 (EX_USAGE) on anything else. */
+function parseNoArgs(argv: readonly string[], usage: string): boolean {
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    process.stdout.write(`${usage}\n`);
+    return false;
+  }
+  if (!NoArgs.safeParse(argv).success) {
+    process.stderr.write(`unexpected argument ${JSON.stringify(argv[0])}; ${usage}\n`);
+    process.exit(64);
+  }
+  return true;
+}
+
+function timestamped(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}

@@ -1,0 +1,168 @@
+import { pollDelayMs, POLL_JITTER } from '../../src/activities/backoff';
+import { RenderError } from '../../src/client';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
+
+describe('tracking a render without its webhook', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+  beforeEach(async () => {
+    // Creatify's webhook never comes in this file unless a test says otherwise.
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+  });
+
+  const getsFor = async (id: string) => (await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0;
+
+  test('completes by polling; the number of GETs is what the backoff schedule predicts; one render', async () => {
+    const initialMs = 200;
+    const maxMs = 10_000;
+    const releaseAtMs = 2_000;
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, {
+      webhookTimeout: '300 ms', pollInitialInterval: initialMs, pollMaxInterval: maxMs, deadline: '1 minute',
+    });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    const firstPollAt = await eventually(async () => ((await getsFor(id)) >= 1 ? Date.now() : undefined), 10_000, 'first poll');
+    await new Promise((resolve) => setTimeout(resolve, releaseAtMs - (Date.now() - firstPollAt)));
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    const result = await handle.result();
+
+    // Attempt n+1 starts sum(delays 1..n) after the first; with ±20% jitter each.
+    const earliest: number[] = [0];
+    const latest: number[] = [0];
+    for (let n = 1; n < 20; n++) {
+      earliest.push(earliest[n - 1]! + pollDelayMs(n, initialMs, maxMs, () => 0));
+      latest.push(latest[n - 1]! + pollDelayMs(n, initialMs, maxMs, () => 1));
+    }
+    const surelyBefore = latest.filter((t) => t < releaseAtMs).length;
+    const possiblyBefore = earliest.filter((t) => t < releaseAtMs).length;
+    expect(surelyBefore).toBe(possiblyBefore); // the schedule leaves no doubt with these numbers
+    const predicted = surelyBefore + 1; // every attempt before the release, plus the one that sees `done`
+    expect(predicted).toBe(5);
+    expect(POLL_JITTER).toBeLessThan(0.25);
+
+    expect(result.detectedBy).toBe('poll');
+    expect(result.polls).toBe(predicted);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.get).toBe(predicted);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    expect(stats.renders[id]).toBe(1);
+  });
+
+  test('a webhook arriving during polling ends the wait at once', async () => {
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, {
+      webhookTimeout: '200 ms', pollInitialInterval: '20 seconds', pollMaxInterval: '20 seconds', deadline: '1 minute',
+    });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    await eventually(async () => (await getsFor(id)) >= 1, 10_000, 'first poll');
+    await stack.sandbox.control.settings({ webhooks: { drop: 0 } });
+    const releasedAt = Date.now();
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    const result = await handle.result();
+
+    expect(result.detectedBy).toBe('webhook');
+    expect(Date.now() - releasedAt).toBeLessThan(3_000); // the next poll was 20 s away
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.get).toBe(2); // one poll, one confirmation
+    expect(stats.renders[id]).toBe(1);
+  });
+
+  test.each([
+    ['render', 'rate-limit'],
+    ['render', 'server-error'],
+    ['get', 'rate-limit'],
+    ['get', 'server-error'],
+  ] as const)('%s answering %s is retried to the right outcome', async (endpoint, kind) => {
+    const id = await stack.preview();
+    await stack.sandbox.control.addFault({ endpoint, kind, times: 2, lipsyncId: id, retryAfter: '1', status: 503 });
+    const started = Date.now();
+    const result = await stack.orchestrator
+      .startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '500 ms', deadline: '1 minute' })
+      .then((h) => h.result());
+    expect(result.output).toContain(id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.faultsInjected.filter((f) => f.lipsyncId === id)).toHaveLength(2);
+    expect(stats.renders[id]).toBe(1);
+    if (kind === 'rate-limit') expect(Date.now() - started).toBeGreaterThanOrEqual(2_000); // two Retry-After: 1
+  });
+
+  test('render processed but its response lost: exactly one paid render', async () => {
+    const id = await stack.preview();
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'lost-response', lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '500 ms' });
+    const result = await handle.result();
+    expect(result.output).toContain(id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.render).toBe(1); // the retry read first and did not POST
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.credits.ledger.filter((e) => e.lipsyncId === id && e.action === 'render')).toHaveLength(1);
+    const state = await handle.query('status');
+    expect(state).toMatchObject({ renderPosted: false });
+  });
+
+  test.each(['failed', 'rejected'] as const)('%s ends in the typed failure with the reason', async (outcome) => {
+    const id = await stack.preview();
+    await stack.sandbox.control.setLipsync(id, { outcome, failedReason: `sandbox says ${outcome}` });
+    await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '300 ms' });
+    const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(RenderError);
+    expect(error).toMatchObject({ reason: outcome, failedReason: outcome === 'failed' ? `sandbox says ${outcome}` : expect.anything() });
+    expect((await stack.orchestrator.getStatus(id)).status).toBe(outcome);
+  });
+
+  test('an unknown id fails fast, without a retry storm', async () => {
+    const { randomUUID } = await import('node:crypto');
+    const id = randomUUID();
+    const started = Date.now();
+    await stack.orchestrator.startRender(id);
+    const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(error).toMatchObject({ reason: 'invalid-request' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render).toBe(1);
+  });
+
+  test('a passed deadline ends in the timeout failure', async () => {
+    const id = await stack.preview();
+    await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms', deadline: '2 seconds' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(error).toMatchObject({ reason: 'deadline' });
+    expect((await stack.orchestrator.getStatus(id)).status).toBe('timed_out');
+  });
+
+  test('cancelling stops tracking cleanly', async () => {
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    await eventually(async () => (await getsFor(id)) >= 1, 10_000, 'polling');
+    await stack.orchestrator.cancel(id);
+    const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(error).toMatchObject({ reason: 'cancelled' });
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect((await stack.orchestrator.getStatus(id)).status).toBe('cancelled');
+    const getsAfterCancel = await getsFor(id);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await getsFor(id)).toBe(getsAfterCancel); // no poll goes on after the cancel
+  });
+
+  test('starting the same lipsync twice gives one workflow and one render', async () => {
+    const id = await stack.preview();
+    const options = { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '300 ms' };
+    const [a, b] = await Promise.all([stack.orchestrator.startRender(id, options), stack.orchestrator.startRender(id, options)]);
+    const first = await a.result();
+    const c = await stack.orchestrator.startRender(id, options); // after it finished, too
+    expect(b.firstExecutionRunId).toBe(a.firstExecutionRunId);
+    expect((await c.describe()).runId).toBe(a.firstExecutionRunId);
+    expect((await c.result()).output).toBe(first.output);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render).toBe(1);
+  });
+});

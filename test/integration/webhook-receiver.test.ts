@@ -1,0 +1,267 @@
+/**
+ * The receiver over real HTTP against the real Temporal dev server. A recorder workflow
+ * (test/workflow/fixtures) stands in for the tracking workflow, so what arrives as a
+ * Signal can be read back with a query.
+ */
+import '../support/quiet-runtime';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { WebhookConfig } from '../../src/config';
+import { freePort } from '../../src/dev/ports';
+import { createWebhookHandler, startWebhookServer, temporalSignaler, webhookToken, type RunningWebhookServer } from '../../src/webhook';
+import { workflowIdFor } from '../../src/workflows/messages';
+import { testClient, testNativeConnection, uniqueTaskQueue } from '../support/temporal';
+import { receivedHintsQuery, signalRecorder } from '../workflow/fixtures/signal-recorder';
+
+const PREFIX = '/hooks/creatify';
+const CURRENT = 'current-secret-for-tests-0001';
+const PREVIOUS = 'previous-secret-for-tests-0002';
+const RETIRED = 'retired-secret-for-tests-0003';
+const MAX_BODY = 1024;
+const config: WebhookConfig = {
+  publicUrl: `https://hooks.example.com${PREFIX}`,
+  secrets: [CURRENT, PREVIOUS],
+  host: '127.0.0.1',
+  port: 0,
+  maxBodyBytes: MAX_BODY,
+};
+const routeFor = (secret: string) => `${PREFIX}/${webhookToken(secret)}`;
+const ROUTE = routeFor(CURRENT);
+
+const logs: string[] = [];
+const taskQueue = uniqueTaskQueue('webhook-receiver');
+const recorders: WorkflowHandle[] = [];
+let client: Client;
+let connection: Connection;
+let native: NativeConnection;
+let worker: Worker;
+let workerRun: Promise<void>;
+let server: RunningWebhookServer;
+
+beforeAll(async () => {
+  ({ client, connection } = await testClient());
+  native = await testNativeConnection();
+  worker = await Worker.create({
+    connection: native,
+    namespace: client.options.namespace,
+    taskQueue,
+    workflowsPath: require.resolve('../workflow/fixtures/signal-recorder'),
+  });
+  workerRun = worker.run();
+  server = await startWebhookServer({ config, client, log: (line) => logs.push(line) });
+});
+
+afterAll(async () => {
+  await Promise.allSettled(recorders.map((handle) => handle.terminate('test over')));
+  await server?.close();
+  worker?.shutdown();
+  await workerRun;
+  await native?.close();
+  await connection?.close();
+});
+
+async function startRecorder(): Promise<{ id: string; handle: WorkflowHandle }> {
+  const id = randomUUID();
+  const handle = await client.workflow.start(signalRecorder, { workflowId: workflowIdFor(id), taskQueue });
+  recorders.push(handle);
+  return { id, handle };
+}
+
+const hintsOf = (handle: WorkflowHandle) => handle.query(receivedHintsQuery);
+
+function post(path: string, body: unknown, init: RequestInit = {}, base = server.url): Promise<Response> {
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, ...init });
+}
+
+describe('webhook receiver', () => {
+  it('turns a valid delivery into a Signal and answers 200', async () => {
+    const { id, handle } = await startRecorder();
+    const before = Date.now();
+    const output = `https://cdn.example.com/${id}.mp4`;
+    const res = await post(`${ROUTE}?ignored=1`, { id, status: 'done', failed_reason: null, output, surprise: { new: 'field' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    const hints = await hintsOf(handle);
+    expect(hints).toEqual([{ id, status: 'done', failedReason: null, output, receivedAt: expect.any(String) }]);
+    expect(Date.parse(hints[0]!.receivedAt)).toBeGreaterThanOrEqual(before - 1_000);
+  });
+
+  it('passes failed_reason through and treats missing optional fields as null', async () => {
+    const { id, handle } = await startRecorder();
+    expect((await post(ROUTE, { id, status: 'failed', failed_reason: 'avatar not found' })).status).toBe(200);
+    expect(await hintsOf(handle)).toEqual([expect.objectContaining({ status: 'failed', failedReason: 'avatar not found', output: null })]);
+  });
+
+  it('answers 401 to a wrong or missing token and signals nothing', async () => {
+    const { id, handle } = await startRecorder();
+    const delivery = { id, status: 'done', output: 'https://cdn.example.com/x.mp4' };
+    for (const path of [`${PREFIX}/${'A'.repeat(32)}`, `${PREFIX}/`, PREFIX, `${ROUTE}/extra`, `${PREFIX}/x/${webhookToken(CURRENT)}`]) {
+      const res = await post(path, delivery);
+      expect([path, res.status]).toEqual([path, 401]);
+    }
+    expect(await hintsOf(handle)).toEqual([]);
+  });
+
+  it('answers 404 outside the prefix', async () => {
+    for (const path of ['/', '/elsewhere', `/hooks/creatifyX/${webhookToken(CURRENT)}`, `/${webhookToken(CURRENT)}`]) {
+      expect([path, (await post(path, {})).status]).toEqual([path, 404]);
+    }
+  });
+
+  it('accepts the tokens of both configured secrets and refuses a retired one', async () => {
+    const { id, handle } = await startRecorder();
+    expect((await post(routeFor(RETIRED), { id, status: 'retired' })).status).toBe(401);
+    expect((await post(routeFor(CURRENT), { id, status: 'running' })).status).toBe(200);
+    expect((await post(routeFor(PREVIOUS), { id, status: 'done' })).status).toBe(200);
+    expect((await hintsOf(handle)).map((hint) => hint.status)).toEqual(['running', 'done']);
+  });
+
+  it('answers 400 naming the problem for bad bodies, and signals nothing', async () => {
+    const { id, handle } = await startRecorder();
+    const cases: Array<[body: string, error: string, detail: RegExp]> = [
+      ['{"id":', 'malformed-json', /not JSON/],
+      ['', 'malformed-json', /not JSON/],
+      ['[]', 'not-an-object', /an array/],
+      ['null', 'not-an-object', /null/],
+      ['"done"', 'not-an-object', /a string/],
+      [JSON.stringify({ id: 'not-a-uuid', status: 'done' }), 'invalid-delivery', /^id: must be a UUID$/],
+      [JSON.stringify({ id, output: null }), 'invalid-delivery', /^status: is required$/],
+      [JSON.stringify({ id, status: 7 }), 'invalid-delivery', /^status: /],
+    ];
+    for (const [body, error, detail] of cases) {
+      const res = await post(ROUTE, body);
+      const answer = (await res.json()) as { ok: boolean; error: string; detail: string };
+      expect([body, res.status, answer.ok, answer.error]).toEqual([body, 400, false, error]);
+      expect(answer.detail).toMatch(detail);
+    }
+    expect(await hintsOf(handle)).toEqual([]);
+  });
+
+  it('accepts a body of exactly the cap and answers 413 one byte over', async () => {
+    const { id, handle } = await startRecorder();
+    const bodyOf = (size: number) => {
+      const base = JSON.stringify({ id, status: 'running', pad: '' });
+      return base.replace('"pad":""', `"pad":"${'x'.repeat(size - base.length)}"`);
+    };
+    expect((await post(ROUTE, bodyOf(MAX_BODY))).status).toBe(200);
+    const res = await post(ROUTE, bodyOf(MAX_BODY + 1));
+    expect(res.status).toBe(413);
+    expect(await hintsOf(handle)).toHaveLength(1);
+  });
+
+  it('answers 413 while an undeclared (chunked) body is still being sent', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${server.url}${ROUTE}`, { method: 'POST' }, (res) => {
+        clearInterval(feeding);
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      // Never ends: only a receiver that stops at the cap can answer at all.
+      const feeding = setInterval(() => req.write(Buffer.alloc(256, 32)), 5);
+      setTimeout(() => {
+        clearInterval(feeding);
+        req.destroy(new Error('no answer while the body was still streaming'));
+      }, 5_000).unref();
+    });
+    expect(status).toBe(413);
+  });
+
+  it('answers 405 with Allow: POST to another method on the route, 401 without the token', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await fetch(`${server.url}${ROUTE}`, { method, body: method === 'GET' ? undefined : '{}' });
+      expect([method, res.status, res.headers.get('allow')]).toEqual([method, 405, 'POST']);
+    }
+    expect((await fetch(`${server.url}${PREFIX}/wrong`, { method: 'GET' })).status).toBe(401);
+  });
+
+  it('answers 202 for an untracked or finished lipsync without creating a workflow', async () => {
+    const untracked = randomUUID();
+    const res = await post(ROUTE, { id: untracked, status: 'done', output: 'https://cdn.example.com/forged.mp4' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ ok: true, ignored: 'untracked lipsync' });
+    await expect(client.workflow.getHandle(workflowIdFor(untracked)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    const { id, handle } = await startRecorder();
+    await handle.terminate('finished before the webhook');
+    expect((await post(ROUTE, { id, status: 'done' })).status).toBe(202);
+    expect(server.stats().untracked).toBe(2);
+  });
+
+  it('answers 503 with Retry-After within seconds when Temporal is unreachable', async () => {
+    const deadConnection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 1_000 });
+    const down = await startWebhookServer({
+      config,
+      client: new Client({ connection: deadConnection }),
+      signalTimeoutMs: 2_000,
+      log: (line) => logs.push(line),
+    });
+    try {
+      const started = Date.now();
+      const res = await post(ROUTE, { id: randomUUID(), status: 'done' }, {}, down.url);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('30');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(down.stats()).toMatchObject({ received: 1, unavailable: 1, signalled: 0 });
+    } finally {
+      await down.close();
+      await deadConnection.close();
+    }
+  });
+
+  it('can be mounted without the standalone server', async () => {
+    const handler = createWebhookHandler({ config, signaler: temporalSignaler(client) });
+    const { id, handle } = await startRecorder();
+    const request = (body: string) => handler.handle({ method: 'POST', path: ROUTE, headers: {}, body: Buffer.from(body) });
+    expect(await request(JSON.stringify({ id, status: 'running' }))).toMatchObject({ status: 200, body: '{"ok":true}' });
+    expect((await request(' '.repeat(MAX_BODY + 1))).status).toBe(413);
+    expect(await hintsOf(handle)).toHaveLength(1);
+    expect(handler.stats()).toMatchObject({ received: 2, signalled: 1, rejected: { 'too-large': 1 } });
+  });
+
+  it('answers 500 to a handler bug and keeps serving', async () => {
+    let broken = false;
+    const fragile = { ...config };
+    Object.defineProperty(fragile, 'maxBodyBytes', {
+      get: () => {
+        if (broken) throw new Error('bug');
+        return MAX_BODY;
+      },
+    });
+    const other = await startWebhookServer({ config: fragile, client, log: (line) => logs.push(line) });
+    try {
+      broken = true;
+      expect((await post(ROUTE, { id: randomUUID(), status: 'done' }, {}, other.url)).status).toBe(500);
+      broken = false;
+      expect((await fetch(`${other.url}/healthz`)).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('never logs a token or a secret', () => {
+    expect(logs.length).toBeGreaterThan(20);
+    const secrets = [CURRENT, PREVIOUS, RETIRED];
+    const leaked = logs.filter((line) => [...secrets, ...secrets.map(webhookToken)].some((s) => line.includes(s)));
+    expect(leaked).toEqual([]);
+    expect(logs).toContainEqual(expect.stringContaining(`${PREFIX}/[token]`));
+  });
+
+  it('still answers /healthz with the counters after all of the above', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({
+      ok: true,
+      signalled: expect.any(Number),
+      untracked: 2,
+      rejected: { 'unknown-path': 4, 'bad-token': 7, 'method-not-allowed': 3, 'too-large': 2, 'malformed-json': 2, 'not-an-object': 3, 'invalid-delivery': 3 },
+    });
+    expect(JSON.parse(text).signalled).toBe(5);
+    for (const secret of [CURRENT, PREVIOUS]) expect(text).not.toContain(webhookToken(secret));
+    expect((await fetch(`${server.url}/healthz`, { method: 'POST' })).status).toBe(405);
+  });
+});

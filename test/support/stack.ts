@@ -1,0 +1,132 @@
+/**
+ * A whole tracker on loopback for integration tests: sandbox Creatify, webhook receiver,
+ * worker, client library, all against the dev server the global setup started.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client, Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { LipsyncOrchestrator } from '../../src/client';
+import type { WebhookConfig } from '../../src/config';
+import { CreatifyClient } from '../../src/creatify';
+import { freePort } from '../../src/dev/ports';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox';
+import type { SandboxSettingsPatch } from '../../src/sandbox';
+import { startWebhookServer, type RunningWebhookServer } from '../../src/webhook/server';
+import { webhookUrl } from '../../src/webhook/token';
+import { createLipsyncWorker } from '../../src/worker/worker';
+import { testClient, testNativeConnection, uniqueTaskQueue } from './temporal';
+import { testWorkflowBundle } from './bundle';
+
+/** Stage durations scaled so a render takes ~1 s (5 s + 20 s + 180 s at 0.005). */
+export const FAST_TIME_FACTOR = 0.005;
+
+export interface TestStack {
+  sandbox: RunningSandbox;
+  creatify: CreatifyClient;
+  webhookConfig: WebhookConfig;
+  webhookServer: RunningWebhookServer;
+  client: Client;
+  orchestrator: LipsyncOrchestrator;
+  taskQueue: string;
+  worker: Worker;
+  /** Creates a previewed lipsync whose webhook points at our receiver; returns its id. */
+  preview(name?: string): Promise<string>;
+  /** Stops the worker (awaits its drain) and starts another one on the same queue. */
+  restartWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestStack(settings: SandboxSettingsPatch = {}): Promise<TestStack> {
+  const log = process.env.TEST_SANDBOX_LOG ? (line: string) => console.log(`${Date.now()} ${line}`) : undefined;
+  const sandbox = await startSandbox({ settings: { timeFactor: FAST_TIME_FACTOR, ...settings }, log });
+  const creatify = new CreatifyClient({ baseUrl: sandbox.url, ...sandbox.credentials, timeoutMs: 5_000 });
+  const { client, connection } = await testClient();
+  const port = await freePort();
+  const webhookConfig: WebhookConfig = {
+    publicUrl: `http://127.0.0.1:${port}/hooks/creatify`,
+    secrets: [`test-secret-${randomUUID()}`],
+    host: '127.0.0.1',
+    port,
+    maxBodyBytes: 16 * 1024,
+  };
+  const webhookServer = await startWebhookServer({ config: webhookConfig, client });
+  const nativeConnection = await testNativeConnection();
+  const taskQueue = uniqueTaskQueue('render');
+  const orchestrator = new LipsyncOrchestrator({ client, taskQueue, webhook: webhookConfig, creatify });
+
+  const newWorker = async () =>
+    createLipsyncWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      creatify,
+      workflows: { workflowBundle: testWorkflowBundle() },
+      shutdownGraceTime: '1 second',
+    });
+  let worker = await newWorker();
+  let running = worker.run();
+
+  const stack: TestStack = {
+    sandbox,
+    creatify,
+    webhookConfig,
+    webhookServer,
+    client,
+    orchestrator,
+    taskQueue,
+    get worker() {
+      return worker;
+    },
+    async preview(name = 'test render') {
+      const lipsync = await creatify.preview(demoRequest(name, webhookUrl(webhookConfig)));
+      return lipsync.id;
+    },
+    async restartWorker() {
+      worker.shutdown();
+      await running;
+      worker = await newWorker();
+      running = worker.run();
+    },
+    async close() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await webhookServer.close();
+      await sandbox.close();
+      await creatify.close();
+      await nativeConnection.close();
+      await (connection as Connection).close();
+    },
+  };
+  return stack;
+}
+
+export function demoRequest(name: string, webhook_url: string) {
+  return {
+    name,
+    webhook_url,
+    aspect_ratio: '9x16' as const,
+    video_inputs: [
+      {
+        character: { type: 'avatar' as const, avatar_id: '3f8a1c2e-avatar', avatar_style: 'normal' as const },
+        voice: { type: 'text' as const, input_text: 'Hello from the lipsync orchestrator test suite.', voice_id: 'voice-accent-1' },
+      },
+    ],
+  };
+}
+
+export function unknownLipsyncId(): string {
+  return randomUUID();
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export type { NativeConnection };
