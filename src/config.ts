@@ -91,7 +91,7 @@ export interface WebhookConfig {
 }
 
 export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
-  const publicUrl = read(env, 'WEBHOOK_PUBLIC_URL', httpUrl).replace(/\/+$/, '');
+  const publicUrl = read(env, 'WEBHOOK_PUBLIC_URL', httpUrl.refine((url) => !/[?#]/.test(url), 'must not contain a query string or fragment')).replace(/\/+$/, '');
   const longest = publicUrl.length + 1 + WEBHOOK_TOKEN_LENGTH;
   if (longest > CREATIFY_WEBHOOK_URL_MAX) {
     throw new ConfigError('WEBHOOK_PUBLIC_URL', `too long: with its token the URL has ${longest} characters, Creatify accepts ${CREATIFY_WEBHOOK_URL_MAX}`);

@@ -65,7 +65,9 @@ export function createWebhookHandler({ config, signaler, log: rawLog }: WebhookH
   function reject(head: WebhookRequestHead, reason: RejectReason, status: number, detail?: string): WebhookResponse {
     counter.count('received');
     counter.reject(reason);
-    log(`webhook ${status} ${reason} ${safeMethod(head.method)} ${redactPath(head.path, prefix)}${detail ? `: ${detail}` : ''}`);
+    // The detail can quote the body (JSON.parse messages do): keep it to one line.
+    const logged = detail ? `: ${detail.replace(/[\u0000-\u001f\u007f]+/g, ' ')}` : '';
+    log(`webhook ${status} ${reason} ${safeMethod(head.method)} ${redactPath(head.path, prefix)}${logged}`);
     const headers: Record<string, string> = status === 405 ? { Allow: 'POST' } : {};
     return json(status, { ok: false, error: reason, ...(detail ? { detail } : {}) }, headers);
   }
@@ -148,7 +150,9 @@ function safeMethod(method: string): string {
   return /^[A-Za-z-]{1,16}$/.test(method) ? method.toUpperCase() : '[odd method]';
 }
 
+// The client's ServiceError says only "Failed to signal Workflow"; the gRPC cause says why.
 function oneLine(err: unknown): string {
-  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return message.replace(/\s+/g, ' ').slice(0, 300);
+  const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  const cause = err instanceof Error && err.cause !== undefined ? ` (${describe(err.cause)})` : '';
+  return `${describe(err)}${cause}`.replace(/\s+/g, ' ').slice(0, 300);
 }

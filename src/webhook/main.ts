@@ -29,7 +29,7 @@ export async function runWebhookServerCommand(argv: readonly string[]): Promise<
   const client = new Client({ connection, namespace: temporal.namespace });
   const server = await startWebhookServer({ config, client, log });
   log(
-    `webhook receiver listening on ${config.host}:${server.port} (${server.url}); ` +
+    `webhook receiver listening on ${config.host}:${server.port}; ` +
       `public URL ${config.publicUrl}/[token]; Temporal ${temporal.connectionOptions.address} namespace ${temporal.namespace}`,
   );
 

@@ -9,8 +9,9 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 export const WORKFLOW_TYPE = 'trackLipsyncRender';
 export const DEFAULT_TASK_QUEUE = 'lipsync-render';
 
+/** UUIDs compare case-insensitively; workflow ids do not, so one spelling is used. */
 export function workflowIdFor(lipsyncId: string): string {
-  return `lipsync-render-${lipsyncId}`;
+  return `lipsync-render-${lipsyncId.toLowerCase()}`;
 }
 
 /** Keyword search attribute; register it on every cluster that runs the worker. */

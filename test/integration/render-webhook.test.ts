@@ -1,6 +1,8 @@
+import { statusQuery, type TrackingOptions } from '../../src/workflows/messages';
+import { webhookUrl } from '../../src/webhook/token';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
-const FAST = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '1 minute' };
+const FAST: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '1 minute' };
 
 describe('tracking a render through the webhook', () => {
   let stack: TestStack;
@@ -54,5 +56,95 @@ describe('tracking a render through the webhook', () => {
     const description = await handle.describe();
     const { LIPSYNC_STATUS } = await import('../../src/workflows/messages');
     expect(description.typedSearchAttributes.get(LIPSYNC_STATUS)).toBe('done');
+  });
+
+  const renderWith = async (webhooks: Record<string, unknown>) => {
+    await stack.sandbox.control.reset({ webhooks });
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    const result = await handle.result();
+    const state = await handle.query(statusQuery);
+    const stats = await stack.sandbox.control.stats();
+    return { id, result, state, stats };
+  };
+
+  test('duplicate deliveries: one render, one confirmation, the rest ignored', async () => {
+    const { id, result, stats } = await renderWith({ duplicate: 2 });
+    expect(result.detectedBy).toBe('webhook');
+    expect(stats.webhooks.filter((w) => w.lipsyncId === id && w.kind === 'duplicate').length).toBeGreaterThanOrEqual(2);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    expect(stats.callsByLipsync[id]?.get).toBe(1);
+  });
+
+  test('non-terminal deliveries move the status forward only, then the terminal one completes', async () => {
+    const { id, result, state, stats } = await renderWith({ nonTerminal: true });
+    const statuses = stats.webhooks.filter((w) => w.lipsyncId === id).map((w) => w.status);
+    expect(statuses).toEqual(expect.arrayContaining(['pending', 'in_queue', 'running', 'done']));
+    expect(result.detectedBy).toBe('webhook');
+    expect(state.status).toBe('done');
+    expect(state.webhooksReceived).toBeGreaterThanOrEqual(4);
+    expect(stats.callsByLipsync[id]?.get).toBe(1); // non-terminal hints cost no GET
+  });
+
+  test('reordered deliveries (newest first): done wins, the late ones change nothing', async () => {
+    const { id, result, state, stats } = await renderWith({ nonTerminal: true, reorder: true });
+    const sent = stats.webhooks.filter((w) => w.lipsyncId === id).map((w) => w.status);
+    expect(sent[0]).toBe('done');
+    expect(result.output).toContain(id);
+    expect(state.status).toBe('done');
+    expect(stats.renders[id]).toBe(1);
+  });
+
+  test('a stale preview delivery (done, no output) is ignored', async () => {
+    await stack.sandbox.control.reset({ webhooks: { stalePreview: true } });
+    const id = await stack.preview();
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    const staleSeen = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.webhooksIgnored >= 1 ? state : undefined;
+    }, 10_000, 'the stale delivery');
+    expect(staleSeen.status).not.toBe('done');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    const result = await handle.result();
+    expect(result.output).toContain(id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.webhooks.some((w) => w.lipsyncId === id && w.kind === 'stale-preview')).toBe(true);
+    expect(stats.renders[id]).toBe(1);
+  });
+
+  test('a terminal webhook that the API contradicts does not complete the workflow', async () => {
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
+    const forged = await fetch(webhookUrl(stack.webhookConfig), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, status: 'done', failed_reason: null, output: 'https://evil.example/forged.mp4' }),
+    });
+    expect(forged.status).toBe(200);
+    const state = await eventually(async () => {
+      const s = await handle.query(statusQuery);
+      return s.confirmations >= 1 && s.phase !== 'confirming' ? s : undefined;
+    }, 10_000, 'the confirmation');
+    expect(state.status).toBe('running');
+    expect(state.output).toBeNull();
+    expect(state.lastEvent).toMatch(/not trusted/);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    const result = await handle.result();
+    expect(result.output).not.toContain('evil');
+  });
+
+  test('with confirmWebhook: false the payload is trusted and no GET is made', async () => {
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, { ...FAST, confirmWebhook: false });
+    const result = await handle.result();
+    expect(result.detectedBy).toBe('webhook');
+    expect(result.confirmations).toBe(0);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0).toBe(0);
   });
 });

@@ -124,6 +124,7 @@ describe('webhook receiver', () => {
     const cases: Array<[body: string, error: string, detail: RegExp]> = [
       ['{"id":', 'malformed-json', /not JSON/],
       ['', 'malformed-json', /not JSON/],
+      ['{"id":\nnope}', 'malformed-json', /not JSON/],
       ['[]', 'not-an-object', /an array/],
       ['null', 'not-an-object', /null/],
       ['"done"', 'not-an-object', /a string/],
@@ -247,6 +248,8 @@ describe('webhook receiver', () => {
     const secrets = [CURRENT, PREVIOUS, RETIRED];
     const leaked = logs.filter((line) => [...secrets, ...secrets.map(webhookToken)].some((s) => line.includes(s)));
     expect(leaked).toEqual([]);
+    // One line per event: a body or path quoted in a log must not forge another line.
+    expect(logs.filter((line) => /[\r\n]/.test(line))).toEqual([]);
     expect(logs).toContainEqual(expect.stringContaining(`${PREFIX}/[token]`));
   });
 
@@ -258,7 +261,7 @@ describe('webhook receiver', () => {
       ok: true,
       signalled: expect.any(Number),
       untracked: 2,
-      rejected: { 'unknown-path': 4, 'bad-token': 7, 'method-not-allowed': 3, 'too-large': 2, 'malformed-json': 2, 'not-an-object': 3, 'invalid-delivery': 3 },
+      rejected: { 'unknown-path': 4, 'bad-token': 7, 'method-not-allowed': 3, 'too-large': 2, 'malformed-json': 3, 'not-an-object': 3, 'invalid-delivery': 3 },
     });
     expect(JSON.parse(text).signalled).toBe(5);
     for (const secret of [CURRENT, PREVIOUS]) expect(text).not.toContain(webhookToken(secret));

@@ -30,7 +30,7 @@ describe('sandbox lifecycle', () => {
   });
 
   test('render goes pending → in_queue → running (progress rising) → done with output', async () => {
-    await sandbox.control.reset({ timeFactor: 1, stageMs: { pending: 30, in_queue: 30, running: 160 }, runningTicks: 4 });
+    await sandbox.control.reset({ timeFactor: 1, stageMs: { pending: 50, in_queue: 50, running: 200 }, runningTicks: 4 });
     const { id } = await preview(sandbox);
     const rendered = await render(sandbox, id);
     expect(rendered.status).toBe(200);

@@ -56,11 +56,14 @@ describe('sandbox webhooks against a real receiver', () => {
 
   test('delayMs holds each delivery back', async () => {
     await sandbox.control.settings({ webhooks: { delayMs: 200 } });
-    const id = await renderToEnd();
-    const finishedAt = Date.now();
+    const { id } = await preview(sandbox, receiver.url);
+    const forcedAt = Date.now();
+    await sandbox.control.setLipsync(id, { status: 'done' });
+    await sleep(100);
     expect(receiver.deliveries).toHaveLength(0);
     const delivery = await receiver.waitFor((d) => d.body.id === id);
-    expect(delivery.at - finishedAt).toBeGreaterThanOrEqual(120);
+    expect(delivery.at - forcedAt).toBeGreaterThanOrEqual(200);
+    expect(delivery.body).toMatchObject({ status: 'done', output: expect.stringContaining(id) });
   });
 
   test('duplicate sends extra identical copies', async () => {

@@ -31,12 +31,19 @@ export interface TestStack {
   worker: Worker;
   /** Creates a previewed lipsync whose webhook points at our receiver; returns its id. */
   preview(name?: string): Promise<string>;
-  /** Stops the worker (awaits its drain) and starts another one on the same queue. */
+  /** Stops the in-process worker if any (awaits its drain) and starts a new one on the same queue. */
   restartWorker(): Promise<void>;
+  /** Environment for a `lipsync worker` / webhook process serving this stack. */
+  workerEnv(): Record<string, string | undefined>;
   close(): Promise<void>;
 }
 
-export async function startTestStack(settings: SandboxSettingsPatch = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  /** Start an in-process worker (default true); crash tests bring their own. */
+  worker?: boolean;
+}
+
+export async function startTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): Promise<TestStack> {
   const log = process.env.TEST_SANDBOX_LOG ? (line: string) => console.log(`${Date.now()} ${line}`) : undefined;
   const sandbox = await startSandbox({ settings: { timeFactor: FAST_TIME_FACTOR, ...settings }, log });
   const creatify = new CreatifyClient({ baseUrl: sandbox.url, ...sandbox.credentials, timeoutMs: 5_000 });
@@ -63,8 +70,8 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}): Promi
       workflows: { workflowBundle: testWorkflowBundle() },
       shutdownGraceTime: '1 second',
     });
-  let worker = await newWorker();
-  let running = worker.run();
+  let worker: Worker | undefined = options.worker === false ? undefined : await newWorker();
+  let running: Promise<void> = worker ? worker.run() : Promise.resolve();
 
   const stack: TestStack = {
     sandbox,
@@ -75,6 +82,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}): Promi
     orchestrator,
     taskQueue,
     get worker() {
+      if (!worker) throw new Error('this stack has no in-process worker');
       return worker;
     },
     async preview(name = 'test render') {
@@ -82,13 +90,26 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}): Promi
       return lipsync.id;
     },
     async restartWorker() {
-      worker.shutdown();
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
       await running;
       worker = await newWorker();
       running = worker.run();
     },
+    workerEnv() {
+      return {
+        TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+        TEMPORAL_NAMESPACE: 'default',
+        LIPSYNC_TASK_QUEUE: taskQueue,
+        CREATIFY_API_BASE_URL: sandbox.url,
+        CREATIFY_API_ID: sandbox.credentials.apiId,
+        CREATIFY_API_KEY: sandbox.credentials.apiKey,
+        WEBHOOK_PUBLIC_URL: webhookConfig.publicUrl,
+        WEBHOOK_SECRET: webhookConfig.secrets[0],
+        WORKFLOW_BUNDLE_PATH: testWorkflowBundle().codePath,
+      };
+    },
     async close() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       await webhookServer.close();
       await sandbox.close();

@@ -1,2 +1,0 @@
-import { runWebhookUrlCommand } from '../src/webhook';
-void runWebhookUrlCommand(process.argv.slice(2));

@@ -1,0 +1,84 @@
+/**
+ * Re-records the workflow histories that the replay test replays
+ * (test/fixtures/histories/*.json). Run it after a deliberate, versioned change to the
+ * workflow: `npx ts-node --transpile-only scripts/export-histories.ts`. It runs real
+ * renders against a fresh dev server and the sandbox.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { temporalCliPath } from '../src/dev/temporal-cli';
+import { startDevServer } from '../src/dev/temporal-server';
+import { buildWorkflowBundle } from '../src/worker/workflow-source';
+import { webhookUrl } from '../src/webhook/token';
+import { statusQuery, type TrackingOptions } from '../src/workflows/messages';
+
+const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-export-'));
+  const server = await startDevServer({ uiPort: false });
+  process.env.TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.TEST_WORKFLOW_BUNDLE = (await buildWorkflowBundle(path.join(tmp, 'bundle.js'))).path;
+  // Imported late: the stack reads the environment set above.
+  const { startTestStack, eventually } = await import('../test/support/stack');
+  const stack = await startTestStack();
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const cli = await temporalCliPath();
+  // The CLI's JSON is the format `temporal workflow show` users share; the replayer reads it.
+  const save = async (name: string, id: string) => {
+    const json = execFileSync(cli, ['workflow', 'show', '-w', `lipsync-render-${id}`, '--address', server.address, '--output', 'json']);
+    fs.writeFileSync(path.join(OUT_DIR, `${name}.json`), json);
+    console.log(`wrote ${name}.json (${JSON.parse(json.toString()).events.length} events)`);
+  };
+  const fast: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '1 minute' };
+  try {
+    // Webhook path, with non-terminal and duplicate deliveries on the way.
+    await stack.sandbox.control.reset({ webhooks: { nonTerminal: true, duplicate: 1 } });
+    let id = await stack.preview('replay: webhook');
+    await (await stack.orchestrator.startRender(id, fast)).result();
+    await save('webhook-path', id);
+
+    // Polling path: no webhook, a 429 on one poll.
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    id = await stack.preview('replay: polling');
+    await stack.sandbox.control.addFault({ endpoint: 'get', kind: 'rate-limit', retryAfter: '1', lipsyncId: id });
+    await (await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '300 ms' })).result();
+    await save('polling-path', id);
+
+    // A forged terminal webhook contradicted by the API, then the real one; during polling.
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    id = await stack.preview('replay: contradicted');
+    const handle = await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '300 ms' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1);
+    await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
+    await eventually(async () => (await handle.query(statusQuery)).phase === 'polling');
+    await fetch(webhookUrl(stack.webhookConfig), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, status: 'done', output: 'https://forged.example/x.mp4' }),
+    });
+    await eventually(async () => (await handle.query(statusQuery)).confirmations === 1);
+    await stack.sandbox.control.settings({ webhooks: { drop: 0 } });
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    await handle.result();
+    await save('contradicted-webhook', id);
+
+    // A failed render.
+    await stack.sandbox.control.reset();
+    id = await stack.preview('replay: failed');
+    await stack.sandbox.control.setLipsync(id, { outcome: 'failed', failedReason: 'avatar could not be rendered' });
+    await (await stack.orchestrator.startRender(id, fast)).result().catch(() => undefined);
+    await save('failed-render', id);
+  } finally {
+    await stack.close();
+    await server.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

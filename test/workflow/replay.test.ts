@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { testWorkflowBundle } from '../support/bundle';
+
+// Histories recorded from real runs by scripts/export-histories.ts. A change to the
+// workflow that cannot replay them would break every render in flight during a deploy.
+const HISTORY_DIR = path.resolve(__dirname, '../fixtures/histories');
+const histories = fs.readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
+
+const load = (file: string) => JSON.parse(fs.readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
+
+describe('replaying recorded histories', () => {
+  test('the fixtures cover the webhook path and the polling path', () => {
+    expect(histories).toEqual(expect.arrayContaining(['webhook-path.json', 'polling-path.json']));
+  });
+
+  test.each(histories)('%s replays against the current workflow', async (file) => {
+    await expect(Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, load(file))).resolves.toBeUndefined();
+  });
+
+  test('an incompatible workflow change is caught', async () => {
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./fixtures/reordered-workflow'),
+      logger: new DefaultLogger('WARN'),
+    });
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, load('webhook-path.json'))).rejects.toBeInstanceOf(
+      DeterminismViolationError,
+    );
+  });
+});
