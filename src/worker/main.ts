@@ -2,9 +2,10 @@
  * `lipsync worker`: polls the task queue until SIGINT/SIGTERM, then drains (the SDK
  * handles the signals and gives running activities `shutdownGraceTime`).
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadCreatifyConfig, loadTemporalConfig, orExit } from '../config';
 import { CreatifyClient } from '../creatify';
+import { createWorkerLogger, parseLogLevel } from './logger';
 import { workflowSource } from './workflow-source';
 import { createLipsyncWorker } from './worker';
 
@@ -12,7 +13,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const temporal = orExit(() => loadTemporalConfig(env));
   const creatifyConfig = orExit(() => loadCreatifyConfig(env));
   const workflows = orExit(() => workflowSource(env));
-  installRuntimeOnce();
+  installRuntimeOnce(env);
 
   const creatify = new CreatifyClient(creatifyConfig);
   const connection = await NativeConnection.connect(temporal.connectionOptions);
@@ -35,11 +36,10 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
 
 let runtimeInstalled = false;
 /** Runtime.install may run once per process; workflow `log` lines (one per status change) go through it. */
-function installRuntimeOnce(): void {
+export function installRuntimeOnce(env: NodeJS.ProcessEnv = process.env): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level = (process.env.LIPSYNC_LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO';
-  Runtime.install({ logger: new DefaultLogger(level) });
+  Runtime.install({ logger: createWorkerLogger(parseLogLevel(env.LIPSYNC_LOG_LEVEL)) });
 }
 
 function log(line: string): void {

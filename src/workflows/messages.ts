@@ -117,5 +117,8 @@ export interface FailureDetails {
   cause?: string;
 }
 
+/** The workflow logs one entry with this message per status change; the worker prints each as one line. */
+export const STATUS_LOG_MESSAGE = 'lipsync status';
+
 export const webhookSignal = defineSignal<[WebhookHint]>('creatifyWebhook');
 export const statusQuery = defineQuery<TrackingState>('status');

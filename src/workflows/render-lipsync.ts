@@ -25,6 +25,7 @@ import { INVALID_REQUEST_FAILURES } from '../activities/types';
 import {
   FailureType,
   LIPSYNC_STATUS,
+  STATUS_LOG_MESSAGE,
   statusQuery,
   webhookSignal,
   type Detection,
@@ -59,15 +60,19 @@ const api = proxyActivities<Activities>({
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
   const options = { ...DEFAULT_TRACKING_OPTIONS, ...input.options };
   const tracker = new Tracker(input.lipsyncId, new Date(), input.carriedOver);
+  // Search attribute and log line only on a status change: each upsert is a history event.
+  let published: string | null = null;
   const publish = () => {
-    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: tracker.state.status }]);
     setCurrentDetails(describeState(tracker.state));
-    log.info('lipsync status', { lipsyncId: tracker.state.lipsyncId, status: tracker.state.status, event: tracker.state.lastEvent });
+    if (published === tracker.state.status) return;
+    published = tracker.state.status;
+    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: tracker.state.status }]);
+    log.info(STATUS_LOG_MESSAGE, { lipsyncId: tracker.state.lipsyncId, status: tracker.state.status, event: tracker.state.lastEvent });
   };
   setHandler(statusQuery, () => tracker.state);
   setHandler(webhookSignal, (hint) => {
-    if (tracker.receiveWebhook(hint)) publish();
-    else setCurrentDetails(describeState(tracker.state));
+    tracker.receiveWebhook(hint);
+    publish();
   });
   publish();
 
@@ -107,7 +112,8 @@ class RenderFlow {
       const outcome = await this.activity(() =>
         api.renderLipsync.executeWithOptions({ summary: `render lipsync ${this.id}` }, [this.id]),
       );
-      this.update(this.tracker.renderAccepted(outcome, new Date()));
+      this.tracker.renderAccepted(outcome, new Date());
+      this.publish();
       if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
     }
 
@@ -170,7 +176,8 @@ class RenderFlow {
 
   private pollDone(outcome: PollOutcome): LipsyncSnapshot {
     this.tracker.state.polls += outcome.attempts;
-    this.update(this.tracker.observe(outcome.lipsync));
+    this.tracker.observe(outcome.lipsync);
+    this.publish();
     return outcome.lipsync;
   }
 
@@ -183,7 +190,8 @@ class RenderFlow {
         id: hint.id, status: hint.status, progress: 1, terminal: true, output: hint.output,
         thumbnail: null, failedReason: hint.failedReason, creditsUsed: null, duration: null,
       };
-      this.update(this.tracker.observe(trusted));
+      this.tracker.observe(trusted);
+      this.publish();
       return trusted;
     }
     const previousPhase = this.tracker.state.phase;
@@ -195,14 +203,11 @@ class RenderFlow {
       ),
     );
     this.tracker.state.confirmations++;
-    const moved = this.tracker.observe(lipsync);
-    if (lipsync.terminal) {
-      this.update(moved);
-      return lipsync;
-    }
+    this.tracker.observe(lipsync);
+    if (lipsync.terminal) return lipsync;
     this.tracker.state.lastEvent = `webhook claimed ${hint.status}, API says ${lipsync.status}: not trusted`;
-    this.update(true);
-    this.phase(previousPhase);
+    this.tracker.state.phase = previousPhase;
+    this.publish();
     return null;
   }
 
@@ -256,12 +261,7 @@ class RenderFlow {
 
   private phase(phase: typeof this.tracker.state.phase): void {
     this.tracker.state.phase = phase;
-    setCurrentDetails(describeState(this.tracker.state));
-  }
-
-  private update(statusChanged: boolean): void {
-    if (statusChanged) this.publish();
-    else setCurrentDetails(describeState(this.tracker.state));
+    this.publish();
   }
 
   private async continueAsNewIfSuggested(): Promise<void> {

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { loadCreatifyConfig, loadWebhookConfig } from '../../config';
+import { LipsyncRequest } from '../../creatify';
+import { defineCommand, UsageError } from '../args';
+import { withOrchestrator } from '../connect';
+import { ExitCode } from '../exit-codes';
+import { writeLine } from '../io';
+import { formatFields } from '../output';
+
+export const previewCommand = defineCommand(
+  {
+    name: 'preview',
+    group: 'renders',
+    summary: 'create a Creatify preview from a JSON body, with our webhook URL; prints the lipsync id',
+    synopsis: '<file.json>',
+    details:
+      'The file holds a lipsync create/preview body ({"video_inputs": [...], ...}); its webhook_url is replaced.\n' +
+      'Needs CREATIFY_API_ID, CREATIFY_API_KEY, WEBHOOK_PUBLIC_URL and WEBHOOK_SECRET.',
+    positionals: ['file'],
+    options: {},
+    schema: z.object({ file: z.string().min(1, 'must not be empty') }),
+  },
+  async (args, io) => {
+    const body = await readRequestFile(args.file);
+    // Checked before connecting: without them the preview cannot carry our webhook URL.
+    loadCreatifyConfig(io.env);
+    loadWebhookConfig(io.env);
+    return withOrchestrator(io, async (orchestrator) => {
+      const lipsync = await orchestrator.preview(body);
+      writeLine(io.stdout, formatFields([['lipsync id', lipsync.id], ['status', lipsync.status], ['preview', lipsync.preview]]));
+      writeLine(io.stderr, `render it with: lipsync render ${lipsync.id} --wait`);
+      return ExitCode.Ok;
+    });
+  },
+);
+
+async function readRequestFile(file: string): Promise<LipsyncRequest> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = LipsyncRequest.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`${file}: ${formatPath(issue.path) || 'body'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** `video_inputs[0].voice.input_text`: the way the field would be written in code. */
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index ? '.' : ''}${String(key)}`)).join('');
+}

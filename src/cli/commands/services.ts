@@ -1,0 +1,116 @@
+/**
+ * Long-running processes and build steps. Their modules are loaded only when chosen:
+ * the worker pulls in the native Temporal runtime and webpack, which `lipsync status`
+ * should not pay for at start-up.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { defineCommand, Flag, type CliCommand } from '../args';
+import { ExitCode } from '../exit-codes';
+import { writeLine } from '../io';
+
+const TEMPORAL_ENV = 'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, LIPSYNC_TASK_QUEUE';
+const noArgs = z.object({});
+
+export const workerCommand = defineCommand(
+  {
+    name: 'worker',
+    group: 'services',
+    summary: 'run a Temporal worker for the tracking workflow until SIGINT/SIGTERM',
+    synopsis: '',
+    details: `Environment: ${TEMPORAL_ENV}, CREATIFY_API_BASE_URL, CREATIFY_API_ID, CREATIFY_API_KEY, WORKFLOW_BUNDLE_PATH.`,
+    positionals: [],
+    options: {},
+    schema: noArgs,
+  },
+  async (_args, io) => {
+    const { runWorker } = await import('../../worker/main');
+    await runWorker(io.env);
+    return ExitCode.Ok;
+  },
+);
+
+export const webhookServerCommand = defineCommand(
+  {
+    name: 'webhook-server',
+    group: 'services',
+    summary: 'run the webhook receiver until SIGINT/SIGTERM',
+    synopsis: '',
+    details: `Environment: WEBHOOK_PUBLIC_URL, WEBHOOK_SECRET, WEBHOOK_HOST, WEBHOOK_PORT, WEBHOOK_MAX_BODY_BYTES, ${TEMPORAL_ENV}.`,
+    positionals: [],
+    options: {},
+    schema: noArgs,
+  },
+  async () => {
+    const { runWebhookServerCommand } = await import('../../webhook/main');
+    await runWebhookServerCommand([]);
+    return ExitCode.Ok;
+  },
+);
+
+export const webhookUrlCommand = defineCommand(
+  {
+    name: 'webhook-url',
+    group: 'services',
+    summary: 'print the webhook_url to give Creatify (it contains the secret token)',
+    synopsis: '',
+    details: 'Environment: WEBHOOK_PUBLIC_URL, WEBHOOK_SECRET.',
+    positionals: [],
+    options: {},
+    schema: noArgs,
+  },
+  async () => {
+    const { runWebhookUrlCommand } = await import('../../webhook/main');
+    await runWebhookUrlCommand([]);
+    return ExitCode.Ok;
+  },
+);
+
+/** The sandbox parses its own flags (and --help); it is handed the arguments as they are. */
+export const sandboxCommand: CliCommand = {
+  name: 'sandbox',
+  group: 'services',
+  summary: 'run the local Creatify sandbox (--port N, --seed S, --time-factor F, --host H)',
+  async run(argv, io) {
+    const { runSandboxCommand } = await import('../../sandbox/main');
+    return runSandboxCommand(argv, {
+      out: (line) => writeLine(io.stdout, line),
+      err: (line) => writeLine(io.stderr, line),
+    });
+  },
+};
+
+export const startCommand = defineCommand(
+  {
+    name: 'start',
+    group: 'services',
+    summary: 'run everything locally: Temporal dev server, worker, webhook receiver, sandbox Creatify',
+    details: 'The sandbox stands in for Creatify unless CREATIFY_API_ID and CREATIFY_API_KEY are set.',
+    synopsis: '[--no-demo]',
+    positionals: [],
+    options: { 'no-demo': { type: 'boolean', help: 'do not start a demo render' } },
+    schema: z.object({ 'no-demo': Flag }),
+  },
+  async (args, io) => {
+    const { runLocalStack } = await import('../../dev/stack');
+    return runLocalStack({ demo: !args['no-demo'], env: io.env, say: (line) => writeLine(io.stdout, line) });
+  },
+);
+
+export const buildBundleCommand = defineCommand(
+  {
+    name: 'build-bundle',
+    group: 'services',
+    summary: 'prebuild the workflow bundle the worker loads in production (WORKFLOW_BUNDLE_PATH)',
+    synopsis: '[--out PATH]',
+    positionals: [],
+    options: { out: { type: 'string', value: 'PATH', help: 'where to write it (default dist/workflow-bundle.js)' } },
+    schema: z.object({ out: z.string().min(1, 'must not be empty').optional() }),
+  },
+  async (args, io) => {
+    const { buildWorkflowBundle } = await import('../../worker/workflow-source');
+    const bundle = await buildWorkflowBundle(args.out === undefined ? undefined : path.resolve(args.out));
+    writeLine(io.stdout, `wrote ${bundle.path} (${Math.round(bundle.bytes / 1024)} KiB)`);
+    return ExitCode.Ok;
+  },
+);

@@ -1,0 +1,55 @@
+/**
+ * Settings of the one-command local stack: fixed, documented ports (overridable) and a
+ * webhook secret kept in .data/ so URLs handed to Creatify stay valid across restarts.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../config';
+
+export const DATA_DIR = path.resolve(__dirname, '../../.data');
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export interface LocalPorts {
+  temporal: number;
+  ui: number;
+  webhook: number;
+  sandbox: number;
+}
+
+export function localPorts(env: NodeJS.ProcessEnv = process.env): LocalPorts {
+  const read = (name: string, fallback: number) => {
+    const parsed = port.default(fallback).safeParse(env[name] || undefined);
+    if (!parsed.success) throw new ConfigError(name, 'must be a port number (1-65535)');
+    return parsed.data;
+  };
+  return {
+    temporal: read('LIPSYNC_DEV_TEMPORAL_PORT', 7233),
+    ui: read('LIPSYNC_DEV_UI_PORT', 8233),
+    webhook: read('WEBHOOK_PORT', 8787),
+    sandbox: read('LIPSYNC_DEV_SANDBOX_PORT', 8788),
+  };
+}
+
+/** The local receiver's secret: WEBHOOK_SECRET if set, else one generated once into .data/. */
+export function localWebhookSecret(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.WEBHOOK_SECRET) return env.WEBHOOK_SECRET;
+  const file = path.join(DATA_DIR, 'webhook-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(24).toString('base64url');
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+/** `source .data/env` in another shell points the CLI at this stack. */
+export function writeEnvFile(vars: Record<string, string>): string {
+  const file = path.join(DATA_DIR, 'env');
+  const body = Object.entries(vars)
+    .map(([key, value]) => `export ${key}=${JSON.stringify(value)}`)
+    .join('\n');
+  fs.writeFileSync(file, body + '\n', { mode: 0o600 });
+  return file;
+}

@@ -1,0 +1,154 @@
+/**
+ * `npm start`: the whole tracker on this machine — pinned Temporal dev server (SQLite in
+ * .data/, Web UI on 8233), the sandbox unless Creatify credentials are set, a worker and
+ * the webhook receiver — and, in sandbox mode, a demo batch. Ctrl-C stops it all.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { LipsyncOrchestrator } from '../client';
+import { ConfigError, hasCreatifyCredentials, loadCreatifyConfig, loadTemporalConfig, type CreatifyConfig, type WebhookConfig } from '../config';
+import { CreatifyClient } from '../creatify';
+import { startSandbox } from '../sandbox';
+import { startWebhookServer } from '../webhook/server';
+import { webhookUrl } from '../webhook/token';
+import { installRuntimeOnce } from '../worker/main';
+import { workflowSource } from '../worker/workflow-source';
+import { createLipsyncWorker } from '../worker/worker';
+import { runDemo } from './demo';
+import { DATA_DIR, localPorts, localWebhookSecret, writeEnvFile } from './local-env';
+import { isPortInUse } from './ports';
+import { PortInUseError, startDevServer } from './temporal-server';
+
+export interface LocalStackOptions {
+  demo: boolean;
+  env?: NodeJS.ProcessEnv;
+  say?: (line: string) => void;
+  /** Resolves when the stack should stop; default: SIGINT or SIGTERM. */
+  until?: Promise<unknown>;
+}
+
+const SANDBOX_TIME_FACTOR = 0.05; // a render takes ~10 s instead of minutes
+
+export async function runLocalStack(options: LocalStackOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const until = options.until ?? stopSignal();
+  const stops: Array<() => Promise<unknown>> = [];
+  try {
+    const ports = localPorts(env);
+    const sandboxMode = !hasCreatifyCredentials(env);
+    const wanted: Array<[string, number]> = [['Temporal gRPC', ports.temporal], ['Temporal Web UI', ports.ui], ['webhook receiver', ports.webhook]];
+    if (sandboxMode) wanted.push(['sandbox Creatify', ports.sandbox]);
+    for (const [what, port] of wanted) if (await isPortInUse(port)) throw new PortInUseError(port, what);
+
+    fs.mkdirSync(DATA_DIR, { recursive: true });
+    say('starting the Temporal dev server (pinned CLI v1.5.1; the first run builds it, which takes minutes)...');
+    const server = await startDevServer({
+      dbFile: path.join(DATA_DIR, 'temporal.sqlite'),
+      port: ports.temporal,
+      uiPort: ports.ui,
+      logFile: path.join(DATA_DIR, 'temporal.log'),
+    });
+    stops.push(() => server.stop());
+    const temporal = loadTemporalConfig({ ...env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, TEMPORAL_API_KEY: '' });
+
+    let creatifyConfig: CreatifyConfig;
+    if (sandboxMode) {
+      // Non-terminal webhooks on, so the demo shows each status as it comes.
+      const sandbox = await startSandbox({ port: ports.sandbox, settings: { timeFactor: SANDBOX_TIME_FACTOR, webhooks: { nonTerminal: true } } });
+      stops.push(() => sandbox.close());
+      creatifyConfig = { baseUrl: sandbox.url, ...sandbox.credentials, timeoutMs: 30_000 };
+      say(`sandbox Creatify on ${sandbox.url} (no CREATIFY_API_ID/CREATIFY_API_KEY set)`);
+    } else {
+      creatifyConfig = loadCreatifyConfig(env);
+      say(`using the real Creatify API at ${creatifyConfig.baseUrl}`);
+    }
+
+    const webhookConfig: WebhookConfig = {
+      publicUrl: (env.WEBHOOK_PUBLIC_URL || `http://127.0.0.1:${ports.webhook}/hooks/creatify`).replace(/\/+$/, ''),
+      secrets: [localWebhookSecret(env)],
+      host: '127.0.0.1',
+      port: ports.webhook,
+      maxBodyBytes: 16 * 1024,
+    };
+    if (!sandboxMode && !env.WEBHOOK_PUBLIC_URL) {
+      say('note: WEBHOOK_PUBLIC_URL is unset, so Creatify cannot reach this receiver; renders will be tracked by polling');
+    }
+
+    const connection = await Connection.connect({ address: server.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: server.namespace });
+    const receiver = await startWebhookServer({ config: webhookConfig, client, log: (line) => say(`[webhook] ${line}`) });
+    stops.push(() => receiver.close());
+
+    installRuntimeOnce(env);
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    stops.push(() => nativeConnection.close());
+    const creatify = new CreatifyClient(creatifyConfig);
+    stops.push(() => creatify.close());
+    say('starting the worker (bundling the workflow code)...');
+    const worker = await createLipsyncWorker({
+      connection: nativeConnection,
+      namespace: server.namespace,
+      taskQueue: temporal.taskQueue,
+      creatify,
+      workflows: workflowSource(env),
+      shutdownGraceTime: '2 seconds',
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const envFile = writeEnvFile({
+      TEMPORAL_ADDRESS: server.address,
+      LIPSYNC_TASK_QUEUE: temporal.taskQueue,
+      CREATIFY_API_BASE_URL: creatifyConfig.baseUrl,
+      ...(sandboxMode ? { CREATIFY_API_ID: creatifyConfig.apiId, CREATIFY_API_KEY: creatifyConfig.apiKey } : {}),
+      WEBHOOK_PUBLIC_URL: webhookConfig.publicUrl,
+      WEBHOOK_SECRET: webhookConfig.secrets[0]!,
+    });
+    const ui = `http://localhost:${ports.ui}/namespaces/${server.namespace}/workflows`;
+    say('');
+    say(`Temporal Web UI:   ${ui}`);
+    say(`  only finished:   ${ui}?query=${encodeURIComponent(`LipsyncStatus="done"`)}`);
+    say(`Temporal address:  ${server.address} (task queue ${temporal.taskQueue})`);
+    say(`webhook receiver:  ${redactToken(webhookUrl(webhookConfig))}`);
+    say(`another shell:     source ${path.relative(process.cwd(), envFile) || envFile} && npx lipsync --help`);
+    say('');
+
+    const orchestrator = new LipsyncOrchestrator({ client, taskQueue: temporal.taskQueue, webhook: webhookConfig, creatify });
+    if (options.demo && sandboxMode) {
+      const stopped = await Promise.race([runDemo(orchestrator, say).then(() => false), until.then(() => true)]);
+      if (stopped) return 0;
+    }
+    say('stack is up; press Ctrl-C to stop it');
+    await until;
+    return 0;
+  } catch (err) {
+    if (err instanceof PortInUseError || err instanceof ConfigError) {
+      process.stderr.write(`lipsync start: ${err.message}\n`);
+      return err instanceof ConfigError ? 78 : 1;
+    }
+    process.stderr.write(`lipsync start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    say('stopping...');
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    say('stopped');
+  }
+}
+
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+function redactToken(url: string): string {
+  return url.replace(/\/[^/]+$/, '/[token]');
+}
