@@ -8,7 +8,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config';
 
-export const DATA_DIR = path.resolve(__dirname, '../../.data');
+/** Where the local stack keeps its SQLite file, logs and secret; LIPSYNC_DATA_DIR moves it. */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.LIPSYNC_DATA_DIR || path.resolve(__dirname, '../../.data'));
+}
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -36,17 +39,17 @@ export function localPorts(env: NodeJS.ProcessEnv = process.env): LocalPorts {
 /** The local receiver's secret: WEBHOOK_SECRET if set, else one generated once into .data/. */
 export function localWebhookSecret(env: NodeJS.ProcessEnv = process.env): string {
   if (env.WEBHOOK_SECRET) return env.WEBHOOK_SECRET;
-  const file = path.join(DATA_DIR, 'webhook-secret');
+  const file = path.join(dataDir(env), 'webhook-secret');
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
   const secret = randomBytes(24).toString('base64url');
-  fs.mkdirSync(DATA_DIR, { recursive: true });
+  fs.mkdirSync(dataDir(env), { recursive: true });
   fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
   return secret;
 }
 
 /** `source .data/env` in another shell points the CLI at this stack. */
-export function writeEnvFile(vars: Record<string, string>): string {
-  const file = path.join(DATA_DIR, 'env');
+export function writeEnvFile(directory: string, vars: Record<string, string>): string {
+  const file = path.join(directory, 'env');
   const body = Object.entries(vars)
     .map(([key, value]) => `export ${key}=${JSON.stringify(value)}`)
     .join('\n');

@@ -17,7 +17,7 @@ import { installRuntimeOnce } from '../worker/main';
 import { workflowSource } from '../worker/workflow-source';
 import { createLipsyncWorker } from '../worker/worker';
 import { runDemo } from './demo';
-import { DATA_DIR, localPorts, localWebhookSecret, writeEnvFile } from './local-env';
+import { dataDir, localPorts, localWebhookSecret, writeEnvFile } from './local-env';
 import { isPortInUse } from './ports';
 import { PortInUseError, startDevServer } from './temporal-server';
 
@@ -43,13 +43,14 @@ export async function runLocalStack(options: LocalStackOptions): Promise<number>
     if (sandboxMode) wanted.push(['sandbox Creatify', ports.sandbox]);
     for (const [what, port] of wanted) if (await isPortInUse(port)) throw new PortInUseError(port, what);
 
-    fs.mkdirSync(DATA_DIR, { recursive: true });
+    const data = dataDir(env);
+    fs.mkdirSync(data, { recursive: true });
     say('starting the Temporal dev server (pinned CLI v1.5.1; the first run builds it, which takes minutes)...');
     const server = await startDevServer({
-      dbFile: path.join(DATA_DIR, 'temporal.sqlite'),
+      dbFile: path.join(data, 'temporal.sqlite'),
       port: ports.temporal,
       uiPort: ports.ui,
-      logFile: path.join(DATA_DIR, 'temporal.log'),
+      logFile: path.join(data, 'temporal.log'),
     });
     stops.push(() => server.stop());
     const temporal = loadTemporalConfig({ ...env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, TEMPORAL_API_KEY: '' });
@@ -103,7 +104,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<number>
       await running;
     });
 
-    const envFile = writeEnvFile({
+    const envFile = writeEnvFile(data, {
       TEMPORAL_ADDRESS: server.address,
       LIPSYNC_TASK_QUEUE: temporal.taskQueue,
       CREATIFY_API_BASE_URL: creatifyConfig.baseUrl,

@@ -39,7 +39,11 @@ let runtimeInstalled = false;
 export function installRuntimeOnce(env: NodeJS.ProcessEnv = process.env): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: createWorkerLogger(parseLogLevel(env.LIPSYNC_LOG_LEVEL)) });
+  try {
+    Runtime.install({ logger: createWorkerLogger(parseLogLevel(env.LIPSYNC_LOG_LEVEL)) });
+  } catch {
+    // Someone in this process (a test harness, an embedding app) installed it first: keep theirs.
+  }
 }
 
 function log(line: string): void {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The project's one test command (`npm test`): installs what it needs, then type-checks
+# and runs every suite against a real Temporal dev server, the sandbox and (for the
+# browser test) headless Chromium. Extra arguments go to jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# npm dependencies: a clean clone has none; a lock file newer than the install means stale.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "test.sh: installing npm dependencies (npm ci)..." >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+# The pinned Temporal CLI (built into ~/.cache on first use; minutes). The jest global
+# setup starts the dev server from it, and each suite starts its own sandbox.
+echo "test.sh: Temporal CLI at $(scripts/temporal-cli.sh)" >&2
+
+npx tsc -p tsconfig.json --noEmit
+exec npx jest --runInBand "$@"
