@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type WorkerOptions } from '@temporalio/worker';
 
 /** Where `lipsync build-bundle` writes the prebuilt workflow bundle by default. */
 export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '../../dist/workflow-bundle.js');
@@ -23,7 +23,8 @@ export function workflowSource(env = process.env): Pick<WorkerOptions, 'workflow
 }
 
 export async function buildWorkflowBundle(outPath = DEFAULT_BUNDLE_PATH): Promise<{ path: string; bytes: number }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry() });
+  // webpack's module-by-module report is noise here; warnings still show.
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: new DefaultLogger('WARN') });
   fs.mkdirSync(path.dirname(outPath), { recursive: true });
   fs.writeFileSync(outPath, code);
   return { path: outPath, bytes: Buffer.byteLength(code) };
