@@ -1,0 +1,60 @@
+import { ConfigError, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig } from '../../src/config';
+
+const webhookEnv = { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com/creatify', WEBHOOK_SECRET: 'a-secret-of-at-least-16' };
+
+function configError(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  test('defaults', () => {
+    const temporal = loadTemporalConfig({});
+    expect(temporal.connectionOptions.address).toBe('localhost:7233');
+    expect(temporal.namespace).toBe('default');
+    expect(temporal.taskQueue).toBe('lipsync-render');
+    expect(loadWebhookConfig(webhookEnv)).toMatchObject({ port: 8787, host: '0.0.0.0', secrets: ['a-secret-of-at-least-16'] });
+    expect(loadCreatifyConfig({ CREATIFY_API_ID: 'id', CREATIFY_API_KEY: 'key' })).toMatchObject({ baseUrl: 'https://api.creatify.ai', timeoutMs: 30_000 });
+  });
+
+  test('Temporal Cloud settings come through env-config (API key turns TLS on)', () => {
+    const cloud = loadTemporalConfig({ TEMPORAL_ADDRESS: 'ns.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.a1b2c', TEMPORAL_API_KEY: 'k' });
+    expect(cloud.connectionOptions).toMatchObject({ address: 'ns.a1b2c.tmprl.cloud:7233', apiKey: 'k', tls: true });
+    expect(cloud.namespace).toBe('ns.a1b2c');
+  });
+
+  test.each([
+    ['TEMPORAL_ADDRESS', () => loadTemporalConfig({ TEMPORAL_ADDRESS: 'not an address' })],
+    ['CREATIFY_API_KEY', () => loadCreatifyConfig({ CREATIFY_API_ID: 'id' })],
+    ['CREATIFY_API_BASE_URL', () => loadCreatifyConfig({ CREATIFY_API_ID: 'id', CREATIFY_API_KEY: 'k', CREATIFY_API_BASE_URL: 'ftp://x' })],
+    ['CREATIFY_TIMEOUT_MS', () => loadCreatifyConfig({ CREATIFY_API_ID: 'id', CREATIFY_API_KEY: 'k', CREATIFY_TIMEOUT_MS: '-5' })],
+    ['WEBHOOK_PUBLIC_URL', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_PUBLIC_URL: undefined })],
+    ['WEBHOOK_PUBLIC_URL', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_PUBLIC_URL: `https://hooks.example.com/${'x'.repeat(170)}` })],
+    ['WEBHOOK_PUBLIC_URL', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_PUBLIC_URL: 'https://hooks.example.com/c?a=b' })],
+    ['WEBHOOK_SECRET', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_SECRET: 'short' })],
+    ['WEBHOOK_PORT', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_PORT: '99999' })],
+  ])('a bad %s is named in one line', (variable, load) => {
+    const err = configError(load);
+    expect(err.variable).toBe(variable);
+    expect(err.message.startsWith(`${variable}: `)).toBe(true);
+    expect(err.message).not.toContain('\n');
+  });
+
+  test('a secret never appears in the error', () => {
+    const err = configError(() => loadWebhookConfig({ ...webhookEnv, WEBHOOK_SECRET: 'long-enough-secret-value,tiny' }));
+    expect(err.message).not.toContain('long-enough-secret-value');
+    expect(err.message).not.toContain('tiny');
+  });
+
+  test('several secrets are accepted for rotation', () => {
+    expect(loadWebhookConfig({ ...webhookEnv, WEBHOOK_SECRET: 'new-secret-0123456789, old-secret-0123456789' }).secrets).toEqual([
+      'new-secret-0123456789',
+      'old-secret-0123456789',
+    ]);
+  });
+});
