@@ -4,7 +4,7 @@
  * our webhook URL.
  */
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { loadTemporalConfig, loadWebhookConfig, loadCreatifyConfig, type TemporalConfig } from '../config';
+import { ConfigError, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type TemporalConfig } from '../config';
 import { CreatifyClient, type Lipsync, type LipsyncRequest } from '../creatify';
 import { webhookUrl as webhookUrlFor } from '../webhook/token';
 import type { WebhookConfig } from '../config';
@@ -21,6 +21,8 @@ import {
 import type { trackLipsyncRender } from '../workflows';
 import { InvalidLipsyncIdError, RenderNotFoundError, toRenderError } from './errors';
 import { LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSchema } from './schemas';
+
+const QUERY_TIMEOUT_MS = 3_000;
 
 export interface RenderStatus {
   lipsyncId: string;
@@ -54,15 +56,18 @@ export class LipsyncOrchestrator {
   constructor(private readonly deps: OrchestratorDeps) {}
 
   /** Connects from the environment (same variables as the worker). Creatify and webhook settings are optional. */
-  static async connect(env: NodeJS.ProcessEnv = process.env): Promise<LipsyncOrchestrator> {
+  static async connect(env: NodeJS.ProcessEnv = process.env, options: { connectTimeoutMs?: number } = {}): Promise<LipsyncOrchestrator> {
+    // Every setting is validated before connecting: a bad one is a ConfigError, not "unreachable".
     const temporal: TemporalConfig = loadTemporalConfig(env);
-    const connection = await Connection.connect(temporal.connectionOptions);
+    const webhook = env.WEBHOOK_PUBLIC_URL || env.WEBHOOK_SECRET ? loadWebhookConfig(env) : undefined;
+    const creatifyConfig = env.CREATIFY_API_ID || env.CREATIFY_API_KEY ? loadCreatifyConfig(env) : undefined;
+    const connection = await Connection.connect({ ...temporal.connectionOptions, connectTimeout: options.connectTimeoutMs ?? 10_000 });
     return new LipsyncOrchestrator({
       client: new Client({ connection, namespace: temporal.namespace }),
       connection,
       taskQueue: temporal.taskQueue,
-      webhook: env.WEBHOOK_PUBLIC_URL || env.WEBHOOK_SECRET ? loadWebhookConfig(env) : undefined,
-      creatify: env.CREATIFY_API_ID || env.CREATIFY_API_KEY ? new CreatifyClient(loadCreatifyConfig(env)) : undefined,
+      webhook,
+      creatify: creatifyConfig ? new CreatifyClient(creatifyConfig) : undefined,
     });
   }
 
@@ -102,9 +107,10 @@ export class LipsyncOrchestrator {
     const status = (description.typedSearchAttributes.get(LIPSYNC_STATUS) as TrackedStatus | undefined) ?? null;
     let state: TrackingState | null = null;
     try {
-      state = await handle.query(statusQuery);
+      // A query needs a worker; without one it would hang for half a minute.
+      state = await this.deps.client.connection.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query(statusQuery));
     } catch {
-      // A closed workflow with no worker to replay it cannot answer; the search attribute still can.
+      // No worker answered in time (or the workflow cannot be replayed): the search attribute still tells.
     }
     return { lipsyncId: id, workflowId: handle.workflowId, execution: description.status.name, state, status: state?.status ?? status };
   }
@@ -119,9 +125,14 @@ export class LipsyncOrchestrator {
     }
   }
 
-  async cancel(lipsyncId: string): Promise<void> {
+  /** Stops tracking a running render. Resolves false (and does nothing) when it had already ended. */
+  async cancel(lipsyncId: string): Promise<{ cancelled: boolean; execution: string }> {
     const id = parseId(lipsyncId);
-    await notFoundAs(id, () => this.handle(id).cancel());
+    const handle = this.handle(id);
+    const { status } = await notFoundAs(id, () => handle.describe());
+    if (status.name !== 'RUNNING') return { cancelled: false, execution: status.name };
+    await handle.cancel();
+    return { cancelled: true, execution: status.name };
   }
 
   /** Tracked renders, newest first, optionally filtered by LipsyncStatus (through Temporal visibility). */
@@ -146,13 +157,13 @@ export class LipsyncOrchestrator {
 
   /** The URL to pass as `webhook_url` when creating or previewing a lipsync. */
   webhookUrl(): string {
-    if (!this.deps.webhook) throw new Error('WEBHOOK_PUBLIC_URL and WEBHOOK_SECRET must be set to build the webhook URL');
+    if (!this.deps.webhook) throw new ConfigError('WEBHOOK_PUBLIC_URL', 'and WEBHOOK_SECRET must be set to build the webhook URL');
     return webhookUrlFor(this.deps.webhook);
   }
 
   /** Creatify only calls the webhook given at create/preview time, so previews go through here. */
   async preview(body: LipsyncRequest): Promise<Lipsync> {
-    if (!this.deps.creatify) throw new Error('CREATIFY_API_ID and CREATIFY_API_KEY must be set to create previews');
+    if (!this.deps.creatify) throw new ConfigError('CREATIFY_API_ID', 'and CREATIFY_API_KEY must be set to create previews');
     return this.deps.creatify.preview({ ...body, webhook_url: this.webhookUrl() });
   }
 

@@ -15,6 +15,7 @@ export const TrackingOptionsSchema = z.strictObject({
   confirmWebhook: z.boolean().optional(),
 });
 
-export const LipsyncIdSchema = z.uuid();
+// guid, not uuid: a real id is not refused over its version bits (as in src/creatify).
+export const LipsyncIdSchema = z.guid();
 
 export const TrackedStatusSchema = z.enum(TRACKED_STATUSES as [string, ...string[]]);

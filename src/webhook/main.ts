@@ -70,7 +70,7 @@ async function connectTemporal(temporal: TemporalConfig, log: WebhookLog): Promi
 
 const NoArgs = z.array(z.string()).max(0);
 
-/** False (after printing) for --help; exits 64 (EX_USAGE) on anything else. */
+/** False (after printing) for --help; exits 2 (the CLI's usage code) on anything else. */
 function parseNoArgs(argv: readonly string[], usage: string): boolean {
   if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
     process.stdout.write(`${usage}\n`);
@@ -78,7 +78,7 @@ function parseNoArgs(argv: readonly string[], usage: string): boolean {
   }
   if (!NoArgs.safeParse(argv).success) {
     process.stderr.write(`unexpected argument ${JSON.stringify(argv[0])}; ${usage}\n`);
-    process.exit(64);
+    process.exit(2);
   }
   return true;
 }

@@ -17,8 +17,13 @@ export const cancelCommand = defineCommand(
   },
   (args, io) =>
     withOrchestrator(io, async (orchestrator) => {
-      await orchestrator.cancel(args['lipsync-id']);
-      writeLine(io.stdout, `cancellation requested for lipsync ${args['lipsync-id']}`);
+      const { cancelled, execution } = await orchestrator.cancel(args['lipsync-id']);
+      writeLine(
+        io.stdout,
+        cancelled
+          ? `cancellation requested for lipsync ${args['lipsync-id']}`
+          : `lipsync ${args['lipsync-id']}: tracking already ended (${execution}); nothing to cancel`,
+      );
       return ExitCode.Ok;
     }),
 );

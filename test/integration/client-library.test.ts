@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidLipsyncIdError, RenderError, RenderNotFoundError, type TrackingOptions } from '../../src/client';
+import { webhookUrl } from '../../src/webhook/token';
+import { demoRequest, eventually, startTestStack, type TestStack } from '../support/stack';
+
+const QUICK: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second' };
+
+describe('the client library', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  test('preview fills in our webhook URL, so Creatify will call us', async () => {
+    const lipsync = await stack.orchestrator.preview(demoRequest('client preview', 'https://ignored.example/hook'));
+    expect(stack.orchestrator.webhookUrl()).toBe(webhookUrl(stack.webhookConfig));
+    expect((await stack.sandbox.control.lipsync(lipsync.id)).webhook_url).toBe(webhookUrl(stack.webhookConfig));
+  });
+
+  test('start is idempotent; status while running; result when done; status after', async () => {
+    const id = await stack.preview();
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    const first = await stack.orchestrator.startRender(id, QUICK);
+    const second = await stack.orchestrator.startRender(id.toUpperCase(), QUICK);
+    expect(second.workflowId).toBe(first.workflowId);
+    expect((await second.describe()).runId).toBe((await first.describe()).runId);
+
+    const running = await eventually(async () => {
+      const s = await stack.orchestrator.getStatus(id);
+      return s.state?.renderAcceptedAt ? s : undefined;
+    }, 10_000, 'render accepted');
+    expect(running).toMatchObject({ lipsyncId: id, execution: 'RUNNING', workflowId: `lipsync-render-${id}` });
+    expect(running.state?.phase).toBe('waiting-for-webhook');
+
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    const result = await stack.orchestrator.waitForResult(id);
+    expect(result).toMatchObject({ lipsyncId: id, detectedBy: 'webhook' });
+    expect(result.output).toContain(id);
+    const after = await stack.orchestrator.getStatus(id);
+    expect(after).toMatchObject({ execution: 'COMPLETED', status: 'done' });
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render).toBe(1);
+  });
+
+  test('cancel stops a running render and says so when it had already ended', async () => {
+    const id = await stack.preview();
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    await stack.orchestrator.startRender(id, QUICK);
+    expect(await stack.orchestrator.cancel(id)).toEqual({ cancelled: true, execution: 'RUNNING' });
+    await expect(stack.orchestrator.waitForResult(id)).rejects.toMatchObject({ reason: 'cancelled' });
+    expect(await stack.orchestrator.cancel(id)).toEqual({ cancelled: false, execution: 'CANCELLED' });
+  });
+
+  test('list filters by LipsyncStatus through visibility', async () => {
+    const done = await stack.preview();
+    await (await stack.orchestrator.startRender(done, QUICK)).result();
+    const failed = await stack.preview();
+    await stack.sandbox.control.setLipsync(failed, { outcome: 'failed', failedReason: 'list test' });
+    await stack.orchestrator.startRender(failed, QUICK);
+    await expect(stack.orchestrator.waitForResult(failed)).rejects.toBeInstanceOf(RenderError);
+
+    const doneList = await eventually(async () => {
+      const list = await stack.orchestrator.list({ status: 'done' });
+      return list.some((r) => r.lipsyncId === done) ? list : undefined;
+    }, 15_000, 'visibility to show the done render');
+    expect(doneList.find((r) => r.lipsyncId === done)).toMatchObject({ status: 'done', execution: 'COMPLETED' });
+    expect(doneList.some((r) => r.lipsyncId === failed)).toBe(false);
+    const failedList = await eventually(async () => {
+      const list = await stack.orchestrator.list({ status: 'failed' });
+      return list.some((r) => r.lipsyncId === failed) ? list : undefined;
+    }, 15_000, 'visibility to show the failed render');
+    expect(failedList.some((r) => r.lipsyncId === done)).toBe(false);
+    await expect(stack.orchestrator.list({ status: 'bogus' })).rejects.toThrow();
+  });
+
+  test('typed errors for ids that are malformed or not tracked', async () => {
+    await expect(stack.orchestrator.startRender('not-a-uuid')).rejects.toBeInstanceOf(InvalidLipsyncIdError);
+    await expect(stack.orchestrator.getStatus(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);
+    await expect(stack.orchestrator.waitForResult(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);
+    await expect(stack.orchestrator.cancel(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);
+  });
+});
