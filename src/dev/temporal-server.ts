@@ -14,6 +14,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** Where the server's own log goes; discarded when absent. */
   logFile?: string;
+  /** Extra `--dynamic-config-value` settings, e.g. low history limits for a test. */
+  dynamicConfig?: Record<string, unknown>;
 }
 
 export interface RunningDevServer {
@@ -52,6 +54,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   for (const attribute of SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   // Timers otherwise fire up to 1 s late (batched); tests use sub-second timeouts.
   args.push('--dynamic-config-value', 'history.timerProcessorMaxTimeShift="20ms"');
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(uiPort));

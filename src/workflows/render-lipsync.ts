@@ -121,7 +121,7 @@ class RenderFlow {
     const webhookDeadline = Date.parse(state.renderAcceptedAt!) + msToNumber(this.options.webhookTimeout);
     for (;;) {
       const remaining = webhookDeadline - Date.now();
-      if (remaining <= 0 || !(await condition(() => this.tracker.hasClaim, remaining))) break;
+      if (remaining <= 0 || !(await condition(() => this.tracker.hasClaim || historyTooLong(), remaining))) break;
       const confirmed = await this.confirmClaim();
       if (confirmed) return this.finish(confirmed, 'webhook');
       await this.continueAsNewIfSuggested();
@@ -129,7 +129,7 @@ class RenderFlow {
 
     for (;;) {
       this.phase('polling');
-      const polled = await this.pollUntilTerminalOrClaim();
+      const polled = await this.pollUntilTerminalOrInterrupted();
       if (polled) return this.finish(polled, 'poll');
       const confirmed = await this.confirmClaim();
       if (confirmed) return this.finish(confirmed, 'webhook');
@@ -137,8 +137,11 @@ class RenderFlow {
     }
   }
 
-  /** Resolves with the terminal lipsync, or null when a webhook claim interrupted the poll. */
-  private async pollUntilTerminalOrClaim(): Promise<LipsyncSnapshot | null> {
+  /**
+   * Resolves with the terminal lipsync, or null when a webhook claim (or a history grown
+   * long enough to continue as new) interrupted the poll.
+   */
+  private async pollUntilTerminalOrInterrupted(): Promise<LipsyncSnapshot | null> {
     const pollScope = new CancellationScope();
     const poll = pollScope.run(() =>
       proxyActivities<Activities>({
@@ -158,7 +161,7 @@ class RenderFlow {
       ]),
     );
     const claimScope = new CancellationScope();
-    const claim = claimScope.run(() => condition(() => this.tracker.hasClaim));
+    const claim = claimScope.run(() => condition(() => this.tracker.hasClaim || historyTooLong()));
     claim.catch(() => undefined);
     poll.catch(() => undefined);
     const first = await Promise.race([poll.then((outcome) => ({ outcome })), claim.then(() => null)]).catch((err) => {
@@ -264,11 +267,17 @@ class RenderFlow {
     this.publish();
   }
 
+  /** Every delivery is a history event; a flood of them must not grow one run without bound. */
   private async continueAsNewIfSuggested(): Promise<void> {
-    if (!workflowInfo().continueAsNewSuggested || this.tracker.hasClaim) return;
+    if (!historyTooLong() || this.tracker.hasClaim) return;
+    this.tracker.state.lastEvent = `continued as new after ${workflowInfo().historyLength} history events`;
     await condition(allHandlersFinished);
     await continueAsNew<typeof trackLipsyncRender>({ ...this.input, carriedOver: this.tracker.state });
   }
+}
+
+function historyTooLong(): boolean {
+  return workflowInfo().continueAsNewSuggested;
 }
 
 class DeadlinePassed extends Error {}

@@ -41,13 +41,15 @@ export interface TestStack {
 export interface TestStackOptions {
   /** Start an in-process worker (default true); crash tests bring their own. */
   worker?: boolean;
+  /** Another Temporal server than the one the global setup started. */
+  temporalAddress?: string;
 }
 
 export async function startTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): Promise<TestStack> {
   const log = process.env.TEST_SANDBOX_LOG ? (line: string) => console.log(`${Date.now()} ${line}`) : undefined;
   const sandbox = await startSandbox({ settings: { timeFactor: FAST_TIME_FACTOR, ...settings }, log });
   const creatify = new CreatifyClient({ baseUrl: sandbox.url, ...sandbox.credentials, timeoutMs: 5_000 });
-  const { client, connection } = await testClient();
+  const { client, connection } = await testClient(options.temporalAddress);
   const port = await freePort();
   const webhookConfig: WebhookConfig = {
     publicUrl: `http://127.0.0.1:${port}/hooks/creatify`,
@@ -57,7 +59,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
     maxBodyBytes: 16 * 1024,
   };
   const webhookServer = await startWebhookServer({ config: webhookConfig, client });
-  const nativeConnection = await testNativeConnection();
+  const nativeConnection = await testNativeConnection(options.temporalAddress);
   const taskQueue = uniqueTaskQueue('render');
   const orchestrator = new LipsyncOrchestrator({ client, taskQueue, webhook: webhookConfig, creatify });
 
@@ -97,7 +99,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
     },
     workerEnv() {
       return {
-        TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+        TEMPORAL_ADDRESS: options.temporalAddress ?? process.env.TEST_TEMPORAL_ADDRESS,
         TEMPORAL_NAMESPACE: 'default',
         LIPSYNC_TASK_QUEUE: taskQueue,
         CREATIFY_API_BASE_URL: sandbox.url,

@@ -8,13 +8,13 @@ export function testTemporalAddress(): string {
   return address;
 }
 
-export async function testClient(): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ address: testTemporalAddress() });
+export async function testClient(address = testTemporalAddress()): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address });
   return { client: new Client({ connection, namespace: process.env.TEST_TEMPORAL_NAMESPACE ?? 'default' }), connection };
 }
 
-export async function testNativeConnection(): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: testTemporalAddress() });
+export async function testNativeConnection(address = testTemporalAddress()): Promise<NativeConnection> {
+  return NativeConnection.connect({ address });
 }
 
 export function uniqueTaskQueue(prefix: string): string {
