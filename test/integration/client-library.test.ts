@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidLipsyncIdError, RenderError, RenderNotFoundError, type TrackingOptions } from '../../src/client';
 import { webhookUrl } from '../../src/webhook/token';
-import { demoRequest, eventually, startTestStack, type TestStack } from '../support/stack';
+import { demoRequest, eventually, useTestStack } from '../support/stack';
 
 const QUICK: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second' };
 
 describe('the client library', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
 
   test('preview fills in our webhook URL, so Creatify will call us', async () => {
     const lipsync = await stack.orchestrator.preview(demoRequest('client preview', 'https://ignored.example/hook'));

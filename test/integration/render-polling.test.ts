@@ -1,15 +1,9 @@
 import { pollDelayMs, POLL_JITTER } from '../../src/activities/backoff';
 import { RenderError, type TrackingOptions } from '../../src/client';
-import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { eventually, useTestStack } from '../support/stack';
 
 describe('tracking a render without its webhook', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
   beforeEach(async () => {
     // Creatify's webhook never comes in this file unless a test says otherwise.
     await stack.sandbox.control.reset({ webhooks: { drop: 1 } });

@@ -1,17 +1,11 @@
 import { statusQuery, type TrackingOptions } from '../../src/workflows/messages';
 import { webhookUrl } from '../../src/webhook/token';
-import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { eventually, useTestStack } from '../support/stack';
 
 const FAST: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '1 minute' };
 
 describe('tracking a render through the webhook', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack();
   beforeEach(async () => {
     await stack.sandbox.control.reset();
   });

@@ -153,3 +153,23 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 }
 
 export type { NativeConnection };
+
+/**
+ * One stack per test file: started before its tests, closed after. Returns a stand-in
+ * that forwards to the running stack, so tests read `stack.sandbox` as usual.
+ */
+export function useTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): TestStack {
+  let current: TestStack | undefined;
+  beforeAll(async () => {
+    current = await startTestStack(settings, options);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as TestStack, {
+    get(_target, key) {
+      if (!current) throw new Error('the test stack is used before beforeAll started it');
+      return Reflect.get(current, key);
+    },
+  });
+}
