@@ -25,17 +25,15 @@ if [[ -x "$BIN" ]]; then
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  if [[ -x /usr/local/go/bin/go ]]; then
-    PATH="/usr/local/go/bin:$PATH"
-  else
-    cat >&2 <<MSG
+# $GO names the go binary to use (tests point it at nothing to see the no-Go message).
+GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
+if [[ ! -x "$GO" ]]; then
+  cat >&2 <<MSG
 temporal-cli.sh: the Temporal CLI $VERSION is not cached at $BIN and Go is not installed.
 Install Go (https://go.dev/dl/) and run this script again, or install the Temporal CLI
 yourself and point TEMPORAL_CLI_PATH at the binary.
 MSG
-    exit 1
-  fi
+  exit 1
 fi
 
 mkdir -p "$BIN_DIR"
@@ -52,7 +50,7 @@ STAGE="$(mktemp -d "$BIN_DIR/.build.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
 start=$(date +%s)
 # go install leaves the CLI reporting 0.0.0-DEV; stamp the version as its release build does.
-GOBIN="$STAGE" go install -trimpath \
+GOBIN="$STAGE" "$GO" install -trimpath \
   -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${VERSION#v}" \
   "$MODULE@$VERSION" >&2
 mv "$STAGE/temporal" "$BIN"
