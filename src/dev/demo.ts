@@ -47,7 +47,9 @@ async function followOne(orchestrator: LipsyncOrchestrator, id: string, say: (li
   const watcher = (async () => {
     while (!finished) {
       const status = await orchestrator.getStatus(id).catch(() => undefined);
-      const line = status?.state ? `${status.state.status} ${Math.round(status.state.progress * 100)}%` : '';
+      // Webhooks carry no progress: a percentage is shown only once Creatify reported one.
+      const progress = status?.state?.progress ? ` ${Math.round(status.state.progress * 100)}%` : '';
+      const line = status?.state ? `${status.state.status}${progress}` : '';
       if (line && line !== last && !finished) say(`demo: ${id} ${line}`);
       last = line || last;
       await new Promise((resolve) => setTimeout(resolve, 1_000));

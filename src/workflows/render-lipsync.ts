@@ -218,7 +218,7 @@ class RenderFlow {
     const state = this.tracker.state;
     state.phase = 'finished';
     state.finishedAt = new Date().toISOString();
-    state.lastEvent = `${lipsync.status} (detected by ${detectedBy})`;
+    state.lastEvent = `detected by ${detectedBy}`;
     this.publish();
     if (lipsync.status === 'failed' || lipsync.status === 'rejected') {
       const type = lipsync.status === 'failed' ? FailureType.RenderFailed : FailureType.RenderRejected;
