@@ -16,7 +16,8 @@ const defaultIo: CommandIo = {
 };
 
 const USAGE = 'usage: lipsync sandbox [--port N] [--seed S] [--time-factor F] [--host H]';
-const DEFAULT_PORT = 8787;
+// 8788, beside the webhook receiver's 8787, as in `npm start`.
+const DEFAULT_PORT = 8788;
 
 const flagsSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORT),
