@@ -1,5 +1,10 @@
 import { pollDelayMs, POLL_JITTER } from '../../src/activities/backoff';
-import { RenderError, type TrackingOptions } from '../../src/client';
+import { LipsyncOrchestrator, RenderError, type TrackingOptions } from '../../src/client';
+import { CreatifyClient } from '../../src/creatify';
+import { webhookToken } from '../../src/webhook/token';
+import { createLipsyncWorker } from '../../src/worker/worker';
+import { testWorkflowBundle } from '../support/bundle';
+import { testNativeConnection, uniqueTaskQueue } from '../support/temporal';
 import { eventually, useTestStack } from '../support/stack';
 
 describe('tracking a render without its webhook', () => {
@@ -160,4 +165,51 @@ describe('tracking a render without its webhook', () => {
     expect((await c.result()).output).toBe(first.output);
     expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render).toBe(1);
   });
+
+  test('bad credentials fail fast as an invalid request, and no secret reaches the history', async () => {
+    const id = await stack.preview();
+    const wrongKey = 'wrong-key-7f3a9c2e51';
+    const creatify = new CreatifyClient({ baseUrl: stack.sandbox.url, apiId: stack.sandbox.credentials.apiId, apiKey: wrongKey, timeoutMs: 5_000 });
+    const connection = await testNativeConnection();
+    const taskQueue = uniqueTaskQueue('bad-credentials');
+    const worker = await createLipsyncWorker({ connection, namespace: 'default', taskQueue, creatify, workflows: { workflowBundle: testWorkflowBundle() } });
+    const orchestrator = new LipsyncOrchestrator({ client: stack.client, taskQueue });
+    try {
+      const started = Date.now();
+      const error = await worker.runUntil(async () => {
+        await orchestrator.startRender(id);
+        return orchestrator.waitForResult(id).catch((err: unknown) => err);
+      });
+      expect(error).toMatchObject({ reason: 'invalid-request' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await stack.sandbox.control.stats()).renders[id]).toBeUndefined();
+      const history = readableHistory(await stack.client.workflow.getHandle(`lipsync-render-${id}`).fetchHistory());
+      expect(history).toMatch(/401|[Aa]uth/);
+      expect(history).not.toContain(wrongKey);
+    } finally {
+      await creatify.close();
+      await connection.close();
+    }
+  });
+
+  test('a finished history holds neither the Creatify key nor the webhook token', async () => {
+    await stack.sandbox.control.settings({ webhooks: { drop: 0 } });
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '30 seconds' });
+    await handle.result();
+    const history = readableHistory(await handle.fetchHistory());
+    expect(history).toContain(`${id}.mp4`); // payloads are decoded: the result is there
+    expect(history).not.toContain(stack.sandbox.credentials.apiKey);
+    expect(history).not.toContain(webhookToken(stack.webhookConfig.secrets[0]!));
+    expect(history).not.toContain(stack.webhookConfig.secrets[0]!);
+  });
 });
+
+/** The history as text with every payload decoded, as the Web UI would show it. */
+function readableHistory(history: unknown): string {
+  return JSON.stringify(history, (key, value) => {
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+    if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
+    return value;
+  });
+}
