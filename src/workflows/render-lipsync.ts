@@ -14,7 +14,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -34,6 +33,7 @@ import {
   type TrackingOptions,
   type TrackRenderInput,
 } from './messages';
+import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
 import { Tracker } from './tracker';
 
@@ -278,30 +278,6 @@ class RenderFlow {
 
 function historyTooLong(): boolean {
   return workflowInfo().continueAsNewSuggested;
-}
-
-class DeadlinePassed extends Error {}
-
-/** Runs `work` in its own scope and cancels it when `ms` of workflow time pass. */
-async function withDeadline<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let passed = false;
-  const workScope = new CancellationScope();
-  const timerScope = new CancellationScope();
-  timerScope
-    .run(() => sleep(Math.max(ms, 1)))
-    .then(() => {
-      passed = true;
-      workScope.cancel();
-    })
-    .catch(() => undefined);
-  try {
-    return await workScope.run(work);
-  } catch (err) {
-    if (passed && isCancellation(err)) throw new DeadlinePassed();
-    throw err;
-  } finally {
-    timerScope.cancel();
-  }
 }
 
 function failure(type: FailureType, tracker: Tracker, message: string, cause?: string): ApplicationFailure {
