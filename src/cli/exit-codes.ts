@@ -16,6 +16,8 @@ export const ExitCode = {
   Operational: 4,
   /** EX_CONFIG from sysexits.h, as config.ts's orExit uses. */
   Config: 78,
+  /** 128 + SIGINT, as a shell reports Ctrl-C. */
+  Interrupted: 130,
 } as const;
 
 export const EXIT_CODES_HELP = [
@@ -26,6 +28,7 @@ export const EXIT_CODES_HELP = [
   '  3   no render is tracked for that lipsync',
   '  4   Temporal unreachable, or another operational error',
   '  78  configuration error (the variable is named)',
+  '  130 interrupted (render --wait: the render goes on being tracked)',
 ].join('\n');
 
 export class TemporalUnreachableError extends Error {

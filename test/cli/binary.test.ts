@@ -110,3 +110,20 @@ test('cancel stops tracking a held render; status then says cancelled; unknown i
   expect(status.stdout).toMatch(/^execution\s+CANCELLED$/m);
   expect(status.stdout).toMatch(/^status\s+cancelled\b/m);
 });
+
+test('Ctrl-C during render --wait stops following (exit 130), not the render', async () => {
+  const id = await stack.preview('cli interrupt');
+  await stack.sandbox.control.setLipsync(id, { hold: true });
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [BIN, 'render', id, '--wait', ...FAST], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await eventually(async () => /waiting for webhook/.test(stderr), 20_000, `a status line (stderr: ${stderr})`);
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(stderr).toMatch(/still tracked/);
+  expect((await stack.client.workflow.getHandle(`lipsync-render-${id}`).describe()).status.name).toBe('RUNNING');
+  await stack.sandbox.control.setLipsync(id, { hold: false });
+  expect((await stack.orchestrator.waitForResult(id)).output).toContain(id);
+});

@@ -63,6 +63,13 @@ async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: 
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );
+  // Ctrl-C stops following, not the render: Temporal keeps tracking it.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    settled = true;
+  };
+  process.once('SIGINT', onInterrupt);
   void outcome.then(() => (settled = true));
   while (!settled) {
     // Raced with the outcome: a query can hang while no worker is up, the result must not wait for it.
@@ -73,7 +80,12 @@ async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: 
     }
     await Promise.race([pause(STATUS_INTERVAL_MS), outcome]);
   }
+  process.off('SIGINT', onInterrupt);
   line.finish();
+  if (interrupted) {
+    writeLine(io.stderr, `stopped following; the render is still tracked (lipsync status ${lipsyncId})`);
+    return ExitCode.Interrupted;
+  }
   const ended = await outcome;
   if ('result' in ended) {
     writeLine(io.stdout, formatResult(ended.result));
