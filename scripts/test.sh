@@ -13,7 +13,9 @@ fi
 
 # The pinned Temporal CLI (built into ~/.cache on first use; minutes). The jest global
 # setup starts the dev server from it, and each suite starts its own sandbox.
-echo "test.sh: Temporal CLI at $(scripts/temporal-cli.sh)" >&2
+# (On its own line: inside `echo "$(...)"` a failed build would not stop the script.)
+cli="$(scripts/temporal-cli.sh)"
+echo "test.sh: Temporal CLI at $cli" >&2
 
 npx tsc -p tsconfig.json --noEmit
 exec npx jest --runInBand "$@"

@@ -49,11 +49,18 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
-  } catch (err) {
-    throw new ConfigError('TEMPORAL_CONFIG_FILE', `cannot be loaded (${(err as Error).message})`);
+  } catch {
+    // The parser's message quotes the offending lines, which may hold an API key: not repeated.
+    throw new ConfigError('TEMPORAL_CONFIG_FILE', 'the Temporal client config (TOML) cannot be loaded; check its syntax');
   }
+  // An empty TEMPORAL_API_KEY (as `.data/env` writes to unset one) means none.
+  const { apiKey, ...connectionOptions } = loaded.connectionOptions;
   return {
-    connectionOptions: { ...loaded.connectionOptions, address: address ?? loaded.connectionOptions.address ?? 'localhost:7233' },
+    connectionOptions: {
+      ...connectionOptions,
+      ...(apiKey ? { apiKey } : {}),
+      address: address ?? loaded.connectionOptions.address ?? 'localhost:7233',
+    },
     namespace: loaded.namespace ?? 'default',
     taskQueue: read(env, 'LIPSYNC_TASK_QUEUE', z.string().min(1).default(DEFAULT_TASK_QUEUE)),
   };
@@ -71,7 +78,8 @@ export function loadCreatifyConfig(env: Env = process.env): CreatifyConfig {
     baseUrl: read(env, 'CREATIFY_API_BASE_URL', httpUrl.default('https://api.creatify.ai')),
     apiId: read(env, 'CREATIFY_API_ID', z.string().min(1)),
     apiKey: read(env, 'CREATIFY_API_KEY', z.string().min(1)),
-    timeoutMs: read(env, 'CREATIFY_TIMEOUT_MS', positiveInt.default(30_000)),
+    // Node clamps timers above 2^31-1 ms to 1 ms: a huge value would time out every call.
+    timeoutMs: read(env, 'CREATIFY_TIMEOUT_MS', positiveInt.max(600_000, 'must be at most 600000 (10 minutes)').default(30_000)),
   };
 }
 

@@ -5,9 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { LipsyncIdSchema, TrackedStatusSchema } from '../client/schemas';
+import { DurationSchema, durationMs, LipsyncIdSchema, TrackedStatusSchema } from '../client/schemas';
 import { TRACKED_STATUSES } from '../workflows/messages';
 import type { CliIo } from './io';
 import { writeLine } from './io';
@@ -135,19 +134,11 @@ export const LipsyncIdArg = z
   .refine((value) => LipsyncIdSchema.safeParse(value).success, 'not a lipsync id (a UUID is expected)');
 
 /** A Temporal duration string ("30s", "5 minutes") or plain milliseconds; becomes milliseconds. */
-export const DurationArg = z.string().transform((value, ctx) => {
-  let ms: number;
-  try {
-    ms = msToNumber(/^\d+$/.test(value) ? Number(value) : (value as Duration));
-  } catch {
-    ms = Number.NaN;
-  }
-  if (!(ms > 0)) {
-    ctx.addIssue({ code: 'custom', message: 'not a duration (e.g. "30s", "5 minutes", or milliseconds)' });
-    return z.NEVER;
-  }
-  return Math.ceil(ms);
-});
+export const DurationArg = z
+  .string()
+  .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
+  .pipe(DurationSchema)
+  .transform((value) => Math.ceil(durationMs(value as Duration)));
 
 export const TrackedStatusArg = z
   .string()

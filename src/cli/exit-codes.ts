@@ -2,7 +2,7 @@
  * Exit codes are part of the CLI's contract (scripts branch on them), so every failure
  * is mapped here, in one place, to a code and one line of text: never a stack trace.
  */
-import { InvalidLipsyncIdError, RenderNotFoundError } from '../client';
+import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError } from '../client';
 import { ConfigError } from '../config';
 import { UsageError } from './args';
 
@@ -44,7 +44,9 @@ export interface Failure {
 }
 
 export function describeFailure(err: unknown): Failure {
-  if (err instanceof UsageError || err instanceof InvalidLipsyncIdError) return { code: ExitCode.Usage, message: err.message };
+  if (err instanceof UsageError || err instanceof InvalidLipsyncIdError || err instanceof InvalidTrackingOptionsError) {
+    return { code: ExitCode.Usage, message: err.message };
+  }
   if (err instanceof ConfigError) return { code: ExitCode.Config, message: `configuration error: ${err.message}` };
   if (err instanceof RenderNotFoundError) return { code: ExitCode.NotTracked, message: err.message };
   if (err instanceof TemporalUnreachableError) return { code: ExitCode.Operational, message: err.message };

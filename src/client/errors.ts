@@ -28,6 +28,14 @@ export class InvalidLipsyncIdError extends Error {
   }
 }
 
+/** Tracking options that cannot work together or alone; `problems` names each field. */
+export class InvalidTrackingOptionsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid tracking options: ${problems.join('; ')}`);
+    this.name = 'InvalidTrackingOptionsError';
+  }
+}
+
 export class RenderNotFoundError extends Error {
   constructor(readonly lipsyncId: string) {
     super(`no render is tracked for lipsync ${lipsyncId}`);

@@ -4,7 +4,7 @@
  * our webhook URL.
  */
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { ConfigError, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type TemporalConfig } from '../config';
+import { loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type TemporalConfig } from '../config';
 import { CreatifyClient, type Lipsync, type LipsyncRequest } from '../creatify';
 import { webhookUrl as webhookUrlFor } from '../webhook/token';
 import type { WebhookConfig } from '../config';
@@ -19,7 +19,8 @@ import {
   type TrackingState,
 } from '../workflows/messages';
 import type { trackLipsyncRender } from '../workflows';
-import { InvalidLipsyncIdError, RenderNotFoundError, toRenderError } from './errors';
+import { previewWithWebhook } from './preview';
+import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError, toRenderError } from './errors';
 import { LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSchema } from './schemas';
 
 const QUERY_TIMEOUT_MS = 3_000;
@@ -50,24 +51,31 @@ export interface OrchestratorDeps {
   creatify?: CreatifyClient;
   /** Closed on close(); set when this library opened it. */
   connection?: Connection;
+  /** Where webhook and Creatify settings are read from when first needed (if not given above). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class LipsyncOrchestrator {
-  constructor(private readonly deps: OrchestratorDeps) {}
+  private webhook: WebhookConfig | undefined;
+  private creatify: CreatifyClient | undefined;
 
-  /** Connects from the environment (same variables as the worker). Creatify and webhook settings are optional. */
+  constructor(private readonly deps: OrchestratorDeps) {
+    this.webhook = deps.webhook;
+    this.creatify = deps.creatify;
+  }
+
+  /**
+   * Connects from the environment (same variables as the worker). Webhook and Creatify
+   * settings are read only by webhookUrl() and preview(), so status or list work without them.
+   */
   static async connect(env: NodeJS.ProcessEnv = process.env, options: { connectTimeoutMs?: number } = {}): Promise<LipsyncOrchestrator> {
-    // Every setting is validated before connecting: a bad one is a ConfigError, not "unreachable".
     const temporal: TemporalConfig = loadTemporalConfig(env);
-    const webhook = env.WEBHOOK_PUBLIC_URL || env.WEBHOOK_SECRET ? loadWebhookConfig(env) : undefined;
-    const creatifyConfig = env.CREATIFY_API_ID || env.CREATIFY_API_KEY ? loadCreatifyConfig(env) : undefined;
     const connection = await Connection.connect({ ...temporal.connectionOptions, connectTimeout: options.connectTimeoutMs ?? 10_000 });
     return new LipsyncOrchestrator({
       client: new Client({ connection, namespace: temporal.namespace }),
       connection,
       taskQueue: temporal.taskQueue,
-      webhook,
-      creatify: creatifyConfig ? new CreatifyClient(creatifyConfig) : undefined,
+      env,
     });
   }
 
@@ -81,7 +89,11 @@ export class LipsyncOrchestrator {
    */
   async startRender(lipsyncId: string, options: TrackingOptions = {}): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
     const id = parseId(lipsyncId);
-    const parsedOptions = TrackingOptionsSchema.parse(options) as TrackingOptions;
+    const parsed = TrackingOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new InvalidTrackingOptionsError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`));
+    }
+    const parsedOptions = parsed.data as TrackingOptions;
     const workflowId = workflowIdFor(id);
     try {
       return await this.deps.client.workflow.start<typeof trackLipsyncRender>(WORKFLOW_TYPE, {
@@ -157,18 +169,20 @@ export class LipsyncOrchestrator {
 
   /** The URL to pass as `webhook_url` when creating or previewing a lipsync. */
   webhookUrl(): string {
-    if (!this.deps.webhook) throw new ConfigError('WEBHOOK_PUBLIC_URL', 'and WEBHOOK_SECRET must be set to build the webhook URL');
-    return webhookUrlFor(this.deps.webhook);
+    this.webhook ??= loadWebhookConfig(this.deps.env ?? {});
+    return webhookUrlFor(this.webhook);
   }
 
   /** Creatify only calls the webhook given at create/preview time, so previews go through here. */
   async preview(body: LipsyncRequest): Promise<Lipsync> {
-    if (!this.deps.creatify) throw new ConfigError('CREATIFY_API_ID', 'and CREATIFY_API_KEY must be set to create previews');
-    return this.deps.creatify.preview({ ...body, webhook_url: this.webhookUrl() });
+    this.webhook ??= loadWebhookConfig(this.deps.env ?? {});
+    this.creatify ??= new CreatifyClient(loadCreatifyConfig(this.deps.env ?? {}));
+    return previewWithWebhook(this.creatify, this.webhook, body);
   }
 
   async close(): Promise<void> {
-    await this.deps.creatify?.close();
+    // Only what this library opened itself is closed: a caller's clients stay theirs.
+    if (this.creatify !== this.deps.creatify) await this.creatify?.close();
     await this.deps.connection?.close();
   }
 

@@ -54,5 +54,6 @@ export function writeEnvFile(directory: string, vars: Record<string, string>): s
     .map(([key, value]) => `export ${key}=${JSON.stringify(value)}`)
     .join('\n');
   fs.writeFileSync(file, body + '\n', { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // `mode` applies only when the file is created
   return file;
 }

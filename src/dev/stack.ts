@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { LipsyncOrchestrator } from '../client';
-import { ConfigError, hasCreatifyCredentials, loadCreatifyConfig, loadTemporalConfig, type CreatifyConfig, type WebhookConfig } from '../config';
+import { ConfigError, hasCreatifyCredentials, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type CreatifyConfig, type WebhookConfig } from '../config';
 import { CreatifyClient } from '../creatify';
 import { startSandbox } from '../sandbox';
 import { startWebhookServer } from '../webhook/server';
@@ -31,10 +31,24 @@ export interface LocalStackOptions {
 
 const SANDBOX_TIME_FACTOR = 0.05; // a render takes ~10 s instead of minutes
 
+/** Thrown out of start-up when Ctrl-C comes before the stack is up. */
+class StopRequested extends Error {}
+
 export async function runLocalStack(options: LocalStackOptions): Promise<number> {
   const env = options.env ?? process.env;
   const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const until = options.until ?? stopSignal();
+  let stopRequested = false;
+  const stopped = until.then(() => {
+    stopRequested = true;
+    throw new StopRequested();
+  });
+  stopped.catch(() => undefined);
+  // Each start-up step gives way to Ctrl-C, so stopping never waits for a bundle or a server.
+  const step = <T>(work: Promise<T>): Promise<T> => {
+    work.catch(() => undefined);
+    return Promise.race([work, stopped]);
+  };
   const stops: Array<() => Promise<unknown>> = [];
   try {
     const ports = localPorts(env);
@@ -46,19 +60,21 @@ export async function runLocalStack(options: LocalStackOptions): Promise<number>
     const data = dataDir(env);
     fs.mkdirSync(data, { recursive: true });
     say('starting the Temporal dev server (pinned CLI v1.5.1; the first run builds it, which takes minutes)...');
-    const server = await startDevServer({
+    const serverStarting = startDevServer({
       dbFile: path.join(data, 'temporal.sqlite'),
       port: ports.temporal,
       uiPort: ports.ui,
       logFile: path.join(data, 'temporal.log'),
     });
-    stops.push(() => server.stop());
+    // Registered before waiting, so a server that comes up after Ctrl-C is still stopped.
+    stops.push(() => serverStarting.then((started) => started.stop()));
+    const server = await step(serverStarting);
     const temporal = loadTemporalConfig({ ...env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, TEMPORAL_API_KEY: '' });
 
     let creatifyConfig: CreatifyConfig;
     if (sandboxMode) {
       // Non-terminal webhooks on, so the demo shows each status as it comes.
-      const sandbox = await startSandbox({ port: ports.sandbox, settings: { timeFactor: SANDBOX_TIME_FACTOR, webhooks: { nonTerminal: true } } });
+      const sandbox = await step(startSandbox({ port: ports.sandbox, settings: { timeFactor: SANDBOX_TIME_FACTOR, webhooks: { nonTerminal: true } } }));
       stops.push(() => sandbox.close());
       creatifyConfig = { baseUrl: sandbox.url, ...sandbox.credentials, timeoutMs: 30_000 };
       say(`sandbox Creatify on ${sandbox.url} (no CREATIFY_API_ID/CREATIFY_API_KEY set)`);
@@ -67,37 +83,38 @@ export async function runLocalStack(options: LocalStackOptions): Promise<number>
       say(`using the real Creatify API at ${creatifyConfig.baseUrl}`);
     }
 
-    const webhookConfig: WebhookConfig = {
-      publicUrl: (env.WEBHOOK_PUBLIC_URL || `http://127.0.0.1:${ports.webhook}/hooks/creatify`).replace(/\/+$/, ''),
-      secrets: [localWebhookSecret(env)],
-      host: '127.0.0.1',
-      port: ports.webhook,
-      maxBodyBytes: 16 * 1024,
-    };
+    // The same validation as a deployed receiver (secret list, 200-character URL limit).
+    const webhookConfig: WebhookConfig = loadWebhookConfig({
+      ...env,
+      WEBHOOK_PUBLIC_URL: env.WEBHOOK_PUBLIC_URL || `http://127.0.0.1:${ports.webhook}/hooks/creatify`,
+      WEBHOOK_SECRET: localWebhookSecret(env),
+      WEBHOOK_HOST: '127.0.0.1',
+      WEBHOOK_PORT: String(ports.webhook),
+    });
     if (!sandboxMode && !env.WEBHOOK_PUBLIC_URL) {
       say('note: WEBHOOK_PUBLIC_URL is unset, so Creatify cannot reach this receiver; renders will be tracked by polling');
     }
 
-    const connection = await Connection.connect({ address: server.address });
+    const connection = await step(Connection.connect({ address: server.address }));
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: server.namespace });
-    const receiver = await startWebhookServer({ config: webhookConfig, client, log: (line) => say(`[webhook] ${line}`) });
+    const receiver = await step(startWebhookServer({ config: webhookConfig, client, log: (line) => say(`[webhook] ${line}`) }));
     stops.push(() => receiver.close());
 
     installRuntimeOnce(env);
-    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const nativeConnection = await step(NativeConnection.connect({ address: server.address }));
     stops.push(() => nativeConnection.close());
     const creatify = new CreatifyClient(creatifyConfig);
     stops.push(() => creatify.close());
     say('starting the worker (bundling the workflow code)...');
-    const worker = await createLipsyncWorker({
+    const worker = await step(createLipsyncWorker({
       connection: nativeConnection,
       namespace: server.namespace,
       taskQueue: temporal.taskQueue,
       creatify,
       workflows: workflowSource(env),
       shutdownGraceTime: '2 seconds',
-    });
+    }));
     const running = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -106,6 +123,11 @@ export async function runLocalStack(options: LocalStackOptions): Promise<number>
 
     const envFile = writeEnvFile(data, {
       TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
+      // A shell set up for another cluster must not send the CLI there.
+      TEMPORAL_API_KEY: '',
+      TEMPORAL_TLS: '',
+      TEMPORAL_PROFILE: '',
       LIPSYNC_TASK_QUEUE: temporal.taskQueue,
       CREATIFY_API_BASE_URL: creatifyConfig.baseUrl,
       ...(sandboxMode ? { CREATIFY_API_ID: creatifyConfig.apiId, CREATIFY_API_KEY: creatifyConfig.apiKey } : {}),
@@ -122,14 +144,12 @@ export async function runLocalStack(options: LocalStackOptions): Promise<number>
     say('');
 
     const orchestrator = new LipsyncOrchestrator({ client, taskQueue: temporal.taskQueue, webhook: webhookConfig, creatify });
-    if (options.demo && sandboxMode) {
-      const stopped = await Promise.race([runDemo(orchestrator, say).then(() => false), until.then(() => true)]);
-      if (stopped) return 0;
-    }
+    if (options.demo && sandboxMode) await step(runDemo(orchestrator, say));
     say('stack is up; press Ctrl-C to stop it');
     await until;
     return 0;
   } catch (err) {
+    if (err instanceof StopRequested || stopRequested) return 0;
     if (err instanceof PortInUseError || err instanceof ConfigError) {
       process.stderr.write(`lipsync start: ${err.message}\n`);
       return err instanceof ConfigError ? 78 : 1;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, type WorkerOptions } from '@temporalio/worker';
+import { ConfigError } from '../config';
 
 /** Where `lipsync build-bundle` writes the prebuilt workflow bundle by default. */
 export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '../../dist/workflow-bundle.js');
@@ -16,7 +17,7 @@ export function workflowsEntry(): string {
 export function workflowSource(env = process.env): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   const explicit = env.WORKFLOW_BUNDLE_PATH;
   if (explicit) {
-    if (!fs.existsSync(explicit)) throw new Error(`WORKFLOW_BUNDLE_PATH: no file at ${explicit}`);
+    if (!fs.existsSync(explicit)) throw new ConfigError('WORKFLOW_BUNDLE_PATH', `no file at ${explicit} (build one with lipsync build-bundle)`);
     return { workflowBundle: { codePath: path.resolve(explicit) } };
   }
   return { workflowsPath: workflowsEntry() };

@@ -47,6 +47,14 @@ export interface TrackingOptions {
   confirmWebhook?: boolean;
 }
 
+export const DEFAULT_TRACKING_OPTIONS = {
+  webhookTimeout: '10 minutes',
+  pollInitialInterval: '30 seconds',
+  pollMaxInterval: '5 minutes',
+  deadline: '24 hours',
+  confirmWebhook: true,
+} as const satisfies Required<TrackingOptions>;
+
 export interface TrackRenderInput {
   lipsyncId: string;
   options?: TrackingOptions;

@@ -22,6 +22,7 @@ import type { createActivities } from '../activities';
 import type { LipsyncSnapshot, PollOutcome } from '../activities/types';
 import { INVALID_REQUEST_FAILURES } from '../activities/types';
 import {
+  DEFAULT_TRACKING_OPTIONS,
   FailureType,
   LIPSYNC_STATUS,
   STATUS_LOG_MESSAGE,
@@ -39,14 +40,6 @@ import { Tracker } from './tracker';
 
 type Activities = ReturnType<typeof createActivities>;
 
-export const DEFAULT_TRACKING_OPTIONS = {
-  webhookTimeout: '10 minutes',
-  pollInitialInterval: '30 seconds',
-  pollMaxInterval: '5 minutes',
-  deadline: '24 hours',
-  confirmWebhook: true,
-} as const satisfies Required<TrackingOptions>;
-
 const api = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: {
@@ -58,7 +51,7 @@ const api = proxyActivities<Activities>({
 });
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
-  const options = { ...DEFAULT_TRACKING_OPTIONS, ...input.options };
+  const options = withDefaults(input.options);
   const tracker = new Tracker(input.lipsyncId, new Date(), input.carriedOver);
   // Search attribute and log line only on a status change: each upsert is a history event.
   let published: string | null = null;
@@ -274,6 +267,19 @@ class RenderFlow {
     await condition(allHandlersFinished);
     await continueAsNew<typeof trackLipsyncRender>({ ...this.input, carriedOver: this.tracker.state });
   }
+}
+
+/**
+ * Clients validate options, but a start from elsewhere (the Web UI, another SDK) must not
+ * wedge the workflow: Temporal rejects a retry policy whose maximum is below its initial
+ * interval, which would fail the workflow task forever.
+ */
+function withDefaults(options: TrackingOptions = {}): Required<TrackingOptions> {
+  const merged: Required<TrackingOptions> = { ...DEFAULT_TRACKING_OPTIONS, ...options };
+  if (msToNumber(merged.pollMaxInterval) < msToNumber(merged.pollInitialInterval)) {
+    merged.pollMaxInterval = merged.pollInitialInterval;
+  }
+  return merged;
 }
 
 function historyTooLong(): boolean {

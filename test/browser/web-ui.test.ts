@@ -43,6 +43,8 @@ if (!haveChromium && !mustRun) {
       LIPSYNC_DEV_UI_PORT: String(uiPort),
       WEBHOOK_PORT: String(await freePort()),
       LIPSYNC_DEV_SANDBOX_PORT: String(await freePort()),
+      // The bundle the global setup built: no second webpack run on a busy machine.
+      WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE,
     };
     stack = runLocalStack({ demo: true, env, say: (line) => lines.push(line), until: new Promise<void>((resolve) => (stop = resolve)) });
     await eventually(async () => lines.some((l) => l.startsWith('demo: 3/3 renders done')), 120_000, `the demo (${lines.join('\n')})`);
@@ -68,5 +70,5 @@ if (!haveChromium && !mustRun) {
     // The workflow page tells the story: its search attribute and the tracker's details.
     await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/lipsync-render-${doneIds[0]}`);
     await page.getByText('LipsyncStatus').first().waitFor({ timeout: 30_000 });
-  });
+  }, 180_000);
 });

@@ -68,6 +68,7 @@ describe('usage errors exit 2 with one line', () => {
     [['render'], 'lipsync render: missing <lipsync-id>'],
     [['render', 'not-a-uuid'], 'lipsync render: <lipsync-id> "not-a-uuid": not a lipsync id'],
     [['render', ID, '--deadline', 'banana'], 'lipsync render: --deadline "banana": not a duration'],
+    [['render', ID, '--poll-initial', '30s', '--poll-max', '10s'], 'lipsync render: pollMaxInterval: must not be shorter than pollInitialInterval'],
     [['render', ID, '--deadline'], 'lipsync render: option --deadline needs a value'],
     [['render', ID, ID], `lipsync render: unexpected argument "${ID}"`],
     [['list', '--status', 'bogus'], 'lipsync list: --status "bogus": not a status; one of rendering,'],

@@ -119,9 +119,13 @@ test('Ctrl-C during render --wait stops following (exit 130), not the render', a
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await eventually(async () => /waiting for webhook/.test(stderr), 20_000, `a status line (stderr: ${stderr})`);
-  child.kill('SIGINT');
-  expect(await exited).toBe(130);
+  try {
+    await eventually(async () => /waiting for webhook/.test(stderr), 20_000, `a status line (stderr: ${stderr})`);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+  } finally {
+    child.kill('SIGKILL'); // no-op once it has exited; never leave it behind on a failed assertion
+  }
   expect(stderr).toMatch(/still tracked/);
   expect((await stack.client.workflow.getHandle(`lipsync-render-${id}`).describe()).status.name).toBe('RUNNING');
   await stack.sandbox.control.setLipsync(id, { hold: false });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidLipsyncIdError, RenderError, RenderNotFoundError, type TrackingOptions } from '../../src/client';
+import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderError, RenderNotFoundError, type TrackingOptions } from '../../src/client';
+import { workflowIdFor, WORKFLOW_TYPE } from '../../src/workflows/messages';
 import { webhookUrl } from '../../src/webhook/token';
 import { demoRequest, eventually, useTestStack } from '../support/stack';
 
@@ -74,5 +75,30 @@ describe('the client library', () => {
     await expect(stack.orchestrator.getStatus(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);
     await expect(stack.orchestrator.waitForResult(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);
     await expect(stack.orchestrator.cancel(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);
+  });
+
+  test('options that cannot work are refused before anything starts', async () => {
+    const id = await stack.preview();
+    for (const options of [{ pollMaxInterval: '10 seconds' }, { deadline: '0s' }, { webhookTimeout: 'soon' }, { pollInitialInterval: -5 }]) {
+      await expect(stack.orchestrator.startRender(id, options as TrackingOptions)).rejects.toBeInstanceOf(InvalidTrackingOptionsError);
+    }
+    await expect(stack.orchestrator.getStatus(id)).rejects.toBeInstanceOf(RenderNotFoundError);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
+  });
+
+  test('a workflow started elsewhere with a poll cap below its start still polls to the end', async () => {
+    await stack.sandbox.control.settings({ webhooks: { drop: 1 } });
+    try {
+      const id = await stack.preview();
+      const handle = await stack.client.workflow.start(WORKFLOW_TYPE, {
+        workflowId: workflowIdFor(id),
+        taskQueue: stack.taskQueue,
+        args: [{ lipsyncId: id, options: { webhookTimeout: '100 ms', pollInitialInterval: '300 ms', pollMaxInterval: '100 ms' } }],
+      });
+      const result = (await handle.result()) as { detectedBy: string };
+      expect(result.detectedBy).toBe('poll');
+    } finally {
+      await stack.sandbox.control.settings({ webhooks: { drop: 0 } });
+    }
   });
 });

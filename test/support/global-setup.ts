@@ -7,6 +7,8 @@ import { buildWorkflowBundle } from '../../src/worker/workflow-source';
 declare global {
   // eslint-disable-next-line no-var
   var __LIPSYNC_TEST_SERVER__: RunningDevServer | undefined;
+  // eslint-disable-next-line no-var
+  var __LIPSYNC_TEST_DIR__: string | undefined;
 }
 
 /**
@@ -19,6 +21,7 @@ export default async function globalSetup(): Promise<void> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-test-'));
   const server = await startDevServer({ uiPort: false, logFile: path.join(logDir, 'temporal.log') });
   globalThis.__LIPSYNC_TEST_SERVER__ = server;
+  globalThis.__LIPSYNC_TEST_DIR__ = logDir;
   // Bundled once here rather than once per test file: webpack is the slow part.
   const bundle = await buildWorkflowBundle(path.join(logDir, 'workflow-bundle.js'));
   process.env.TEST_WORKFLOW_BUNDLE = bundle.path;

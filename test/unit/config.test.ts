@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig } from '../../src/config';
 
 const webhookEnv = { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com/creatify', WEBHOOK_SECRET: 'a-secret-of-at-least-16' };
@@ -56,5 +59,14 @@ describe('config', () => {
       'new-secret-0123456789',
       'old-secret-0123456789',
     ]);
+  });
+
+  test('a broken Temporal TOML file is named without quoting it (it may hold an API key)', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'toml-')), 'temporal.toml');
+    fs.writeFileSync(file, '[profile.default]\napi_key = "tcld-SUPERSECRET\n');
+    const err = configError(() => loadTemporalConfig({ TEMPORAL_CONFIG_FILE: file }));
+    expect(err.variable).toBe('TEMPORAL_CONFIG_FILE');
+    expect(err.message).not.toContain('SUPERSECRET');
+    expect(err.message).not.toContain('\n');
   });
 });

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { loadCreatifyConfig, loadWebhookConfig } from '../../config';
-import { LipsyncRequest } from '../../creatify';
+import { previewWithWebhook } from '../../client/preview';
+import { CreatifyClient, LipsyncRequest } from '../../creatify';
 import { defineCommand, UsageError } from '../args';
-import { withOrchestrator } from '../connect';
 import { ExitCode } from '../exit-codes';
 import { writeLine } from '../io';
 import { formatFields } from '../output';
@@ -23,15 +23,18 @@ export const previewCommand = defineCommand(
   },
   async (args, io) => {
     const body = await readRequestFile(args.file);
-    // Checked before connecting: without them the preview cannot carry our webhook URL.
-    loadCreatifyConfig(io.env);
-    loadWebhookConfig(io.env);
-    return withOrchestrator(io, async (orchestrator) => {
-      const lipsync = await orchestrator.preview(body);
+    // Only Creatify is involved: a preview works while Temporal is down.
+    const creatifyConfig = loadCreatifyConfig(io.env);
+    const webhook = loadWebhookConfig(io.env);
+    const creatify = new CreatifyClient(creatifyConfig);
+    try {
+      const lipsync = await previewWithWebhook(creatify, webhook, body);
       writeLine(io.stdout, formatFields([['lipsync id', lipsync.id], ['status', lipsync.status], ['preview', lipsync.preview]]));
       writeLine(io.stderr, `render it with: lipsync render ${lipsync.id} --wait`);
       return ExitCode.Ok;
-    });
+    } finally {
+      await creatify.close();
+    }
   },
 );
 

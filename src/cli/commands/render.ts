@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RenderError, type LipsyncOrchestrator, type RenderResult, type TrackingOptions } from '../../client';
-import { defineCommand, DurationArg, Flag, LipsyncIdArg } from '../args';
+import { TrackingOptionsSchema } from '../../client/schemas';
+import { defineCommand, DurationArg, Flag, LipsyncIdArg, UsageError } from '../args';
 import { withOrchestrator } from '../connect';
 import { ExitCode } from '../exit-codes';
 import { writeLine, type CliIo } from '../io';
@@ -37,22 +38,26 @@ export const renderCommand = defineCommand(
       'trust-webhook': Flag,
     }),
   },
-  (args, io) =>
-    withOrchestrator(io, async (orchestrator) => {
-      const options: TrackingOptions = {
-        webhookTimeout: args['webhook-timeout'],
-        pollInitialInterval: args['poll-initial'],
-        pollMaxInterval: args['poll-max'],
-        deadline: args.deadline,
-        confirmWebhook: args['trust-webhook'] ? false : undefined,
-      };
-      // Unset options must be absent, not undefined: the workflow spreads them over its defaults.
-      const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as TrackingOptions;
+  (args, io) => {
+    const options: TrackingOptions = {
+      webhookTimeout: args['webhook-timeout'],
+      pollInitialInterval: args['poll-initial'],
+      pollMaxInterval: args['poll-max'],
+      deadline: args.deadline,
+      confirmWebhook: args['trust-webhook'] ? false : undefined,
+    };
+    // Unset options must be absent, not undefined: the workflow spreads them over its defaults.
+    const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as TrackingOptions;
+    // Options that only fail together (--poll-max below --poll-initial) are a usage error, found before connecting.
+    const checked = TrackingOptionsSchema.safeParse(defined);
+    if (!checked.success) throw new UsageError(checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    return withOrchestrator(io, async (orchestrator) => {
       const handle = await orchestrator.startRender(args['lipsync-id'], defined);
       writeLine(io.stdout, handle.workflowId);
       if (!args.wait) return ExitCode.Ok;
       return follow(orchestrator, args['lipsync-id'], io);
-    }),
+    });
+  },
 );
 
 async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: CliIo): Promise<number> {
