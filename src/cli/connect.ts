@@ -31,7 +31,7 @@ async function connectWithin(timeoutMs: number, address: string, env: NodeJS.Pro
     return await Promise.race([connecting, timeout]);
   } catch (err) {
     // A connection that arrives after we gave up must not keep the process alive.
-    connecting.then((late) => late.close(), () => undefined);
+    connecting.then((late) => late.close().catch(() => undefined), () => undefined);
     if (err instanceof ConfigError || err instanceof TemporalUnreachableError) throw err;
     throw new TemporalUnreachableError(address, err instanceof Error ? err.message.split('\n')[0]! : String(err));
   } finally {

@@ -143,7 +143,14 @@ export class LipsyncOrchestrator {
     const handle = this.handle(id);
     const { status } = await notFoundAs(id, () => handle.describe());
     if (status.name !== 'RUNNING') return { cancelled: false, execution: status.name };
-    await handle.cancel();
+    try {
+      await handle.cancel();
+    } catch (err) {
+      // It may have ended between the two calls: that is "nothing to cancel", not an error.
+      const now = (await handle.describe()).status.name;
+      if (now !== 'RUNNING') return { cancelled: false, execution: now };
+      throw err;
+    }
     return { cancelled: true, execution: status.name };
   }
 

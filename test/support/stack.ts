@@ -14,6 +14,7 @@ import type { SandboxSettingsPatch } from '../../src/sandbox';
 import { startWebhookServer, type RunningWebhookServer } from '../../src/webhook/server';
 import { webhookUrl } from '../../src/webhook/token';
 import { createLipsyncWorker } from '../../src/worker/worker';
+import { demoRequest as demoBody } from '../../src/dev/demo';
 import { testClient, testNativeConnection, uniqueTaskQueue } from './temporal';
 import { testWorkflowBundle } from './bundle';
 
@@ -123,18 +124,9 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
   return stack;
 }
 
+/** The demo's request body, pointed at `webhook_url`. */
 export function demoRequest(name: string, webhook_url: string) {
-  return {
-    name,
-    webhook_url,
-    aspect_ratio: '9x16' as const,
-    video_inputs: [
-      {
-        character: { type: 'avatar' as const, avatar_id: '3f8a1c2e-avatar', avatar_style: 'normal' as const },
-        voice: { type: 'text' as const, input_text: 'Hello from the lipsync orchestrator test suite.', voice_id: 'voice-accent-1' },
-      },
-    ],
-  };
+  return { ...demoBody(name, 'Hello from the lipsync orchestrator test suite.'), webhook_url };
 }
 
 export function unknownLipsyncId(): string {
