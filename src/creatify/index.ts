@@ -25,8 +25,6 @@ export {
   isKnownStatus,
   isTerminal,
   progressFraction,
-  renderBaseline,
   type KnownStatus,
-  type RenderBaseline,
   type RenderStartedVerdict,
 } from './status';

@@ -39,19 +39,9 @@ export function progressFraction(lipsync: Pick<Lipsync, 'progress'>): number {
   return Math.min(1, Math.max(0, fraction));
 }
 
-/** The fields of a lipsync that a render changes; small enough to keep in workflow history. */
-export type RenderBaseline = Pick<Lipsync, 'status' | 'updated_at' | 'media_job' | 'credits_used' | 'progress'>;
-
-export function renderBaseline(lipsync: Lipsync): RenderBaseline {
-  const { status, updated_at, media_job, credits_used, progress } = lipsync;
-  return { status, updated_at, media_job, credits_used, progress };
-}
-
 export interface RenderStartedVerdict {
   /** true: do not POST render again (a render was accepted, or nothing a render could fix). */
   started: boolean;
-  /** false when the verdict had to guess between documented-ambiguous states. */
-  certain: boolean;
   evidence: string;
 }
 
@@ -68,67 +58,37 @@ function renderOnlyEvidence(lipsync: Lipsync): string | undefined {
   return undefined;
 }
 
-function later(current: string | undefined, before: string | undefined): boolean {
-  if (current === undefined || before === undefined || current === before) return false;
-  const [now, then] = [Date.parse(current), Date.parse(before)];
-  return Number.isNaN(now) || Number.isNaN(then) ? true : now > then;
-}
-
-// Only comparisons where both sides are present count: preview and GET may
-// serialize different field sets (§13.4), so a field appearing proves nothing.
-function changesSince(before: RenderBaseline, current: Lipsync): string[] {
-  const changes: string[] = [];
-  if (current.status !== before.status) changes.push(`status ${before.status} → ${current.status}`);
-  if (isSet(current.media_job) && current.media_job !== before.media_job) changes.push('media_job assigned');
-  if (later(current.updated_at, before.updated_at)) changes.push('updated_at advanced');
-  if (typeof current.credits_used === 'number' && typeof before.credits_used === 'number' && current.credits_used > before.credits_used) {
-    changes.push(`credits_used ${before.credits_used} → ${current.credits_used}`);
-  }
-  if (current.progress != null && before.progress != null && progressFraction(current) !== progressFraction(before)) {
-    changes.push('progress changed');
-  }
-  return changes;
-}
-
 /**
- * Has a render POST already been accepted for this lipsync? Asked by a retried
- * render activity so that a lost response never makes it pay twice (render
- * costs 4 credits/30 s and has no idempotency key, §4.3, §10).
+ * Has a render POST already been accepted for this lipsync? Asked, from one GET of
+ * the record, by a retried render activity so that a lost response never makes it
+ * pay twice (render costs 4 credits/30 s and has no idempotency key, §4.3, §10).
  *
  * Nothing documents how a render shows on the record (§4.2, §4.3, §13 are
- * [U]/[I]), so no single field is trusted to say "not started":
+ * [U]/[I]), so the verdict reads the record alone, in this order:
  * 1. Render-only evidence, any one suffices: `output` set; status `in_queue`
- *    or `running`; `failed`/`rejected`; `failed_reason` set.
- * 2. With `beforeRender` — a snapshot from a GET just before the FIRST render
- *    POST, kept durably by the caller — any change in status, media_job,
- *    updated_at, credits_used or progress means started, and only a record
- *    unchanged in all of them counts as not started. This is the reliable
- *    path: it needs no knowledge of what a preview leaves behind.
- * 3. Without a snapshot, the record alone: `media_job` set → started (a media
- *    job is presumably the render's [I]); `done` with no output → not started
- *    (the previewed shape, §4.2); `pending` is ambiguous, since a preview may
- *    leave `pending` (sibling docs, §13.11) and a render starts there: counted
- *    as started, because a wrong "started" costs a render that never happens
- *    (caught by the deadline) while a wrong "not started" may cost credits.
- *    Unknown statuses are counted as started for the same reason.
+ *    or `running`; `failed`/`rejected`; `failed_reason` set → started.
+ * 2. `media_job` set → started (a media job is presumably the render's [I]).
+ * 3. `done` with no output → not started (the previewed shape, §4.2).
+ * 4. Anything else → started: `pending` (which a preview may also leave, sibling
+ *    docs, §13.11) and unknown statuses.
+ *
+ * The trade-off of 4: a lipsync left `pending` by preview, with no other
+ * evidence, is assumed started. So when a first render POST never reached
+ * Creatify and the activity retries, the retry does not render, and the job
+ * ends at its deadline instead of completing. Chosen so that a render is never
+ * paid twice; telling the two apart would need a pre-render GET on every job.
  */
-export function hasRenderStarted(current: Lipsync, beforeRender?: RenderBaseline): RenderStartedVerdict {
+export function hasRenderStarted(current: Lipsync): RenderStartedVerdict {
   const proof = renderOnlyEvidence(current);
-  if (proof !== undefined) return { started: true, certain: true, evidence: proof };
-  if (beforeRender !== undefined) {
-    const changes = changesSince(beforeRender, current);
-    return changes.length > 0
-      ? { started: true, certain: true, evidence: `changed since the pre-render snapshot: ${changes.join(', ')}` }
-      : { started: false, certain: true, evidence: 'unchanged since the pre-render snapshot (status, media_job, updated_at, credits_used, progress)' };
-  }
+  if (proof !== undefined) return { started: true, evidence: proof };
   if (isSet(current.media_job)) {
-    return { started: true, certain: false, evidence: `media_job set with status ${current.status} (presumed the render's job, [I])` };
+    return { started: true, evidence: `media_job set with status ${current.status} (presumed the render's job, [I])` };
   }
   if (current.status === 'done') {
-    return { started: false, certain: false, evidence: 'previewed shape: done, no output, no media_job, no failed_reason' };
+    return { started: false, evidence: 'previewed shape: done, no output, no media_job, no failed_reason' };
   }
   if (current.status === 'pending') {
-    return { started: true, certain: false, evidence: 'pending with no render evidence: a preview may also leave pending (§4.2); assumed started so as never to pay twice' };
+    return { started: true, evidence: 'pending with no render evidence: a preview may also leave pending (§4.2); assumed started so as never to pay twice' };
   }
-  return { started: true, certain: false, evidence: `unknown status ${JSON.stringify(current.status)}: assumed started so as never to pay twice` };
+  return { started: true, evidence: `unknown status ${JSON.stringify(current.status)}: assumed started so as never to pay twice` };
 }

@@ -12,8 +12,6 @@ import { outcomeSchema, settingsPatchSchema } from './settings';
 // sandbox through these (see docs/sandbox-contract.md). The typed client for them is
 // SandboxControl in control-client.ts.
 
-export { SandboxControl } from './control-client';
-
 export const lipsyncPatchSchema = z.strictObject({
   hold: z.boolean().optional(),
   outcome: outcomeSchema.optional(),

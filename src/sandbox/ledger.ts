@@ -109,10 +109,6 @@ export class Ledger {
     return true;
   }
 
-  canAfford(credits: number): boolean {
-    return credits <= this.remaining;
-  }
-
   recordFault(endpoint: Endpoint, kind: string, lipsyncId: string | null): void {
     this.faults.push({ endpoint, kind, lipsyncId, at: Date.now() });
   }

@@ -6,7 +6,7 @@ import type { Timers } from './timers';
 // The processing state machine of creatify-api.md §5, on real timers scaled by
 // timeFactor: pending → in_queue → running (progress rising) → done | failed | rejected.
 
-export type TransitionListener = (record: LipsyncRecord, previous: LipsyncStatus) => void;
+export type TransitionListener = (record: LipsyncRecord) => void;
 
 export class Lifecycle {
   constructor(
@@ -98,20 +98,18 @@ export class Lifecycle {
   }
 
   private moveTo(record: LipsyncRecord, status: LipsyncStatus): void {
-    const previous = record.status;
     record.status = status;
     if (status === 'running') {
       record.ticks = 0;
       record.progress = 0;
     }
     touch(record);
-    this.onTransition(record, previous);
+    this.onTransition(record);
     this.schedule(record);
   }
 
   private finish(record: LipsyncRecord, outcome: Outcome): void {
     const settings = this.settings();
-    const previous = record.status;
     this.cancel(record);
     record.previewed = false;
     record.status = outcome;
@@ -126,7 +124,7 @@ export class Lifecycle {
         record.failedReason ?? (outcome === 'failed' ? settings.failedReason : settings.rejectedReason);
     }
     touch(record);
-    this.onTransition(record, previous);
+    this.onTransition(record);
   }
 }
 

@@ -76,5 +76,9 @@ export const lipsyncRequestSchema = z.looseObject({
 export type LipsyncRequest = z.infer<typeof lipsyncRequestSchema>;
 export type ModelVersion = NonNullable<LipsyncRequest['model_version']>;
 
-/** ?ids= of the list endpoint: at most 100 UUIDs, comma separated (§4.5). */
+/**
+ * One UUID in the canonical 8-4-4-4-12 hex form, either case, any version or variant.
+ * Checks a single id: a lipsync id in an API or control path, or one entry of the list
+ * endpoint's `?ids=` (the 100-entry limit and comma splitting live in routes.ts, §4.5).
+ */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

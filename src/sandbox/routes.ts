@@ -29,16 +29,21 @@ export interface ApiContext {
 interface Route {
   endpoint: Endpoint;
   id?: string;
+  /** List only: the entries of `?ids=`, or null without the parameter. */
+  ids?: string[] | null;
 }
 
 const LIPSYNCS = '/api/lipsyncs_v2/';
 
 /** Trailing slash required: a slash-less path is simply not a route (404). */
-function resolve(method: string, path: string): Route | JsonReply {
+function resolve(method: string, url: URL): Route | JsonReply {
+  const path = url.pathname;
   const allow = (allowed: string[], route: Route): Route | JsonReply =>
     allowed.includes(method) ? route : methodNotAllowed(method, allowed);
   if (path === '/api/remaining_credits/') return allow(['GET'], { endpoint: 'credits' });
-  if (path === LIPSYNCS) return allow(['GET', 'POST'], { endpoint: method === 'POST' ? 'create' : 'list' });
+  if (path === LIPSYNCS) {
+    return allow(['GET', 'POST'], method === 'POST' ? { endpoint: 'create' } : { endpoint: 'list', ids: parseIds(url) });
+  }
   if (path === `${LIPSYNCS}preview/`) return allow(['POST'], { endpoint: 'preview' });
   const match = /^\/api\/lipsyncs_v2\/([^/]+)\/(render\/)?$/.exec(path);
   if (!match || !UUID_RE.test(match[1]!)) return notFound();
@@ -54,9 +59,9 @@ export async function handleApi(
   url: URL,
 ): Promise<number> {
   const method = req.method ?? 'GET';
-  const route = resolve(method, url.pathname);
+  const route = resolve(method, url);
   if (!('endpoint' in route)) return reply(res, route);
-  const askedIds = route.id ? [route.id] : route.endpoint === 'list' ? validIds(url) : [];
+  const askedIds = route.id ? [route.id] : wellFormedIds(route.ids ?? null);
   ctx.ledger.countCall(route.endpoint, askedIds);
 
   const fault = ctx.faults.take(route.endpoint, askedIds);
@@ -69,7 +74,7 @@ export async function handleApi(
   const denied = authenticate(ctx, req);
   if (denied) return reply(res, denied);
 
-  const result = await runEndpoint(ctx, route, req, url);
+  const result = await runEndpoint(ctx, route, req);
   if (fault?.kind === 'lost-response') {
     // Processed (charged, state changed), then the answer never reaches the client.
     ctx.ledger.recordFault(route.endpoint, fault.kind, result.lipsyncId ?? fault.lipsyncId ?? null);
@@ -129,7 +134,6 @@ async function runEndpoint(
   ctx: ApiContext,
   route: Route,
   req: IncomingMessage,
-  url: URL,
 ): Promise<{ reply: JsonReply; lipsyncId?: string }> {
   const settings = ctx.settings();
   const serialize = (r: Parameters<typeof serializeRecord>[0]) => serializeRecord(r, settings.progressAs);
@@ -146,7 +150,7 @@ async function runEndpoint(
       return { reply: record ? { status: 200, body: serialize(record) } : notFound(), lipsyncId: route.id };
     }
     case 'list':
-      return { reply: listRecords(ctx, url, serialize) };
+      return { reply: listRecords(ctx, route.ids ?? null, serialize) };
     case 'render': {
       const result = ctx.store.render(route.id!);
       return result ? { ...fromOperation(result), lipsyncId: route.id } : { reply: notFound() };
@@ -186,18 +190,28 @@ async function parseLipsyncRequest(req: IncomingMessage): Promise<ParsedRequest>
   return { request: result.data, raw };
 }
 
+/** `?ids=` split once: trimmed, non-empty entries as given; null without the parameter. */
+function parseIds(url: URL): string[] | null {
+  const raw = url.searchParams.get('ids');
+  if (raw === null) return null;
+  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** The well-formed ids among them, lower-cased and unique: for counting and fault matching before validation. */
+function wellFormedIds(ids: string[] | null): string[] {
+  return [...new Set((ids ?? []).filter((id) => UUID_RE.test(id)).map((id) => id.toLowerCase()))];
+}
+
 function listRecords(
   ctx: ApiContext,
-  url: URL,
+  ids: string[] | null,
   serialize: (r: Parameters<typeof serializeRecord>[0]) => Record<string, unknown>,
 ): JsonReply {
-  const raw = url.searchParams.get('ids');
-  if (raw === null) {
+  if (ids === null) {
     const records = ctx.store.all();
     for (const record of records) ctx.ledger.countFor(record.id, 'list');
     return { status: 200, body: records.map(serialize) };
   }
-  const ids = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (ids.length === 0) return { status: 400, body: { ids: ['This field may not be blank.'] } };
   if (ids.length > 100) return { status: 400, body: { ids: ['Maximum 100 entries allowed.'] } };
   const invalid = ids.find((id) => !UUID_RE.test(id));
@@ -206,14 +220,6 @@ function listRecords(
   // Unknown ids are silently left out ([I] creatify-api.md §15).
   const records = ctx.store.all().filter((r) => wanted.has(r.id));
   return { status: 200, body: records.map(serialize) };
-}
-
-/** The well-formed ids of `?ids=`, for counting and fault matching before validation. */
-function validIds(url: URL): string[] {
-  const raw = url.searchParams.get('ids');
-  if (raw === null) return [];
-  const ids = raw.split(',').map((s) => s.trim().toLowerCase());
-  return [...new Set(ids.filter((id) => UUID_RE.test(id)))];
 }
 
 function reply(res: ServerResponse, r: JsonReply): number {

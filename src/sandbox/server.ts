@@ -44,8 +44,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     // Validated here too: a bad initial setting should fail at start, with zod's reason.
     settings: settingsPatchSchema.parse(options.settings ?? {}),
   });
+  const log = safeLog(options.log);
   const server = createServer((req, res) => {
-    void handle(core, req, res, options.log);
+    handle(core, req, res, log).catch(() => answerInternalError(res));
   });
   const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 0, host);
@@ -73,13 +74,19 @@ async function handle(
   core: SandboxCore,
   req: IncomingMessage,
   res: ServerResponse,
-  log: ((line: string) => void) | undefined,
+  log: (line: string) => void,
 ): Promise<void> {
   const started = Date.now();
-  const url = new URL(req.url ?? '/', 'http://sandbox.local');
+  // Until the target parses, the log shows it as received (quoted: it is the client's text).
+  let path = JSON.stringify(req.url ?? '');
   let status: number;
   try {
-    if (url.pathname.startsWith('/_sandbox/')) {
+    const url = parseTarget(req.url);
+    if (url !== null) path = `${url.pathname}${url.search}`;
+    if (url === null) {
+      status = 400;
+      sendJson(res, { status, body: { detail: 'Malformed request URL.' } });
+    } else if (url.pathname.startsWith('/_sandbox/')) {
       const reply = await handleControl(core, req, url);
       sendJson(res, reply);
       status = reply.status;
@@ -92,9 +99,39 @@ async function handle(
     const detail = err instanceof BodyTooLarge ? 'Request body too large.' : 'Internal sandbox error.';
     if (!res.headersSent && !res.destroyed) sendJson(res, { status, body: { detail } });
     else res.destroy();
-    log?.(`sandbox error on ${req.method} ${url.pathname}: ${err instanceof Error ? err.message : String(err)}`);
+    log(`sandbox error on ${req.method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  log?.(`${req.method} ${url.pathname}${url.search} ${status === 0 ? 'dropped' : status} ${Date.now() - started}ms`);
+  log(`${req.method} ${path} ${status === 0 ? 'dropped' : status} ${Date.now() - started}ms`);
+}
+
+/** The request target as a URL, or null when it does not parse (e.g. `//[`). */
+function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://sandbox.local');
+  } catch {
+    return null;
+  }
+}
+
+/** Last resort for a request whose handling threw: a 500 if nothing was sent yet. */
+function answerInternalError(res: ServerResponse): void {
+  try {
+    if (!res.headersSent && !res.destroyed) sendJson(res, { status: 500, body: { detail: 'Internal sandbox error.' } });
+    else res.destroy();
+  } catch {
+    res.destroy();
+  }
+}
+
+/** A log callback that cannot throw: a broken sink must not change an answer or crash the sandbox. */
+function safeLog(log: ((line: string) => void) | undefined): (line: string) => void {
+  return (line) => {
+    try {
+      log?.(line);
+    } catch {
+      // Nowhere left to report it.
+    }
+  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -38,9 +38,7 @@ export class Store {
     private readonly ledger: Ledger,
     private readonly webhooks: Webhooks,
   ) {
-    this.lifecycle = new Lifecycle(settings, this.timers, (record, previous) =>
-      webhooks.onTransition(record, previous),
-    );
+    this.lifecycle = new Lifecycle(settings, this.timers, (record) => webhooks.onTransition(record));
   }
 
   get(id: string): LipsyncRecord | undefined {

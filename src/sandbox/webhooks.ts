@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { TERMINAL } from './record';
-import type { LipsyncRecord, LipsyncStatus } from './record';
+import type { LipsyncRecord } from './record';
 import type { SandboxSettings } from './settings';
 import { Timers } from './timers';
 
@@ -52,7 +52,7 @@ export class Webhooks {
 
   constructor(private readonly settings: () => SandboxSettings) {}
 
-  onTransition(record: LipsyncRecord, _previous: LipsyncStatus): void {
+  onTransition(record: LipsyncRecord): void {
     if (!record.webhook_url) return;
     const terminal = TERMINAL.has(record.status);
     if (!terminal && !this.settings().webhooks.nonTerminal) return;

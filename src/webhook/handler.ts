@@ -72,7 +72,10 @@ export function createWebhookHandler({ config, signaler, log: rawLog }: WebhookH
     return json(status, { ok: false, error: reason, ...(detail ? { detail } : {}) }, headers);
   }
 
-  // Auth before method: a prober without the token learns nothing about the route.
+  // Auth before method and body: without the token a prober learns nothing about what
+  // the route accepts. The prefix itself is not hidden: 401 under it vs 404 elsewhere
+  // tells a prober where it is (DESIGN.md allows 401 or 404; 401 tells a sender with a
+  // stale secret that its token is the problem).
   function headProblem(head: WebhookRequestHead): WebhookResponse | null {
     const route = matchRoute(head.path, prefix);
     if (route.kind === 'elsewhere') return reject(head, 'unknown-path', 404);

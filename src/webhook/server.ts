@@ -1,7 +1,9 @@
 /**
  * A standalone host for the handler on node:http, plus GET /healthz. The body is read
- * against the cap as it arrives: past the cap the answer is a 413 at once and the
- * connection is closed, so no sender can make the receiver hold an unbounded body.
+ * against the cap as it arrives: past the cap the answer is a 413 at once, the rest of
+ * the body is discarded as it arrives and the connection is closed once the sender has
+ * finished (or after a short linger), so no sender can make the receiver hold an
+ * unbounded body.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,14 +36,17 @@ export const HEALTH_PATH = '/healthz';
 // Deliveries are small; a slow sender must not pin a socket for Node's 5-minute default.
 const REQUEST_TIMEOUT_MS = 30_000;
 const CLOSE_GRACE_MS = 5_000;
+// How long a refused body may go on arriving (discarded) before the connection is cut.
+const LINGER_MS = 2_000;
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
   const { config } = options;
-  const log = quietLog(options.log);
   const signaler =
     options.signaler ?? (options.client && temporalSignaler(options.client, { timeoutMs: options.signalTimeoutMs }));
   if (!signaler) throw new Error('startWebhookServer needs a Temporal client or a signaler');
-  const handler = createWebhookHandler({ config, signaler, log });
+  // The handler makes its own log safe; this copy is for the host's one line below.
+  const handler = createWebhookHandler({ config, signaler, log: options.log });
+  const log = quietLog(options.log);
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const head = { method: req.method ?? '', path: req.url ?? '/', headers: req.headers };
@@ -86,10 +91,29 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
 function send(req: http.IncomingMessage, res: http.ServerResponse, response: WebhookResponse): void {
   const headers: Record<string, string | number> = { ...response.headers, 'Content-Length': Buffer.byteLength(response.body) };
-  // Answered before the body was read: closing is the only way not to read the rest.
-  if (!req.complete) headers.Connection = 'close';
+  if (req.complete) {
+    res.writeHead(response.status, headers);
+    res.end(response.body);
+    return;
+  }
+  // Answered before the body was read (refused, or past the cap). The answer goes out
+  // now, complete (Content-Length), but the socket closes only once the sender has
+  // finished: closing on unread data makes the kernel send a reset, which a client
+  // still writing sees as EPIPE/ECONNRESET instead of this answer. The rest of the
+  // body is discarded as it arrives, never buffered; a sender still going after
+  // LINGER_MS is cut off.
+  headers.Connection = 'close';
   res.writeHead(response.status, headers);
-  res.end(response.body);
+  res.write(response.body);
+  const close = () => {
+    clearTimeout(linger);
+    if (!res.writableEnded) res.end();
+  };
+  const linger = setTimeout(close, LINGER_MS);
+  linger.unref();
+  req.once('end', close).once('error', close);
+  res.once('close', () => clearTimeout(linger));
+  req.resume();
 }
 
 function readCapped(req: http.IncomingMessage, cap: number): Promise<Buffer | 'too-large' | 'aborted'> {
@@ -103,7 +127,8 @@ function readCapped(req: http.IncomingMessage, cap: number): Promise<Buffer | 't
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= cap) return void chunks.push(chunk);
-      req.pause();
+      // Keep the stream flowing with no listener: the rest is discarded, not buffered.
+      req.resume();
       finish('too-large');
     };
     const onEnd = () => finish(Buffer.concat(chunks, size));

