@@ -26,6 +26,7 @@ export async function runWebhookServerCommand(argv: readonly string[]): Promise<
   orExit(() => webhookUrl(config));
 
   const connection = await connectTemporal(temporal, log);
+  await refuseUnknownNamespace(connection, temporal, log);
   const client = new Client({ connection, namespace: temporal.namespace });
   const server = await startWebhookServer({ config, client, log });
   log(
@@ -48,6 +49,28 @@ export async function runWebhookUrlCommand(argv: readonly string[]): Promise<voi
   if (!parseNoArgs(argv, URL_USAGE)) return;
   const url = orExit(() => webhookUrl(loadWebhookConfig()));
   process.stdout.write(`${url}\n`);
+}
+
+const GRPC_NOT_FOUND = 5;
+
+/**
+ * Temporal answers NOT_FOUND for a missing namespace just as for a missing workflow, so a
+ * mistyped TEMPORAL_NAMESPACE would quietly acknowledge every delivery as "untracked".
+ * Checked once at start; if Temporal cannot be asked now, the receiver starts anyway.
+ */
+async function refuseUnknownNamespace(connection: Connection, temporal: TemporalConfig, log: WebhookLog): Promise<void> {
+  try {
+    await connection.withDeadline(Date.now() + 5_000, () =>
+      connection.workflowService.describeNamespace({ namespace: temporal.namespace }),
+    );
+  } catch (err) {
+    if ((err as { code?: number }).code !== GRPC_NOT_FOUND) {
+      log(`could not check namespace ${temporal.namespace} now (${(err as Error).message.split('\n')[0]}); starting anyway`);
+      return;
+    }
+    process.stderr.write(`configuration error: TEMPORAL_NAMESPACE: namespace "${temporal.namespace}" does not exist on ${temporal.connectionOptions.address}\n`);
+    process.exit(78);
+  }
 }
 
 /**

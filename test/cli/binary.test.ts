@@ -131,3 +131,16 @@ test('Ctrl-C during render --wait stops following (exit 130), not the render', a
   await stack.sandbox.control.setLipsync(id, { hold: false });
   expect((await stack.orchestrator.waitForResult(id)).output).toContain(id);
 });
+
+test('webhook-server refuses a namespace that does not exist (it would ack every delivery as untracked)', async () => {
+  const { code, stderr } = await new Promise<Run>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, 'webhook-server'],
+      { env: { ...env, TEMPORAL_NAMESPACE: 'no-such-namespace', WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1' }, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+    );
+  });
+  expect(code).toBe(78);
+  expect(stderr).toMatch(/TEMPORAL_NAMESPACE: namespace "no-such-namespace" does not exist/);
+});
