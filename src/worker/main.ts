@@ -40,7 +40,12 @@ export function installRuntimeOnce(env: NodeJS.ProcessEnv = process.env): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: createWorkerLogger(parseLogLevel(env.LIPSYNC_LOG_LEVEL)) });
+    const level = parseLogLevel(env.LIPSYNC_LOG_LEVEL);
+    // Core's native lines (e.g. gRPC retries while Temporal is down) come out as our one-line format too.
+    Runtime.install({
+      logger: createWorkerLogger(level),
+      telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+    });
   } catch {
     // Someone in this process (a test harness, an embedding app) installed it first: keep theirs.
   }
