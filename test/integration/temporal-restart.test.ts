@@ -26,10 +26,14 @@ describe('the Temporal server killed mid-render', () => {
 
   test('the job survives, the lost webhook is covered by polling, one render', async () => {
     const id = await stack.preview();
-    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '500 ms', pollInitialInterval: '300 ms', pollMaxInterval: '1 second' });
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '2 seconds', pollMaxInterval: '2 seconds' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { hold: true });
     await eventually(async () => (await handle.query(statusQuery)).phase === 'polling', 10_000, 'polling');
+    // Killed between two polls: an attempt in flight at the crash would only be retried after
+    // its 1-minute start-to-close timeout (correct, but slow for a test).
+    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0) >= 1, 10_000, 'a poll');
+    await new Promise((resolve) => setTimeout(resolve, 300));
 
     server.kill();
     await stack.sandbox.control.setLipsync(id, { hold: false });
@@ -46,5 +50,5 @@ describe('the Temporal server killed mid-render', () => {
     const stats = await stack.sandbox.control.stats();
     expect(stats.callsByLipsync[id]?.render).toBe(1);
     expect(stats.renders[id]).toBe(1);
-  }, 120_000);
+  }, 180_000);
 });
