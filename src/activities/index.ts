@@ -7,12 +7,19 @@ import { activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, hasRenderStarted, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { pollDelayMs } from './backoff';
-import { asActivity } from './failures';
+import { asActivity, toActivityFailure } from './failures';
 import { ActivityFailureType, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderOutcome } from './types';
 
 export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get'>;
 
 export function createActivities(creatify: CreatifyApi) {
+  /** One GET; the lipsync as it is if a render has already started (so no POST is due), else null. */
+  async function renderAlreadyStarted(lipsyncId: string): Promise<RenderOutcome | null> {
+    const current = await asActivity(() => creatify.get(lipsyncId));
+    const verdict = hasRenderStarted(current);
+    return verdict.started ? { lipsync: toSnapshot(current), posted: false, evidence: verdict.evidence } : null;
+  }
+
   return {
     /**
      * POSTs the render at most once per job. A retry may follow a POST whose response
@@ -21,9 +28,8 @@ export function createActivities(creatify: CreatifyApi) {
      */
     async renderLipsync(lipsyncId: string): Promise<RenderOutcome> {
       if (activityInfo().attempt > 1) {
-        const current = await asActivity(() => creatify.get(lipsyncId));
-        const verdict = hasRenderStarted(current);
-        if (verdict.started) return { lipsync: toSnapshot(current), posted: false, evidence: verdict.evidence };
+        const started = await renderAlreadyStarted(lipsyncId);
+        if (started) return started;
       }
       try {
         const lipsync = await creatify.render(lipsyncId);
@@ -31,11 +37,10 @@ export function createActivities(creatify: CreatifyApi) {
       } catch (err) {
         // A 400 may mean "already rendering": a POST of ours (or someone's) got through.
         if (err instanceof CreatifyError && err.kind === 'validation') {
-          const current = await asActivity(() => creatify.get(lipsyncId));
-          const verdict = hasRenderStarted(current);
-          if (verdict.started) return { lipsync: toSnapshot(current), posted: false, evidence: verdict.evidence };
+          const started = await renderAlreadyStarted(lipsyncId);
+          if (started) return started;
         }
-        return asActivity(() => Promise.reject(err));
+        throw toActivityFailure(err);
       }
     },
 

@@ -12,7 +12,6 @@ import { ConfigError, hasCreatifyCredentials, loadCreatifyConfig, loadTemporalCo
 import { CreatifyClient } from '../creatify';
 import { startSandbox } from '../sandbox';
 import { startWebhookServer } from '../webhook/server';
-import { webhookUrl } from '../webhook/token';
 import { installRuntimeOnce } from '../worker/main';
 import { workflowSource } from '../worker/workflow-source';
 import { createLipsyncWorker } from '../worker/worker';
@@ -139,7 +138,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<number>
     say(`Temporal Web UI:   ${ui}`);
     say(`  only finished:   ${ui}?query=${encodeURIComponent(`LipsyncStatus="done"`)}`);
     say(`Temporal address:  ${server.address} (task queue ${temporal.taskQueue})`);
-    say(`webhook receiver:  ${redactToken(webhookUrl(webhookConfig))}`);
+    say(`webhook receiver:  ${webhookConfig.publicUrl}/[token]`);
     say(`another shell:     source ${path.relative(process.cwd(), envFile) || envFile} && npx lipsync --help`);
     say('');
 
@@ -168,8 +167,4 @@ function stopSignal(): Promise<NodeJS.Signals> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-}
-
-function redactToken(url: string): string {
-  return url.replace(/\/[^/]+$/, '/[token]');
 }

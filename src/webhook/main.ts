@@ -22,8 +22,6 @@ export async function runWebhookServerCommand(argv: readonly string[]): Promise<
   const log = timestamped;
   const config = orExit(() => loadWebhookConfig());
   const temporal = orExit(() => loadTemporalConfig());
-  // Refuse at start a URL Creatify would reject, rather than at the first render.
-  orExit(() => webhookUrl(config));
 
   const connection = await connectTemporal(temporal, log);
   await refuseUnknownNamespace(connection, temporal, log);

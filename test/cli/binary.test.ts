@@ -24,8 +24,12 @@ let stack: TestStack;
 let env: NodeJS.ProcessEnv;
 
 function lipsync(...args: string[]): Promise<Run> {
+  return lipsyncWith({}, ...args);
+}
+
+function lipsyncWith(overrides: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...env, ...overrides }, timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -133,14 +137,10 @@ test('Ctrl-C during render --wait stops following (exit 130), not the render', a
 });
 
 test('webhook-server refuses a namespace that does not exist (it would ack every delivery as untracked)', async () => {
-  const { code, stderr } = await new Promise<Run>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'webhook-server'],
-      { env: { ...env, TEMPORAL_NAMESPACE: 'no-such-namespace', WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1' }, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
+  const { code, stderr } = await lipsyncWith(
+    { TEMPORAL_NAMESPACE: 'no-such-namespace', WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1' },
+    'webhook-server',
+  );
   expect(code).toBe(78);
   expect(stderr).toMatch(/TEMPORAL_NAMESPACE: namespace "no-such-namespace" does not exist/);
 });
