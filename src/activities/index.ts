@@ -3,50 +3,133 @@
  * snapshots; the Creatify client and its API key live in the worker process and never
  * enter workflow history.
  */
-import { activityInfo, log } from '@temporalio/activity';
+import { activityInfo, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { CreatifyError, hasRenderStarted, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
+import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
+import { judgeRenderStarted, renderShownOnRecord } from '../creatify/render-judgement';
+import { legacyRenderStarted } from '../creatify/status';
+import { normalizeLipsyncId } from '../workflows/messages';
 import { pollDelayMs } from './backoff';
 import { asActivity, toActivityFailure } from './failures';
-import { ActivityFailureType, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderOutcome } from './types';
+import {
+  ActivityFailureType,
+  type ConfirmInput,
+  type ConfirmOutcome,
+  type LipsyncSnapshot,
+  type PollInput,
+  type PollOutcome,
+  type RenderInput,
+  type RenderOutcome,
+} from './types';
 
 export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get'>;
 
-export function createActivities(creatify: CreatifyApi) {
-  /** One GET; the lipsync as it is if a render has already started (so no POST is due), else null. */
-  async function renderAlreadyStarted(lipsyncId: string): Promise<RenderOutcome | null> {
-    const current = await asActivity(() => creatify.get(lipsyncId));
-    const verdict = hasRenderStarted(current);
-    return verdict.started ? { lipsync: toSnapshot(current), posted: false, evidence: verdict.evidence } : null;
+export interface ActivityTuning {
+  /**
+   * When a render's fate is unknown and the record looks untouched, look once more after
+   * this long before POSTing: a server that applies a render a moment after answering
+   * must not be paid twice. Default 2 s.
+   */
+  settleMs?: number;
+}
+
+const DEFAULT_SETTLE_MS = 2_000;
+const UNKNOWN_STATUS_MEMORY = 10_000;
+
+export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning = {}) {
+  const settleMs = tuning.settleMs ?? DEFAULT_SETTLE_MS;
+  const unknownStatusesLogged = new Set<string>();
+
+  async function read(lipsyncId: string): Promise<LipsyncSnapshot> {
+    const snapshot = toSnapshot(await asActivity(() => creatify.get(lipsyncId)));
+    noteUnknownStatus(snapshot);
+    return snapshot;
+  }
+
+  /** An unknown status is polled on, and said once per lipsync and status, not at every poll. */
+  function noteUnknownStatus(snapshot: LipsyncSnapshot): void {
+    if (isKnownStatus(snapshot.status)) return;
+    const key = `${snapshot.id} ${snapshot.status}`;
+    if (unknownStatusesLogged.has(key)) return;
+    if (unknownStatusesLogged.size >= UNKNOWN_STATUS_MEMORY) unknownStatusesLogged.clear();
+    unknownStatusesLogged.add(key);
+    log.warn('Creatify reports a status this tracker does not know; polling on', { lipsyncId: snapshot.id, status: snapshot.status });
+  }
+
+  /**
+   * The render's fate when it is unknown (a retry, a 400, a re-judgement): the record now
+   * against the pre-render snapshot (see render-judgement.ts). Null: nothing started.
+   */
+  async function alreadyStarted(input: RenderInput): Promise<RenderOutcome | null> {
+    for (let look = 1; ; look++) {
+      const now = await read(input.lipsyncId);
+      if (!input.before) {
+        const legacy = legacyRenderStarted(now);
+        return legacy ? { lipsync: now, posted: false, evidence: legacy, strength: 'strong' } : null;
+      }
+      const judged = judgeRenderStarted(input.before, now);
+      // A re-judgement exists because weak evidence was not borne out: only strong evidence counts then.
+      if (judged.started && (judged.strength === 'strong' || !input.rejudge)) {
+        return { lipsync: now, posted: false, evidence: judged.evidence, strength: judged.strength };
+      }
+      if (look === 2 || settleMs <= 0) return null;
+      await sleep(settleMs);
+    }
   }
 
   return {
+    /** The record before the first render POST: the baseline every later judgement compares with. */
+    async snapshotBeforeRender(lipsyncId: string): Promise<{ snapshot: LipsyncSnapshot; renderShown: string | null }> {
+      const snapshot = await read(lipsyncId);
+      return { snapshot, renderShown: renderShownOnRecord(snapshot) ?? null };
+    },
+
     /**
-     * POSTs the render at most once per job. A retry may follow a POST whose response
-     * was lost, so every attempt after the first reads the lipsync first and POSTs only
-     * if no render has started.
+     * POSTs the render, exactly once per job. Any attempt whose predecessor's fate is
+     * unknown first compares the record with the snapshot and POSTs only if nothing
+     * changed. A 400 is judged the same way: "already rendering" if the record moved,
+     * a refusal (insufficient credits, say) if it did not. (A string input is a run
+     * started before snapshots existed.)
      */
-    async renderLipsync(lipsyncId: string): Promise<RenderOutcome> {
-      if (activityInfo().attempt > 1) {
-        const started = await renderAlreadyStarted(lipsyncId);
+    async renderLipsync(raw: RenderInput | string): Promise<RenderOutcome> {
+      const input: RenderInput = typeof raw === 'string' ? { lipsyncId: raw } : raw;
+      if (activityInfo().attempt > 1 || input.rejudge) {
+        const started = await alreadyStarted(input);
         if (started) return started;
       }
       try {
-        const lipsync = await creatify.render(lipsyncId);
-        return { lipsync: toSnapshot(lipsync), posted: true, evidence: 'render POST accepted' };
+        const lipsync = toSnapshot(await creatify.render(input.lipsyncId));
+        return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
       } catch (err) {
-        // A 400 may mean "already rendering": a POST of ours (or someone's) got through.
-        if (err instanceof CreatifyError && err.kind === 'validation') {
-          const started = await renderAlreadyStarted(lipsyncId);
+        // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
+        if (err instanceof CreatifyError && err.kind === 'validation' && err.status !== undefined) {
+          const started = await alreadyStarted(input);
           if (started) return started;
+          throw ApplicationFailure.create({
+            type: ActivityFailureType.RenderRefused,
+            message: `Creatify refused the render and the record shows none started: ${err.detail ?? err.message}`,
+            nonRetryable: true,
+          });
         }
         throw toActivityFailure(err);
       }
     },
 
-    /** One GET: the confirmation of a webhook that claims the render ended. */
+    /** One GET: the confirmation of a webhook that claims the render ended (runs started before re-checks). */
     async fetchLipsyncStatus(lipsyncId: string): Promise<LipsyncSnapshot> {
-      return toSnapshot(await asActivity(() => creatify.get(lipsyncId)));
+      return read(lipsyncId);
+    },
+
+    /**
+     * Confirms a delivery that claims an end: one GET per attempt, the first at once,
+     * the retry policy's backoff between them, at most `maxGets`. Returns the last
+     * answer, terminal or not.
+     */
+    async confirmClaim(input: ConfirmInput): Promise<ConfirmOutcome> {
+      const { attempt } = activityInfo();
+      const lipsync = await read(input.lipsyncId);
+      if (lipsync.terminal || attempt >= input.maxGets) return { lipsync, gets: attempt };
+      throw notTerminalYet(lipsync, `confirmation ${attempt} of ${input.maxGets}`);
     },
 
     /**
@@ -55,31 +138,41 @@ export function createActivities(creatify: CreatifyApi) {
      */
     async pollUntilTerminal(input: PollInput): Promise<PollOutcome> {
       const { attempt } = activityInfo();
-      const lipsync = toSnapshot(await asActivity(() => creatify.get(input.lipsyncId)));
+      const lipsync = await read(input.lipsyncId);
       if (lipsync.terminal) return { lipsync, attempts: attempt };
+      if (input.stall && attempt >= input.stall.afterAttempts) {
+        const judged = judgeRenderStarted(input.stall.before, lipsync);
+        if (!(judged.started && judged.strength === 'strong')) return { lipsync, attempts: attempt, untouched: true };
+      }
       const delay = pollDelayMs(attempt, input.initialIntervalMs, input.maxIntervalMs);
       log.debug('lipsync not finished', { lipsyncId: input.lipsyncId, status: lipsync.status, attempt, nextPollMs: delay });
-      throw ApplicationFailure.create({
-        type: ActivityFailureType.NotTerminalYet,
-        message: `${lipsync.status} ${Math.round(lipsync.progress * 100)}% (poll ${attempt}; next in ${delay} ms)`,
-        details: [lipsync],
-        nextRetryDelay: delay,
-        category: ApplicationFailureCategory.BENIGN,
-      });
+      throw notTerminalYet(lipsync, `poll ${attempt}; next in ${delay} ms`, delay);
     },
   };
 }
 
+function notTerminalYet(lipsync: LipsyncSnapshot, what: string, nextRetryDelay?: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ActivityFailureType.NotTerminalYet,
+    message: `${lipsync.status} ${Math.round(lipsync.progress * 100)}% (${what})`,
+    details: [lipsync],
+    nextRetryDelay,
+    category: ApplicationFailureCategory.BENIGN,
+  });
+}
+
 export function toSnapshot(lipsync: Lipsync): LipsyncSnapshot {
   return {
-    id: lipsync.id,
+    id: normalizeLipsyncId(lipsync.id),
     status: lipsync.status,
     progress: progressFraction(lipsync),
     terminal: isTerminal(lipsync),
     output: lipsync.output ?? null,
     thumbnail: lipsync.video_thumbnail ?? null,
     failedReason: lipsync.failed_reason ?? null,
+    mediaJob: lipsync.media_job ?? null,
     creditsUsed: lipsync.credits_used ?? null,
     duration: lipsync.duration ?? null,
+    updatedAt: lipsync.updated_at ?? null,
   };
 }

@@ -1,5 +1,7 @@
 /** What activities hand back to the workflow: Creatify's answer, normalised, no wire details. */
-export interface LipsyncSnapshot {
+import type { RenderFields } from '../creatify/render-judgement';
+
+export interface LipsyncSnapshot extends RenderFields {
   id: string;
   /** Creatify's status string as sent (unknown values kept). */
   status: string;
@@ -14,23 +16,52 @@ export interface LipsyncSnapshot {
   duration: number | null;
 }
 
+export interface RenderInput {
+  lipsyncId: string;
+  /** The record before the first render POST; absent only for runs started before snapshots existed. */
+  before?: LipsyncSnapshot;
+  /** A re-judgement of a render judged started whose record never showed it: compare before any POST. */
+  rejudge?: boolean;
+}
+
 export interface RenderOutcome {
   lipsync: LipsyncSnapshot;
-  /** false when a retry found the render already started and did not POST again. */
+  /** false when a render was found already started and no POST was made (or its fate was judged). */
   posted: boolean;
   evidence: string;
+  /** 'weak': the judgement rests on `updated_at` alone, so the workflow re-checks it later. */
+  strength?: 'strong' | 'weak';
 }
 
 export interface PollInput {
   lipsyncId: string;
   initialIntervalMs: number;
   maxIntervalMs: number;
+  /**
+   * Self-healing: from this poll attempt on, a record that still shows no strong sign of
+   * a render since `before` ends the poll as `untouched`, so the workflow can re-judge.
+   */
+  stall?: { before: LipsyncSnapshot; afterAttempts: number };
 }
 
 export interface PollOutcome {
   lipsync: LipsyncSnapshot;
   /** GETs this poll made, one per attempt. */
   attempts: number;
+  /** Set when the poll ended because the render never showed on the record. */
+  untouched?: boolean;
+}
+
+export interface ConfirmInput {
+  lipsyncId: string;
+  /** GETs this confirmation may make (the activity's attempts): the first at once, then backoff. */
+  maxGets: number;
+}
+
+export interface ConfirmOutcome {
+  lipsync: LipsyncSnapshot;
+  /** GETs made, one per attempt. */
+  gets: number;
 }
 
 /** ApplicationFailure types raised by activities. */
@@ -39,6 +70,7 @@ export const ActivityFailureType = {
   Auth: 'CreatifyAuth',
   Validation: 'CreatifyValidation',
   NotFound: 'CreatifyNotFound',
+  RenderRefused: 'CreatifyRenderRefused',
   RateLimited: 'CreatifyRateLimited',
   Transient: 'CreatifyTransient',
 } as const;
@@ -48,4 +80,5 @@ export const INVALID_REQUEST_FAILURES: readonly string[] = [
   ActivityFailureType.Auth,
   ActivityFailureType.Validation,
   ActivityFailureType.NotFound,
+  ActivityFailureType.RenderRefused,
 ];

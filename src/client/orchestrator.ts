@@ -11,6 +11,7 @@ import type { WebhookConfig } from '../config';
 import {
   LIPSYNC_STATUS,
   statusQuery,
+  normalizeLipsyncId,
   workflowIdFor,
   WORKFLOW_TYPE,
   type RenderResult,
@@ -201,7 +202,7 @@ export class LipsyncOrchestrator {
 function parseId(lipsyncId: string): string {
   const parsed = LipsyncIdSchema.safeParse(lipsyncId);
   if (!parsed.success) throw new InvalidLipsyncIdError(lipsyncId);
-  return parsed.data.toLowerCase();
+  return normalizeLipsyncId(parsed.data);
 }
 
 async function notFoundAs<T>(lipsyncId: string, call: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-// HTTP client for Creatify lipsync v2 (§2 of /work/shared/creatify-api.md).
+// HTTP client for Creatify lipsync v2 (§2 of docs/creatify-api.md).
 // Knows the wire format and nothing of Temporal; callers decide about retries.
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';

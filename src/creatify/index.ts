@@ -21,10 +21,10 @@ export {
 } from './schemas';
 export {
   KNOWN_STATUSES,
-  hasRenderStarted,
+  legacyRenderStarted,
   isKnownStatus,
   isTerminal,
   progressFraction,
   type KnownStatus,
-  type RenderStartedVerdict,
 } from './status';
+export { judgeRenderStarted, renderShownOnRecord, type RenderFields, type RenderJudgement } from './render-judgement';

@@ -1,5 +1,5 @@
 // Creatify lipsync v2 wire shapes. Section numbers (§) refer to
-// /work/shared/creatify-api.md; its tags: [D] documented, [O] observed in
+// docs/creatify-api.md; its tags: [D] documented, [O] observed in
 // third-party code, [I] inferred, [U] unknown.
 import { z } from 'zod';
 
@@ -12,41 +12,47 @@ export function isLipsyncId(value: unknown): value is string {
   return LipsyncId.safeParse(value).success;
 }
 
-const nullableString = z.string().nullable().optional();
-const nullableNumber = z.number().nullable().optional();
+// A field of the wrong type reads as absent instead of failing the whole answer: a
+// poll must never crash on a shape the docs did not promise (§13).
+const nullableString = z.string().nullable().optional().catch(null);
+const nullableNumber = z.number().nullable().optional().catch(null);
 
 // Lenient where the docs disagree (§3.4, §13), strict only where every source
 // agrees (`id` is a UUID, `status` is a string). Unknown fields pass through,
 // so a new server field never breaks polling.
-export const Lipsync = z.looseObject({
-  id: LipsyncId,
-  // Old docs: enum pending|in_queue|running|failed|done|rejected; new docs: any
-  // string (§5, §13.2). Unknown values are kept, judged in status.ts.
-  status: z.string(),
-  // number in old docs, string in new docs, observed as a 0..1 fraction
-  // (§3.6, §13.1): interpreted by progressFraction(), not here.
-  progress: z.union([z.number(), z.string()]).nullable().optional(),
-  name: nullableString,
-  // Final MP4 URL; null until a render is done, also null after preview [I] (§4.2).
-  output: nullableString,
-  // Documented non-nullable, but absent/null before render is expected (§13.3).
-  video_thumbnail: nullableString,
-  preview: nullableString,
-  failed_reason: nullableString,
-  media_job: nullableString,
-  webhook_url: nullableString,
-  editor_url: nullableString,
-  created_at: z.string().optional(),
-  updated_at: z.string().optional(),
-  // Typed integer [D] but aurora pricing is fractional (§13.7): any number.
-  credits_used: nullableNumber,
-  // Missing from the new GET-by-id example (§13.4).
-  duration: nullableNumber,
-  // Enum in the docs, but v1 used the colon form (§13.6): any string on the way in.
-  aspect_ratio: nullableString,
-  model_version: nullableString,
-  video_inputs: z.array(z.unknown()).nullable().optional(),
-});
+export const Lipsync = z
+  .looseObject({
+    id: LipsyncId,
+    // Old docs: enum pending|in_queue|running|failed|done|rejected; new docs: any
+    // string (§5, §13.2). Unknown values are kept, judged in status.ts.
+    status: z.string(),
+    // number in old docs, string in new docs, observed as a 0..1 fraction
+    // (§3.6, §13.1): interpreted by progressFraction(), not here.
+    progress: z.union([z.number(), z.string()]).nullable().optional().catch(null),
+    name: nullableString,
+    // Final MP4 URL; null until a render is done, also null after preview [I] (§4.2).
+    output: nullableString,
+    // Sibling APIs name it `video_output` (§7, §13.8): read as an alias of `output`.
+    video_output: nullableString,
+    // Documented non-nullable, but absent/null before render is expected (§13.3).
+    video_thumbnail: nullableString,
+    preview: nullableString,
+    failed_reason: nullableString,
+    media_job: nullableString,
+    webhook_url: nullableString,
+    editor_url: nullableString,
+    created_at: z.string().optional().catch(undefined),
+    updated_at: z.string().optional().catch(undefined),
+    // Typed integer [D] but aurora pricing is fractional (§13.7): any number.
+    credits_used: nullableNumber,
+    // Missing from the new GET-by-id example (§13.4).
+    duration: nullableNumber,
+    // Enum in the docs, but v1 used the colon form (§13.6): any string on the way in.
+    aspect_ratio: nullableString,
+    model_version: nullableString,
+    video_inputs: z.array(z.unknown()).nullable().optional().catch(null),
+  })
+  .transform((lipsync): typeof lipsync & { output: string | null } => ({ ...lipsync, output: lipsync.output || lipsync.video_output || null }));
 export type Lipsync = z.infer<typeof Lipsync>;
 
 // List is a bare array, no pagination envelope [D] (§4.5).
@@ -58,13 +64,59 @@ export const RemainingCredits = z.looseObject({ remaining_credits: z.number() })
 export type RemainingCredits = z.infer<typeof RemainingCredits>;
 
 // Webhook payload (§7): documented as {id, status, failed_reason, output} in a
-// Python-repr example; unsigned, so only a hint. Unknown fields are dropped.
-export const WebhookDelivery = z.object({
-  id: LipsyncId,
-  status: z.string(),
-  failed_reason: nullableString,
-  output: nullableString,
+// Python-repr example; unsigned, so only a hint. Read tolerantly (a tolerant reader):
+// sibling APIs send `video_output` (§13.8), progress may be a number or a decimal
+// string (§13.1), ids may come in any case, unknown fields are ignored, and a field of
+// the wrong type reads as absent. Refused only: no UUID id, and text too long to be
+// what Creatify sends (it would otherwise be signalled into workflow history).
+export const WEBHOOK_LIMITS = { status: 64, url: 2048, reason: 2000 } as const;
+
+// Creatify statuses are short snake_case words (§5); anything else is not one.
+const STATUS_SHAPE = /^[A-Za-z][A-Za-z0-9_.\- ]*$/;
+
+/** A string up to `max` chars ('' reads as null); other types read as absent. */
+function boundedText(max: number) {
+  return z.unknown().optional().transform((value, ctx): string | null => {
+    if (typeof value !== 'string') return null;
+    if (value.length > max) {
+      ctx.addIssue({ code: 'custom', message: `longer than ${max} characters (${value.length})` });
+      return z.NEVER;
+    }
+    return value === '' ? null : value;
+  });
+}
+
+const deliveryStatus = z.unknown().optional().transform((value, ctx): string | null => {
+  if (typeof value !== 'string' || value === '') return null;
+  if (value.length > WEBHOOK_LIMITS.status) {
+    ctx.addIssue({ code: 'custom', message: `longer than ${WEBHOOK_LIMITS.status} characters (${value.length})` });
+    return z.NEVER;
+  }
+  if (!STATUS_SHAPE.test(value)) {
+    ctx.addIssue({ code: 'custom', message: 'not a status word (letters, digits, _ . - and spaces)' });
+    return z.NEVER;
+  }
+  return value.toLowerCase();
 });
+
+export const WebhookDelivery = z
+  .looseObject({
+    // Normalised (trimmed, lower-cased) by the receiver, in the one place ids are.
+    id: z.string().trim().pipe(LipsyncId),
+    status: deliveryStatus,
+    output: boundedText(WEBHOOK_LIMITS.url),
+    video_output: boundedText(WEBHOOK_LIMITS.url),
+    failed_reason: boundedText(WEBHOOK_LIMITS.reason),
+    progress: z.union([z.number(), z.string()]).nullable().optional().catch(null),
+  })
+  .transform(({ id, status, output, video_output, failed_reason, progress }) => ({
+    id,
+    /** null when the delivery names none: an unknown claim, confirmed like any other. */
+    status,
+    output: output ?? video_output,
+    failedReason: failed_reason,
+    progress: progress ?? null,
+  }));
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 
 const Offset = z.object({ x: z.number(), y: z.number() });

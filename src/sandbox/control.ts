@@ -46,12 +46,12 @@ const routes: Record<string, Partial<Record<string, Handler>>> = {
   '/_sandbox/lipsyncs/:id': {
     GET: (core, _body, id) => {
       const record = core.store.get(id!);
-      return record ? ok(serializeRecord(record, core.settings().progressAs)) : notFound();
+      return record ? ok(serializeRecord(record, core.settings())) : notFound();
     },
     PATCH: (core, body, id) =>
       withBody(body, lipsyncPatchSchema, (patch) => {
         const record = core.store.patch(id!, patch);
-        return record ? ok(serializeRecord(record, core.settings().progressAs)) : notFound();
+        return record ? ok(serializeRecord(record, core.settings())) : notFound();
       }),
   },
 };
@@ -78,5 +78,12 @@ function ok(body: unknown): JsonReply {
 function withBody<T>(body: unknown, schema: z.ZodType<T>, run: (value: T) => JsonReply): JsonReply {
   const result = schema.safeParse(body);
   if (!result.success) return { status: 400, body: { detail: z.prettifyError(result.error) } };
-  return run(result.data);
+  try {
+    return run(result.data);
+  } catch (err) {
+    // A patch valid on its own can still break a rule of the merged settings
+    // (e.g. random fault chances adding up past 1): the caller's mistake, so a 400.
+    if (err instanceof z.ZodError) return { status: 400, body: { detail: z.prettifyError(err) } };
+    throw err;
+  }
 }

@@ -1,6 +1,7 @@
 import { FaultBook } from './faults';
 import { Ledger } from './ledger';
 import type { LedgerStats } from './ledger';
+import { RandomFaults } from './random-faults';
 import type { ApiContext } from './routes';
 import { applySettingsPatch, defaultSettings } from './settings';
 import type { SandboxSettings, SandboxSettingsPatch } from './settings';
@@ -13,6 +14,8 @@ import type { WebhookAttempt } from './webhooks';
 
 export interface SandboxStats extends LedgerStats {
   webhooks: WebhookAttempt[];
+  /** Per lipsync: epoch ms GET started showing its (latest) terminal status. */
+  endedAt: Record<string, number>;
 }
 
 export interface CoreOptions {
@@ -25,6 +28,7 @@ export class SandboxCore implements ApiContext {
   readonly credentials: { apiId: string; apiKey: string };
   readonly ledger: Ledger;
   readonly faults = new FaultBook();
+  readonly randomFaults: RandomFaults;
   readonly webhooks: Webhooks;
   readonly store: Store;
   readonly requestTimers = new Timers();
@@ -37,6 +41,7 @@ export class SandboxCore implements ApiContext {
     this.baseSettings = applySettingsPatch(defaultSettings(), options.settings ?? {});
     this.current = this.baseSettings;
     this.ledger = new Ledger(this.current.initialCredits);
+    this.randomFaults = new RandomFaults(options.seed);
     const settings = () => this.current;
     this.webhooks = new Webhooks(settings);
     this.store = new Store(settings, options.seed, this.ledger, this.webhooks);
@@ -57,16 +62,19 @@ export class SandboxCore implements ApiContext {
    * that resets first replays the same way every time.
    */
   reset(patch: SandboxSettingsPatch = {}): SandboxSettings {
+    // Merged first: a patch that breaks a cross-field rule leaves the sandbox as it was.
+    const next = applySettingsPatch(this.baseSettings, patch);
     this.webhooks.reset();
     this.store.reset();
     this.faults.clear();
-    this.current = applySettingsPatch(this.baseSettings, patch);
+    this.randomFaults.reset();
+    this.current = next;
     this.ledger.reset(this.current.initialCredits);
     return this.current;
   }
 
   stats(): SandboxStats {
-    return { ...this.ledger.stats(), webhooks: this.webhooks.attempts() };
+    return { ...this.ledger.stats(), webhooks: this.webhooks.attempts(), endedAt: this.store.endedAt() };
   }
 
   async close(): Promise<void> {

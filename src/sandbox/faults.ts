@@ -5,13 +5,22 @@ import type { Endpoint } from './ledger';
 
 export const faultSchema = z.strictObject({
   endpoint: z.enum(['create', 'preview', 'render', 'get', 'list', 'credits', '*']),
-  kind: z.enum(['rate-limit', 'server-error', 'slow', 'reset', 'lost-response']),
+  kind: z.enum(['rate-limit', 'server-error', 'slow', 'reset', 'lost-response', 'hang']),
   times: z.number().int().positive().default(1),
   lipsyncId: z.string().optional(),
   retryAfter: z.string().min(1).default('1'),
   status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).default(500),
+  /** For slow and hang: how long the request is held. */
   delayMs: z.number().min(0).default(1_000),
-});
+  /**
+   * Process the request first (charged, state changed), then fail the answer: the
+   * case a client cannot tell from `before` and must not pay twice for.
+   * `lost-response` is `reset` with `after` always true.
+   */
+  after: z.boolean().default(false),
+})
+  // Normalised here so the armed list, the answer and faultsInjected all say after: true.
+  .transform((fault) => (fault.kind === 'lost-response' ? { ...fault, after: true } : fault));
 
 /** What a caller sends: everything but endpoint and kind may be left out. */
 export type Fault = z.input<typeof faultSchema>;
@@ -37,6 +46,7 @@ export class FaultBook {
    * lipsync id hits only requests naming that id (path id or one of `?ids=`).
    */
   take(endpoint: Endpoint, lipsyncIds: readonly string[]): ArmedFault | null {
+    if (this.armed.length === 0) return null;
     const index = this.armed.findIndex(
       (f) =>
         (f.endpoint === '*' || f.endpoint === endpoint) &&

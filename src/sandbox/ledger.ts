@@ -19,6 +19,10 @@ export interface FaultRecord {
   kind: string;
   lipsyncId: string | null;
   at: number;
+  /** The request was processed before the fault hit its answer. */
+  after: boolean;
+  /** Drawn by settings.randomFaults rather than armed through /_sandbox/faults. */
+  random: boolean;
 }
 
 export interface LedgerStats {
@@ -109,8 +113,8 @@ export class Ledger {
     return true;
   }
 
-  recordFault(endpoint: Endpoint, kind: string, lipsyncId: string | null): void {
-    this.faults.push({ endpoint, kind, lipsyncId, at: Date.now() });
+  recordFault(fault: Omit<FaultRecord, 'at'>): void {
+    this.faults.push({ ...fault, at: Date.now() });
   }
 
   stats(): LedgerStats {

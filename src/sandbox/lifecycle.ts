@@ -8,25 +8,30 @@ import type { Timers } from './timers';
 
 export type TransitionListener = (record: LipsyncRecord) => void;
 
+export interface LifecycleListeners {
+  /** Every visible transition (and an early end's final payload): drives webhooks. */
+  onTransition: TransitionListener;
+  /** The moment GET starts showing a terminal status (for stats.endedAt). */
+  onEnd: TransitionListener;
+}
+
 export class Lifecycle {
   constructor(
     private readonly settings: () => SandboxSettings,
     private readonly timers: Timers,
-    private readonly onTransition: TransitionListener,
+    private readonly listeners: LifecycleListeners,
   ) {}
 
   /** Starts (or restarts) processing from `pending`, as create and render do. */
-  begin(record: LipsyncRecord): void {
-    record.previewed = false;
-    record.output = null;
-    record.video_thumbnail = null;
-    record.failed_reason = null;
-    record.progress = 0;
+  begin(record: LipsyncRecord, options: { resetProgress?: boolean } = {}): void {
+    startFields(record, options.resetProgress ?? true);
     this.moveTo(record, 'pending');
   }
 
-  /** Arms the timer for the record's next step, unless it is held, previewed or over. */
+  /** Arms the timer for the record's next step, unless it is held, previewed, deferred or over. */
   schedule(record: LipsyncRecord): void {
+    // A deferred change owns the record until it applies; it reschedules after.
+    if (record.deferred) return;
     this.timers.cancel(record.timer);
     record.timer = null;
     if (record.hold || record.previewed || TERMINAL.has(record.status)) return;
@@ -37,24 +42,43 @@ export class Lifecycle {
     });
   }
 
+  /** Runs `apply` after `ms` real milliseconds, in place of any scheduled step. */
+  defer(record: LipsyncRecord, kind: 'render' | 'end', ms: number, apply: () => void): void {
+    this.cancel(record);
+    record.deferred = {
+      kind,
+      timer: this.timers.after(ms, () => {
+        record.deferred = null;
+        apply();
+      }),
+    };
+  }
+
   hold(record: LipsyncRecord, hold: boolean): void {
     record.hold = hold;
     this.schedule(record);
   }
 
-  /** Forces a status now (control route): terminal ones get their outcome fields. */
+  /**
+   * Forces a status now (control route): terminal ones get their outcome fields. A
+   * forced status wins over anything deferred, and is shown at once (no early webhook).
+   */
   force(record: LipsyncRecord, status: LipsyncStatus): void {
+    this.cancel(record);
     if (TERMINAL.has(status)) {
-      this.finish(record, status as Outcome);
+      this.finish(record, status as Outcome, false);
       return;
     }
     record.previewed = false;
     this.moveTo(record, status);
   }
 
+  /** Stops whatever was coming next: the stage timer and any deferred change. */
   cancel(record: LipsyncRecord): void {
     this.timers.cancel(record.timer);
     record.timer = null;
+    this.timers.cancel(record.deferred?.timer);
+    record.deferred = null;
   }
 
   private nextStep(record: LipsyncRecord): { stage: StageName; share: number; run(): void } {
@@ -65,7 +89,7 @@ export class Lifecycle {
         return {
           stage: 'pending',
           share: 1,
-          run: () => (outcome === 'rejected' ? this.finish(record, 'rejected') : this.moveTo(record, 'in_queue')),
+          run: () => (outcome === 'rejected' ? this.finish(record, 'rejected', true) : this.moveTo(record, 'in_queue')),
         };
       case 'in_queue':
         return { stage: 'in_queue', share: 1, run: () => this.moveTo(record, 'running') };
@@ -77,7 +101,7 @@ export class Lifecycle {
           run: () => {
             record.ticks += 1;
             if (record.ticks >= ticks) {
-              this.finish(record, outcome);
+              this.finish(record, outcome, true);
               return;
             }
             record.progress = Math.max(record.progress, record.ticks / ticks);
@@ -104,27 +128,57 @@ export class Lifecycle {
       record.progress = 0;
     }
     touch(record);
-    this.onTransition(record);
+    this.listeners.onTransition(record);
     this.schedule(record);
   }
 
-  private finish(record: LipsyncRecord, outcome: Outcome): void {
+  /**
+   * The outcome. Natural ends honour webhooks.earlyTerminalMs: the delivery carries the
+   * final payload at once, and the record shows it only that much later.
+   */
+  private finish(record: LipsyncRecord, outcome: Outcome, natural: boolean): void {
     const settings = this.settings();
     this.cancel(record);
     record.previewed = false;
-    record.status = outcome;
-    if (outcome === 'done') {
-      record.progress = 1;
-      record.output = `${SANDBOX_MEDIA_BASE}/${record.id}.mp4`;
-      record.video_thumbnail = `${SANDBOX_MEDIA_BASE}/${record.id}.jpg`;
-      record.failed_reason = null;
-    } else {
-      record.output = null;
-      record.failed_reason =
-        record.failedReason ?? (outcome === 'failed' ? settings.failedReason : settings.rejectedReason);
+    const early = natural ? settings.webhooks.earlyTerminalMs : 0;
+    const show = () => {
+      endFields(record, outcome, settings);
+      touch(record);
+      this.listeners.onEnd(record);
+    };
+    if (early <= 0) {
+      show();
+      this.listeners.onTransition(record);
+      return;
     }
-    touch(record);
-    this.onTransition(record);
+    const final = { ...record };
+    endFields(final, outcome, settings);
+    touch(final);
+    this.listeners.onTransition(final);
+    this.defer(record, 'end', early, show);
+  }
+}
+
+/** The fields create/render reset when processing (re)starts. */
+export function startFields(record: LipsyncRecord, resetProgress: boolean): void {
+  record.previewed = false;
+  record.output = null;
+  record.video_thumbnail = null;
+  record.failed_reason = null;
+  if (resetProgress) record.progress = 0;
+}
+
+function endFields(record: LipsyncRecord, outcome: Outcome, settings: SandboxSettings): void {
+  record.status = outcome;
+  if (outcome === 'done') {
+    record.progress = 1;
+    record.output = `${SANDBOX_MEDIA_BASE}/${record.id}.mp4`;
+    record.video_thumbnail = `${SANDBOX_MEDIA_BASE}/${record.id}.jpg`;
+    record.failed_reason = null;
+  } else {
+    record.output = null;
+    record.failed_reason =
+      record.failedReason ?? (outcome === 'failed' ? settings.failedReason : settings.rejectedReason);
   }
 }
 

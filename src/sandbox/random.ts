@@ -25,3 +25,11 @@ export function mulberry32(seed: number): Random {
 export function streamFor(seed: number, index: number): Random {
   return mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
 }
+
+/**
+ * The stream random faults draw from: the sandbox seed alone, mixed differently from
+ * the per-record streams so a chaos run does not shift any record's drops or jitter.
+ */
+export function faultStream(seed: number): Random {
+  return mulberry32(Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) ^ 0x1b873593);
+}

@@ -40,6 +40,12 @@ export interface LipsyncRecord {
   ticks: number;
   rng: Random;
   timer: NodeJS.Timeout | null;
+  /**
+   * A change already decided but not yet visible: a render waiting out
+   * renderApplyDelayMs, or an end whose webhook went out earlyTerminalMs early.
+   * While set, the lifecycle does not schedule anything else for the record.
+   */
+  deferred: { kind: 'render' | 'end'; timer: NodeJS.Timeout } | null;
 }
 
 export interface NewRecord {
@@ -50,7 +56,7 @@ export interface NewRecord {
   duration: number;
 }
 
-function isoNow(): string {
+export function isoNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -86,6 +92,7 @@ export function newRecord(init: NewRecord): LipsyncRecord {
     ticks: 0,
     rng: init.rng,
     timer: null,
+    deferred: null,
   };
 }
 
@@ -95,9 +102,19 @@ export function previewUrl(): string {
   return `https://app.creatify.ai/preview?layout=videos/${day}/${randomUUID()}.json`;
 }
 
+/** The status as the API names it: `running` may go out under another name. */
+export function wireStatus(status: string, settings: Pick<SandboxSettings, 'runningStatusAs'>): string {
+  return status === 'running' ? settings.runningStatusAs : status;
+}
+
+/** DRF's DecimalField goes out as a string by default (creatify-api.md §3.6). */
+export function wireProgress(progress: number, as: 'string' | 'number'): string | number {
+  return as === 'string' ? progress.toFixed(2) : progress;
+}
+
 export function serializeRecord(
   record: LipsyncRecord,
-  progressAs: SandboxSettings['progressAs'],
+  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs'>,
 ): Record<string, unknown> {
   return {
     id: record.id,
@@ -108,11 +125,10 @@ export function serializeRecord(
     updated_at: record.updated_at,
     credits_used: record.credits_used,
     duration: record.duration,
-    // A DRF DecimalField goes out as a string by default (creatify-api.md §3.6).
-    progress: progressAs === 'string' ? record.progress.toFixed(2) : record.progress,
+    progress: wireProgress(record.progress, settings.progressAs),
     failed_reason: record.failed_reason,
     media_job: record.media_job,
-    status: record.status,
+    status: wireStatus(record.status, settings),
     webhook_url: record.webhook_url,
     preview: record.preview,
     editor_url: null,

@@ -1,20 +1,24 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toDrfErrors } from './drf-errors';
-import { serverErrorHtml, throttledDetail } from './faults';
-import type { ArmedFault, FaultBook } from './faults';
-import { dropConnection, methodNotAllowed, notFound, parseJson, readBody, sendJson, sendText } from './http';
+import { faultAfter, faultBefore } from './fault-response';
+import type { FaultHit } from './fault-response';
+import type { FaultBook } from './faults';
+import { methodNotAllowed, notFound, parseJson, readBody, sendJson } from './http';
 import type { JsonReply } from './http';
 import type { Endpoint, Ledger } from './ledger';
 import { serializeRecord } from './record';
 import { lipsyncRequestSchema, UUID_RE } from './request-schema';
 import type { LipsyncRequest } from './request-schema';
+import type { RandomFaults } from './random-faults';
 import type { SandboxSettings } from './settings';
+import { listRecords, parseIds, wellFormedIds } from './list';
 import type { OperationResult, Store } from './store';
 import type { Timers } from './timers';
 
 // The public API of creatify-api.md §2, in the order a request meets it:
-// routing → call count → injected fault → auth → the endpoint itself.
+// routing → call count → injected fault → auth → the endpoint itself; a fault with
+// `after` (armed or random) comes last instead, once the request has been processed.
 
 export interface ApiContext {
   settings(): SandboxSettings;
@@ -22,6 +26,7 @@ export interface ApiContext {
   store: Store;
   ledger: Ledger;
   faults: FaultBook;
+  randomFaults: RandomFaults;
   /** Timers of in-flight requests (slow faults, preview latency). */
   requestTimers: Timers;
 }
@@ -64,45 +69,40 @@ export async function handleApi(
   const askedIds = route.id ? [route.id] : wellFormedIds(route.ids ?? null);
   ctx.ledger.countCall(route.endpoint, askedIds);
 
-  const fault = ctx.faults.take(route.endpoint, askedIds);
-  if (fault && fault.kind !== 'lost-response') {
-    ctx.ledger.recordFault(route.endpoint, fault.kind, fault.lipsyncId ?? askedIds[0] ?? null);
-    const early = await applyFault(ctx, fault, res);
+  const fault = pickFault(ctx, route.endpoint, askedIds);
+  const recordFault = (lipsyncId: string | null | undefined) =>
+    ctx.ledger.recordFault({
+      endpoint: route.endpoint,
+      kind: fault!.kind,
+      lipsyncId: fault!.lipsyncId ?? lipsyncId ?? askedIds[0] ?? null,
+      after: fault!.after,
+      random: fault!.random,
+    });
+  if (fault && !fault.after) {
+    recordFault(null);
+    const early = await faultBefore(fault, res, ctx.requestTimers);
     if (early !== null) return early;
   }
 
   const denied = authenticate(ctx, req);
-  if (denied) return reply(res, denied);
-
-  const result = await runEndpoint(ctx, route, req);
-  if (fault?.kind === 'lost-response') {
-    // Processed (charged, state changed), then the answer never reaches the client.
-    ctx.ledger.recordFault(route.endpoint, fault.kind, result.lipsyncId ?? fault.lipsyncId ?? null);
-    dropConnection(res);
-    return 0;
+  const result = denied ? { reply: denied } : await runEndpoint(ctx, route, req);
+  if (fault?.after) {
+    // Processed (charged, state changed); only now does the answer go wrong. For a
+    // create/preview the id is the record just made, which the client never learns.
+    recordFault(result.lipsyncId);
+    return faultAfter(fault, res, ctx.requestTimers, result.reply);
   }
   return reply(res, result.reply);
 }
 
-/** Answers for the fault, or null when the request should then go on (slow). */
-async function applyFault(ctx: ApiContext, fault: ArmedFault, res: ServerResponse): Promise<number | null> {
-  switch (fault.kind) {
-    case 'rate-limit':
-      return reply(res, {
-        status: 429,
-        body: { detail: throttledDetail(fault.retryAfter) },
-        headers: { 'retry-after': fault.retryAfter },
-      });
-    case 'server-error':
-      sendText(res, fault.status, 'text/html; charset=utf-8', serverErrorHtml(fault.status));
-      return fault.status;
-    case 'reset':
-      dropConnection(res);
-      return 0;
-    default:
-      await ctx.requestTimers.sleep(fault.delayMs);
-      return null;
-  }
+/**
+ * An armed fault wins; a random one is drawn for every request anyway, so arming a
+ * fault does not shift which later requests the chaos stream hits.
+ */
+function pickFault(ctx: ApiContext, endpoint: Endpoint, askedIds: readonly string[]): FaultHit | null {
+  const drawn = ctx.randomFaults.draw(ctx.settings().randomFaults, endpoint);
+  const armed = ctx.faults.take(endpoint, askedIds);
+  return armed ? { ...armed, random: false } : drawn;
 }
 
 function authenticate(ctx: ApiContext, req: IncomingMessage): JsonReply | null {
@@ -136,7 +136,7 @@ async function runEndpoint(
   req: IncomingMessage,
 ): Promise<{ reply: JsonReply; lipsyncId?: string }> {
   const settings = ctx.settings();
-  const serialize = (r: Parameters<typeof serializeRecord>[0]) => serializeRecord(r, settings.progressAs);
+  const serialize = (r: Parameters<typeof serializeRecord>[0]) => serializeRecord(r, settings);
   const fromOperation = (result: OperationResult) =>
     result.ok
       ? { reply: { status: 200, body: serialize(result.record) }, lipsyncId: result.record.id }
@@ -188,38 +188,6 @@ async function parseLipsyncRequest(req: IncomingMessage): Promise<ParsedRequest>
   }
   const raw = (json.value as { video_inputs: unknown[] }).video_inputs;
   return { request: result.data, raw };
-}
-
-/** `?ids=` split once: trimmed, non-empty entries as given; null without the parameter. */
-function parseIds(url: URL): string[] | null {
-  const raw = url.searchParams.get('ids');
-  if (raw === null) return null;
-  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
-}
-
-/** The well-formed ids among them, lower-cased and unique: for counting and fault matching before validation. */
-function wellFormedIds(ids: string[] | null): string[] {
-  return [...new Set((ids ?? []).filter((id) => UUID_RE.test(id)).map((id) => id.toLowerCase()))];
-}
-
-function listRecords(
-  ctx: ApiContext,
-  ids: string[] | null,
-  serialize: (r: Parameters<typeof serializeRecord>[0]) => Record<string, unknown>,
-): JsonReply {
-  if (ids === null) {
-    const records = ctx.store.all();
-    for (const record of records) ctx.ledger.countFor(record.id, 'list');
-    return { status: 200, body: records.map(serialize) };
-  }
-  if (ids.length === 0) return { status: 400, body: { ids: ['This field may not be blank.'] } };
-  if (ids.length > 100) return { status: 400, body: { ids: ['Maximum 100 entries allowed.'] } };
-  const invalid = ids.find((id) => !UUID_RE.test(id));
-  if (invalid !== undefined) return { status: 400, body: { ids: [`“${invalid}” is not a valid UUID.`] } };
-  const wanted = new Set(ids.map((id) => id.toLowerCase()));
-  // Unknown ids are silently left out ([I] creatify-api.md §15).
-  const records = ctx.store.all().filter((r) => wanted.has(r.id));
-  return { status: 200, body: records.map(serialize) };
 }
 
 function reply(res: ServerResponse, r: JsonReply): number {

@@ -1,22 +1,18 @@
 import { z } from 'zod';
+import {
+  defaultRandomFaults,
+  defaultWebhookSettings,
+  RANDOM_FAULT_KINDS,
+  randomFaultsSchema,
+  statusName,
+  webhookSettingsSchema,
+} from './settings-parts';
 
 // Every knob that creatify-api.md marks [U] is a setting here, so a test can pick the
 // reading it wants to prove the client copes with. Defaults follow §15 of that file.
 
 const outcome = z.enum(['done', 'failed', 'rejected']);
-
-const webhookSettingsSchema = z.strictObject({
-  drop: z.number().min(0).max(1),
-  delayMs: z.number().min(0),
-  /** Random extra delay 0..jitterMs per delivery, drawn from the seeded PRNG. */
-  jitterMs: z.number().min(0),
-  duplicate: z.number().int().min(0).max(20),
-  reorder: z.boolean(),
-  stalePreview: z.boolean(),
-  nonTerminal: z.boolean(),
-  /** How long one delivery may take before it is recorded as a timeout. */
-  timeoutMs: z.number().int().positive(),
-});
+const TERMINAL_NAMES: ReadonlySet<string> = new Set(outcome.options);
 
 export const sandboxSettingsSchema = z.strictObject({
   timeFactor: z.number().positive(),
@@ -31,6 +27,22 @@ export const sandboxSettingsSchema = z.strictObject({
   runningTicks: z.number().int().min(1).max(100),
   previewLatencyMs: z.number().min(0),
   previewStatus: z.enum(['done', 'pending']),
+  /** §3.4: `media_job` is "the media job associated"; whether preview already has one is [U]. */
+  mediaJobAtPreview: z.boolean(),
+  /** §5: the progress after preview is [U]. */
+  previewProgress: z.number().min(0).max(1),
+  /** Render assigns a new media job, or keeps the preview's (possibly null). */
+  renderMediaJob: z.enum(['replace', 'keep']),
+  /** The render 200 body: the record after the render, or as it was just before it. */
+  renderResponse: z.enum(['new', 'stale']),
+  /** §5/§14: whether render resets `progress` is [U]. */
+  renderResetsProgress: z.boolean(),
+  /** §6: whether `credits_used` counts the render charge is [U]; the ledger always does. */
+  creditsUsedOnRender: z.enum(['add', 'keep']),
+  /** Real ms between answering a render and the record showing it (an async server). */
+  renderApplyDelayMs: z.number().min(0),
+  /** The wire name of the running stage (§5: clients assume `processing` too). */
+  runningStatusAs: statusName.refine((s) => !TERMINAL_NAMES.has(s), 'must not be a terminal status'),
   outcome,
   failedReason: z.string(),
   /** failed_reason on `rejected`; null because the docs never say it is filled. */
@@ -40,6 +52,7 @@ export const sandboxSettingsSchema = z.strictObject({
   authFailureStatus: z.union([z.literal(401), z.literal(403)]),
   initialCredits: z.number().min(0),
   webhooks: webhookSettingsSchema,
+  randomFaults: randomFaultsSchema,
 });
 
 export type SandboxSettings = z.infer<typeof sandboxSettingsSchema>;
@@ -50,10 +63,20 @@ export const settingsPatchSchema = sandboxSettingsSchema
   .extend({
     stageMs: sandboxSettingsSchema.shape.stageMs.partial(),
     webhooks: webhookSettingsSchema.partial(),
+    randomFaults: randomFaultsSchema.partial(),
   })
   .partial();
 
 export type SandboxSettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+/** Rules across fields, checked on the merged settings (a patch alone cannot know them). */
+const mergedSettingsSchema = sandboxSettingsSchema.superRefine((settings, ctx) => {
+  const chances = RANDOM_FAULT_KINDS.reduce((sum, kind) => sum + settings.randomFaults[kind], 0);
+  // One draw picks at most one fault, so the chances must fit in [0, 1).
+  if (chances > 1 + 1e-9) {
+    ctx.addIssue({ code: 'custom', path: ['randomFaults'], message: `fault chances add up to ${chances}, more than 1` });
+  }
+});
 
 export function defaultSettings(): SandboxSettings {
   return {
@@ -64,6 +87,14 @@ export function defaultSettings(): SandboxSettings {
     runningTicks: 4,
     previewLatencyMs: 0,
     previewStatus: 'done',
+    mediaJobAtPreview: false,
+    previewProgress: 0,
+    renderMediaJob: 'replace',
+    renderResponse: 'new',
+    renderResetsProgress: true,
+    creditsUsedOnRender: 'add',
+    renderApplyDelayMs: 0,
+    runningStatusAs: 'running',
     outcome: 'done',
     failedReason: 'Video generation failed.',
     rejectedReason: null,
@@ -71,33 +102,30 @@ export function defaultSettings(): SandboxSettings {
     secondRender: 'reject',
     authFailureStatus: 401,
     initialCredits: 1000,
-    webhooks: {
-      drop: 0,
-      delayMs: 0,
-      jitterMs: 0,
-      duplicate: 0,
-      reorder: false,
-      stalePreview: false,
-      nonTerminal: false,
-      timeoutMs: 5_000,
-    },
+    webhooks: defaultWebhookSettings(),
+    randomFaults: defaultRandomFaults(),
   };
 }
 
-/** Applies a validated patch; nested objects merge key by key. */
+/**
+ * Applies a validated patch; nested objects merge key by key (a map or list inside
+ * them, like `statusAliases` or `endpoints`, is replaced whole). Throws a ZodError
+ * when the merged settings break a cross-field rule.
+ */
 export function applySettingsPatch(
   base: SandboxSettings,
   patch: SandboxSettingsPatch,
 ): SandboxSettings {
-  const { stageMs, webhooks, ...flat } = patch;
+  const { stageMs, webhooks, randomFaults, ...flat } = patch;
   const merged = {
     ...base,
     ...stripUndefined(flat),
     stageMs: { ...base.stageMs, ...stripUndefined(stageMs ?? {}) },
     webhooks: { ...base.webhooks, ...stripUndefined(webhooks ?? {}) },
+    randomFaults: { ...base.randomFaults, ...stripUndefined(randomFaults ?? {}) },
   };
   // Re-validate so an out-of-range merged value can never reach the lifecycle.
-  return sandboxSettingsSchema.parse(merged);
+  return mergedSettingsSchema.parse(merged);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

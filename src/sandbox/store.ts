@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { estimateDurationSeconds, priceOf } from './ledger';
 import type { ChargeAction, Ledger } from './ledger';
 import { Lifecycle } from './lifecycle';
-import { newRecord, previewUrl, touch, TERMINAL } from './record';
+import { newRecord, previewUrl, touch } from './record';
 import type { LipsyncRecord, LipsyncStatus } from './record';
 import { streamFor } from './random';
+import { renderRecord } from './render';
 import type { LipsyncRequest } from './request-schema';
 import type { Outcome, SandboxSettings } from './settings';
 import { Timers } from './timers';
@@ -30,6 +31,8 @@ export class Store {
   private readonly records = new Map<string, LipsyncRecord>();
   private readonly timers = new Timers();
   private readonly lifecycle: Lifecycle;
+  /** Epoch ms each lipsync last started showing a terminal status (stats.endedAt). */
+  private readonly ended = new Map<string, number>();
   private created = 0;
 
   constructor(
@@ -38,7 +41,14 @@ export class Store {
     private readonly ledger: Ledger,
     private readonly webhooks: Webhooks,
   ) {
-    this.lifecycle = new Lifecycle(settings, this.timers, (record) => webhooks.onTransition(record));
+    this.lifecycle = new Lifecycle(settings, this.timers, {
+      onTransition: (record) => webhooks.onTransition(record),
+      onEnd: (record) => this.ended.set(record.id, Date.now()),
+    });
+  }
+
+  endedAt(): Record<string, number> {
+    return Object.fromEntries(this.ended);
   }
 
   get(id: string): LipsyncRecord | undefined {
@@ -54,9 +64,12 @@ export class Store {
   preview(request: LipsyncRequest, rawVideoInputs: unknown[]): OperationResult {
     const record = this.makeRecord(request, rawVideoInputs);
     if (!this.chargeFor(record, 'preview')) return INSUFFICIENT;
+    const settings = this.settings();
     record.previewed = true;
     record.preview = previewUrl();
-    record.status = this.settings().previewStatus;
+    record.status = settings.previewStatus;
+    record.progress = settings.previewProgress;
+    record.media_job = settings.mediaJobAtPreview ? randomUUID() : null;
     this.keep(record);
     return { ok: true, record };
   }
@@ -71,31 +84,19 @@ export class Store {
     return { ok: true, record };
   }
 
-  /**
-   * Render (§4.3). From the previewed state it always proceeds; otherwise what the
-   * real API does is unknown, so `secondRender` picks one of the three readings.
-   */
+  /** Render (§4.3); the readings the docs leave open are in render.ts. */
   render(id: string): OperationResult | null {
     const record = this.get(id);
     if (!record) return null;
-    if (!record.previewed) {
-      const policy = this.settings().secondRender;
-      if (policy === 'idempotent') return { ok: true, record };
-      if (policy === 'reject') {
-        const detail = TERMINAL.has(record.status)
-          ? 'This lipsync has already been rendered.'
-          : 'This lipsync is already being rendered.';
-        return { ok: false, status: 400, body: { detail } };
-      }
-    }
-    const previewStatus = record.status;
-    const wasPreviewed = record.previewed;
-    if (!this.chargeFor(record, 'render')) return INSUFFICIENT;
-    this.lifecycle.cancel(record);
-    record.media_job = randomUUID();
-    this.lifecycle.begin(record);
-    if (wasPreviewed) this.webhooks.onRenderAccepted(record, previewStatus);
-    return { ok: true, record };
+    return renderRecord(
+      {
+        settings: this.settings,
+        lifecycle: this.lifecycle,
+        webhooks: this.webhooks,
+        charge: (r) => this.chargeFor(r, 'render'),
+      },
+      record,
+    );
   }
 
   /** Test control: hold, outcome override, forced status or progress. */
@@ -119,6 +120,7 @@ export class Store {
     this.timers.clearAll();
     for (const record of this.records.values()) record.timer = null;
     this.records.clear();
+    this.ended.clear();
     this.created = 0;
   }
 
@@ -136,7 +138,12 @@ export class Store {
   private chargeFor(record: LipsyncRecord, action: ChargeAction): boolean {
     const credits = priceOf(action, record.duration, record.model_version);
     if (!this.ledger.charge(record.id, action, credits)) return false;
-    // [I] credits_used reads as cumulative over preview and render (creatify-api.md §6).
+    if (action === 'render') {
+      // [I] credits_used reads as cumulative (creatify-api.md §6); 'keep' plays the other
+      // reading. updated_at moves with the render itself (it may be applied later).
+      if (this.settings().creditsUsedOnRender === 'add') record.credits_used += credits;
+      return true;
+    }
     record.credits_used += credits;
     touch(record);
     return true;

@@ -3,26 +3,26 @@ import { TERMINAL } from './record';
 import type { LipsyncRecord } from './record';
 import type { SandboxSettings } from './settings';
 import { Timers } from './timers';
+import { deliveryBody, stampSentAt } from './webhook-payload';
+import type { DeliveryFacts } from './webhook-payload';
 
 // Webhook deliveries as creatify-api.md §7 describes them (POST of
 // {id, status, failed_reason, output}, unsigned, on terminal transitions), plus the
 // misbehaviours a receiver must survive: drops, delays, duplicates, reordering,
-// a stale preview `done`, and non-terminal posts.
+// a stale preview `done`, non-terminal posts, other payload shapes (webhook-payload.ts)
+// and an end announced before GET shows it (earlyTerminalMs, in lifecycle.ts).
 
 export type DeliveryKind = 'normal' | 'duplicate' | 'stale-preview' | 'non-terminal';
 
-export interface WebhookPayload {
-  id: string;
-  status: string;
-  failed_reason: string | null;
-  output: string | null;
-}
-
 export interface WebhookAttempt {
   lipsyncId: string;
+  /** As sent (after runningStatusAs and statusAliases). */
   status: string;
   failed_reason: string | null;
+  /** The video URL sent, whichever field carried it (`output` or `video_output`). */
   output: string | null;
+  /** The exact JSON object posted (or that would have been, when dropped). */
+  body: Record<string, unknown>;
   url: string;
   kind: DeliveryKind;
   /** Epoch ms the POST went out; null when the delivery was dropped. */
@@ -34,7 +34,8 @@ export interface WebhookAttempt {
 
 interface Delivery {
   url: string;
-  payload: WebhookPayload;
+  facts: DeliveryFacts;
+  body: Record<string, unknown>;
   kind: DeliveryKind;
   dueAt: number;
   dropped: boolean;
@@ -56,20 +57,29 @@ export class Webhooks {
     if (!record.webhook_url) return;
     const terminal = TERMINAL.has(record.status);
     if (!terminal && !this.settings().webhooks.nonTerminal) return;
-    const payload: WebhookPayload = {
+    const facts: DeliveryFacts = {
       id: record.id,
       status: record.status,
       failed_reason: record.failed_reason,
       output: record.output,
+      video_thumbnail: record.video_thumbnail,
+      progress: record.progress,
     };
-    this.emit(record, payload, terminal ? 'normal' : 'non-terminal', terminal);
+    this.emit(record, facts, terminal ? 'normal' : 'non-terminal', terminal);
   }
 
   /** The preview's own `done` (output null) turning up after the render began. */
-  onRenderAccepted(record: LipsyncRecord, previewStatus: string): void {
+  onRenderAccepted(record: LipsyncRecord, previewStatus: string, previewProgress: number): void {
     if (!record.webhook_url || !this.settings().webhooks.stalePreview) return;
-    const payload = { id: record.id, status: previewStatus, failed_reason: null, output: null };
-    this.emit(record, payload, 'stale-preview', false);
+    const facts: DeliveryFacts = {
+      id: record.id,
+      status: previewStatus,
+      failed_reason: null,
+      output: null,
+      video_thumbnail: null,
+      progress: previewProgress,
+    };
+    this.emit(record, facts, 'stale-preview', false);
   }
 
   attempts(): WebhookAttempt[] {
@@ -91,11 +101,14 @@ export class Webhooks {
     await this.agent.destroy().catch(() => undefined);
   }
 
-  private emit(record: LipsyncRecord, payload: WebhookPayload, kind: DeliveryKind, terminal: boolean) {
-    const { duplicate, reorder } = this.settings().webhooks;
+  private emit(record: LipsyncRecord, facts: DeliveryFacts, kind: DeliveryKind, terminal: boolean) {
+    const settings = this.settings();
+    const { duplicate, reorder } = settings.webhooks;
     const url = record.webhook_url!;
-    const copies = [{ url, payload, kind }];
-    for (let i = 0; i < duplicate; i++) copies.push({ url, payload, kind: 'duplicate' });
+    const copies = [{ url, facts, kind, body: deliveryBody(facts, settings, 1) }];
+    for (let i = 0; i < duplicate; i++) {
+      copies.push({ url, facts, kind: 'duplicate', body: deliveryBody(facts, settings, i + 2) });
+    }
     if (!reorder) {
       this.enqueue(record, copies);
       return;
@@ -137,12 +150,13 @@ export class Webhooks {
   }
 
   private async send(lipsyncId: string, delivery: Delivery): Promise<void> {
-    const { payload } = delivery;
+    const body = stampSentAt(delivery.body, Date.now());
     const attempt: WebhookAttempt = {
       lipsyncId,
-      status: payload.status,
-      failed_reason: payload.failed_reason,
-      output: payload.output,
+      status: String(body.status),
+      failed_reason: delivery.facts.failed_reason,
+      output: delivery.facts.output,
+      body,
       url: delivery.url,
       kind: delivery.kind,
       sentAt: delivery.dropped ? null : Date.now(),
@@ -159,7 +173,7 @@ export class Webhooks {
       const response = await request(delivery.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'creatify-sandbox-webhook' },
-        body: JSON.stringify(payload),
+        body: JSON.stringify(body),
         dispatcher: this.agent,
         signal: controller.signal,
       });

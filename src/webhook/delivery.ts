@@ -1,12 +1,14 @@
 /**
  * Body → WebhookHint. Creatify's payload is documented only as a Python-repr example
  * (creatify-api.md §7, §13.9), so the JSON shape is inferred; the Content-Type is not
- * checked for the same reason. Anything that is not a JSON object with a UUID `id` and
- * a string `status` is refused with a reason the sender can read.
+ * checked for the same reason. Read tolerantly (see WebhookDelivery): refused, with a
+ * reason the sender can read, is only what cannot be a delivery — not JSON, not an
+ * object, no UUID `id`, or a status/URL/reason too long or oddly shaped to be Creatify's.
  */
 import type { z } from 'zod';
 import { WebhookDelivery } from '../creatify/schemas';
-import type { WebhookHint } from '../workflows/messages';
+import { progressFraction } from '../creatify/status';
+import { normalizeLipsyncId, type WebhookHint } from '../workflows/messages';
 import type { RejectReason } from './stats';
 
 export type ParsedDelivery =
@@ -28,10 +30,17 @@ export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
     const detail = parsed.error.issues.map((issue) => explain(issue, json as Record<string, unknown>)).join('; ');
     return { ok: false, reason: 'invalid-delivery', detail };
   }
-  const { id, status, failed_reason, output } = parsed.data;
+  const { id, status, failedReason, output, progress } = parsed.data;
   return {
     ok: true,
-    hint: { id, status, failedReason: failed_reason ?? null, output: output ?? null, receivedAt: receivedAt.toISOString() },
+    hint: {
+      id: normalizeLipsyncId(id),
+      status,
+      failedReason,
+      output,
+      ...(progress === null ? {} : { progress: progressFraction({ progress }) }),
+      receivedAt: receivedAt.toISOString(),
+    },
   };
 }
 

@@ -8,8 +8,11 @@ export function describeState(state: TrackingState): string {
     `- lipsync: \`${state.lipsyncId}\``,
     `- last event: ${state.lastEvent}`,
     `- render: ${state.renderAcceptedAt ? `accepted ${state.renderAcceptedAt}${state.renderPosted === false ? ' (found already started, not posted again)' : ''}` : 'not yet accepted'}`,
-    `- webhooks: ${state.webhooksReceived} received, ${state.webhooksIgnored} ignored; polls: ${state.polls}; confirmations: ${state.confirmations}`,
+    `- webhooks: ${state.webhooksReceived} received, ${state.webhooksIgnored} ignored; polls: ${state.polls}; confirmation GETs: ${state.confirmations}`,
   ];
+  // Older runs carried over by continue-as-new may lack the claim counts.
+  if (state.claims) lines.push(`- claims of an end: ${state.claims.confirmed} confirmed, ${state.claims.contradicted} contradicted, ${state.claims.ignored} ignored`);
+  if (state.rejudgements) lines.push(`- render re-judged ${state.rejudgements}× (POSTs: ${state.renderPosts}): ${state.renderEvidence ?? ''}`);
   if (state.output) lines.push(`- output: ${state.output}`);
   if (state.failedReason) lines.push(`- failed reason: ${state.failedReason}`);
   return lines.join('\n');

@@ -5,13 +5,21 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type Duration } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { LipsyncSnapshot } from '../activities/types';
 
 export const WORKFLOW_TYPE = 'trackLipsyncRender';
 export const DEFAULT_TASK_QUEUE = 'lipsync-render';
 
-/** UUIDs compare case-insensitively; workflow ids do not, so one spelling is used. */
+/**
+ * UUIDs compare case-insensitively; workflow ids and signal payloads do not. Every id
+ * that enters (start, webhook, CLI) goes through here, so one spelling is used.
+ */
+export function normalizeLipsyncId(lipsyncId: string): string {
+  return lipsyncId.trim().toLowerCase();
+}
+
 export function workflowIdFor(lipsyncId: string): string {
-  return `lipsync-render-${lipsyncId.toLowerCase()}`;
+  return `lipsync-render-${normalizeLipsyncId(lipsyncId)}`;
 }
 
 /** Keyword search attribute; register it on every cluster that runs the worker. */
@@ -47,6 +55,22 @@ export interface TrackingOptions {
   confirmWebhook?: boolean;
 }
 
+/** A duration as a person wrote it: strings as given, milliseconds as `40s`, `10m`, `1h30m`. */
+export function formatDuration(duration: Duration): string {
+  if (typeof duration === 'string') return duration;
+  const ms = Number(duration);
+  if (ms < 1000) return `${ms}ms`;
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000);
+  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
+}
+
 export const DEFAULT_TRACKING_OPTIONS = {
   webhookTimeout: '10 minutes',
   pollInitialInterval: '30 seconds',
@@ -59,33 +83,57 @@ export interface TrackRenderInput {
   lipsyncId: string;
   options?: TrackingOptions;
   /** Set only by continue-as-new: the render was already accepted in an earlier run. */
-  carriedOver?: TrackingState;
+  carriedOver?: CarriedState;
 }
 
-/** A webhook delivery, already validated by the receiver. A hint, not the truth. */
+/** Claims already checked (status + URL keys, newest last) and the confirmation GETs spent on them. */
+export interface ClaimMemory {
+  checked: string[];
+  getsSpent: number;
+}
+
+/** What continue-as-new hands the next run: the state, and (since claim budgets) the claim memory. */
+export type CarriedState = TrackingState & { claimMemory?: ClaimMemory };
+
+/** A webhook delivery, already validated and normalised by the receiver. A hint, not the truth. */
 export interface WebhookHint {
   id: string;
-  status: string;
+  /** Lower-cased; null when the delivery named none. */
+  status: string | null;
   failedReason: string | null;
+  /** `output`, or the sibling APIs' `video_output`. */
   output: string | null;
+  /** 0..1 when the delivery carried one. */
+  progress?: number | null;
   receivedAt: string;
 }
 
 export type Detection = 'webhook' | 'poll' | 'render-response';
+
+export type TrackingPhase = 'rendering' | 'waiting-for-webhook' | 'polling' | 'confirming' | 'finished';
 
 export interface TrackingState {
   lipsyncId: string;
   status: TrackedStatus;
   /** 0..1, as last reported by Creatify. */
   progress: number;
-  phase: 'rendering' | 'waiting-for-webhook' | 'polling' | 'confirming' | 'finished';
+  phase: TrackingPhase;
   renderPosted: boolean | null;
   renderEvidence: string | null;
   webhooksReceived: number;
   webhooksIgnored: number;
   /** Poll GETs, counted from the poll activity's attempts. */
   polls: number;
+  /** GETs made to confirm deliveries that claimed an end (bounded per job, see Tracker). */
   confirmations: number;
+  /** Deliveries that claimed an end: confirmed by the API, contradicted by it, or ignored (duplicate, over budget). */
+  claims: { confirmed: number; contradicted: number; ignored: number };
+  /** The record before the first render POST: what "has a render started?" is judged against. */
+  preRender: LipsyncSnapshot | null;
+  /** Render POSTs this job made (more than one only after a re-judgement found none started). */
+  renderPosts: number;
+  /** Times a render judged started was re-judged because the record never showed it. */
+  rejudgements: number;
   startedAt: string;
   renderAcceptedAt: string | null;
   finishedAt: string | null;

@@ -1,6 +1,7 @@
 /**
- * Tracks one Creatify render from the POST to its end: render once, wait for the
- * webhook (a hint, confirmed by one GET), else poll with backoff, all under a deadline.
+ * Tracks one Creatify render from the POST to its end: read the record, render exactly
+ * once, wait for the webhook (a hint, confirmed by GETs), else poll with backoff, all
+ * under a deadline. The rules live in Tracker; this file is only the Temporal side.
  */
 import {
   ActivityFailure,
@@ -11,20 +12,26 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  metricMeter,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { createActivities } from '../activities';
-import type { LipsyncSnapshot, PollOutcome } from '../activities/types';
+import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../activities/types';
 import { INVALID_REQUEST_FAILURES } from '../activities/types';
 import {
   DEFAULT_TRACKING_OPTIONS,
   FailureType,
+  formatDuration,
   LIPSYNC_STATUS,
+  normalizeLipsyncId,
   STATUS_LOG_MESSAGE,
   statusQuery,
   webhookSignal,
@@ -32,36 +39,45 @@ import {
   type FailureDetails,
   type RenderResult,
   type TrackingOptions,
+  type TrackingPhase,
   type TrackRenderInput,
 } from './messages';
 import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
-import { Tracker } from './tracker';
+import { Tracker, type PendingClaim } from './tracker';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const api = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES],
-  },
-});
+/**
+ * Runs recorded before this marker render without a snapshot and confirm a claim with
+ * one GET; newer runs read the record before the POST, judge a render's fate by
+ * comparison, re-check claims and re-judge a render that never shows.
+ */
+export const EXACTLY_ONCE_PATCH = 'render-snapshot-and-claim-rechecks';
+/** A render judged started that shows no strong sign after this many polls is re-judged… */
+const STALL_POLLS = 3;
+/** …at most this many times per job. */
+const MAX_REJUDGEMENTS = 2;
+const CONFIRM_MAX_INTERVAL_MS = 4_000;
+
+const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES] };
+const api = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+// The snapshot is recorded in the same workflow task that schedules the render, so it is
+// in history before any POST can happen, at no extra round trip.
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+
+const claimsCounter = metricMeter.createCounter(
+  'lipsync_webhook_claims',
+  'claims',
+  'Webhook deliveries that claimed an end, by outcome (confirmed, contradicted, ignored)',
+);
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
+  const current = patched(EXACTLY_ONCE_PATCH);
   const options = withDefaults(input.options);
-  const tracker = new Tracker(input.lipsyncId, new Date(), input.carriedOver);
-  // Search attribute and log line only on a status change: each upsert is a history event.
-  let published: string | null = null;
-  const publish = () => {
-    setCurrentDetails(describeState(tracker.state));
-    if (published === tracker.state.status) return;
-    published = tracker.state.status;
-    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: tracker.state.status }]);
-    log.info(STATUS_LOG_MESSAGE, { lipsyncId: tracker.state.lipsyncId, status: tracker.state.status, event: tracker.state.lastEvent });
-  };
+  const lipsyncId = normalizeLipsyncId(input.lipsyncId);
+  const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
+  const publish = publisher(tracker);
   setHandler(statusQuery, () => tracker.state);
   setHandler(webhookSignal, (hint) => {
     tracker.receiveWebhook(hint);
@@ -70,14 +86,14 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   publish();
 
   const elapsed = Date.now() - Date.parse(tracker.state.startedAt);
-  const flow = new RenderFlow(tracker, options, publish, input);
+  const flow = new RenderFlow(tracker, options, publish, input, current);
   try {
     return await withDeadline(msToNumber(options.deadline) - elapsed, () => flow.run());
   } catch (err) {
     if (err instanceof DeadlinePassed) {
-      tracker.end('timed_out', `deadline of ${options.deadline} passed`);
+      tracker.end('timed_out', `deadline of ${formatDuration(options.deadline)} passed`);
       publish();
-      throw failure(FailureType.DeadlineExceeded, tracker, `lipsync ${input.lipsyncId} not finished within ${options.deadline}`);
+      throw failure(FailureType.DeadlineExceeded, tracker, `lipsync ${lipsyncId} not finished within ${formatDuration(options.deadline)}`);
     }
     if (isCancellation(err)) {
       tracker.end('cancelled', 'tracking cancelled');
@@ -87,12 +103,33 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   }
 }
 
+/** Web UI details on every change; search attribute, log line and claim metrics only when they change. */
+function publisher(tracker: Tracker): () => void {
+  let published: string | null = null;
+  const counted = { ...tracker.state.claims };
+  return () => {
+    const { state } = tracker;
+    setCurrentDetails(describeState(state));
+    for (const outcome of ['confirmed', 'contradicted', 'ignored'] as const) {
+      if (state.claims[outcome] > counted[outcome]) claimsCounter.add(state.claims[outcome] - counted[outcome], { outcome });
+      counted[outcome] = state.claims[outcome];
+    }
+    // Each upsert is a history event: only on a status change.
+    if (published === state.status) return;
+    published = state.status;
+    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: state.status }]);
+    log.info(STATUS_LOG_MESSAGE, { lipsyncId: state.lipsyncId, status: state.status, event: state.lastEvent });
+  };
+}
+
 class RenderFlow {
   constructor(
     private readonly tracker: Tracker,
     private readonly options: Required<TrackingOptions>,
     private readonly publish: () => void,
     private readonly input: TrackRenderInput,
+    /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
+    private readonly current: boolean,
   ) {}
 
   private get id(): string {
@@ -102,9 +139,7 @@ class RenderFlow {
   async run(): Promise<RenderResult> {
     const state = this.tracker.state;
     if (!state.renderAcceptedAt) {
-      const outcome = await this.activity(() =>
-        api.renderLipsync.executeWithOptions({ summary: `render lipsync ${this.id}` }, [this.id]),
-      );
+      const outcome = await this.render();
       this.tracker.renderAccepted(outcome, new Date());
       this.publish();
       if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
@@ -115,26 +150,59 @@ class RenderFlow {
     for (;;) {
       const remaining = webhookDeadline - Date.now();
       if (remaining <= 0 || !(await condition(() => this.tracker.hasClaim || historyTooLong(), remaining))) break;
-      const confirmed = await this.confirmClaim();
-      if (confirmed) return this.finish(confirmed, 'webhook');
+      const checked = await this.checkClaim();
+      if (checked.ended) return this.finish(checked.ended, 'webhook');
+      // A claim with a URL that the API does not yet show: Creatify never re-sends, so poll from now on.
+      if (checked.pollNow) break;
       await this.continueAsNewIfSuggested();
     }
 
     for (;;) {
       this.phase('polling');
       const polled = await this.pollUntilTerminalOrInterrupted();
-      if (polled) return this.finish(polled, 'poll');
-      const confirmed = await this.confirmClaim();
-      if (confirmed) return this.finish(confirmed, 'webhook');
+      if (polled?.untouched) {
+        const outcome = await this.rejudge();
+        if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
+        continue;
+      }
+      if (polled) return this.finish(polled.lipsync, 'poll');
+      const checked = await this.checkClaim();
+      if (checked.ended) return this.finish(checked.ended, 'webhook');
       await this.continueAsNewIfSuggested();
     }
   }
 
+  /** Reads the record, then POSTs once unless the record already shows a render. */
+  private async render(): Promise<RenderOutcome> {
+    if (!this.current) return this.activity(() => api.renderLipsync.executeWithOptions({ summary: `render lipsync ${this.id}` }, [this.id]));
+    const { snapshot, renderShown } = await this.activity(() => local.snapshotBeforeRender(this.id));
+    this.tracker.preRenderRead(snapshot);
+    if (renderShown) return { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' };
+    return this.activity(() =>
+      api.renderLipsync.executeWithOptions({ summary: `render lipsync ${this.id}` }, [{ lipsyncId: this.id, before: snapshot }]),
+    );
+  }
+
+  /** Self-healing: a render judged started never showed on the record, so judge (and maybe POST) again. */
+  private async rejudge(): Promise<RenderOutcome> {
+    this.phase('rendering');
+    const outcome = await this.activity(() =>
+      api.renderLipsync.executeWithOptions({ summary: `re-judge the render of ${this.id}` }, [
+        { lipsyncId: this.id, before: this.tracker.state.preRender!, rejudge: true },
+      ]),
+    );
+    this.tracker.rejudged(outcome);
+    this.publish();
+    return outcome;
+  }
+
   /**
-   * Resolves with the terminal lipsync, or null when a webhook claim (or a history grown
-   * long enough to continue as new) interrupted the poll.
+   * Resolves with the poll's outcome, or null when a webhook claim (or a history grown
+   * long enough to continue as new) interrupted it.
    */
-  private async pollUntilTerminalOrInterrupted(): Promise<LipsyncSnapshot | null> {
+  private async pollUntilTerminalOrInterrupted(): Promise<PollOutcome | null> {
+    const { preRender, rejudgements } = this.tracker.state;
+    const stall = this.current && preRender && rejudgements < MAX_REJUDGEMENTS ? { before: preRender, afterAttempts: STALL_POLLS } : undefined;
     const pollScope = new CancellationScope();
     const poll = pollScope.run(() =>
       proxyActivities<Activities>({
@@ -150,6 +218,7 @@ class RenderFlow {
           lipsyncId: this.id,
           initialIntervalMs: msToNumber(this.options.pollInitialInterval),
           maxIntervalMs: msToNumber(this.options.pollMaxInterval),
+          ...(stall ? { stall } : {}),
         },
       ]),
     );
@@ -163,59 +232,67 @@ class RenderFlow {
     });
     if (first) {
       claimScope.cancel();
-      return this.pollDone(first.outcome);
+      this.tracker.polled(first.outcome);
+      this.publish();
+      return first.outcome;
     }
     // A webhook claims the end: stop the poll now (the server cancels a retry wait at once).
     pollScope.cancel();
     return null;
   }
 
-  private pollDone(outcome: PollOutcome): LipsyncSnapshot {
-    this.tracker.state.polls += outcome.attempts;
-    this.tracker.observe(outcome.lipsync);
-    this.publish();
-    return outcome.lipsync;
-  }
-
-  /** A terminal webhook is confirmed by one GET (unless trusted); null when the API disagrees. */
-  private async confirmClaim(): Promise<LipsyncSnapshot | null> {
-    const hint = this.tracker.takeClaim();
-    if (!hint) return null;
+  /** Confirms the queued claim with GETs (unless trusted). `ended` when the API shows the end. */
+  private async checkClaim(): Promise<{ ended?: LipsyncSnapshot; pollNow?: boolean }> {
+    const claim = this.tracker.takeClaim();
+    if (!claim) return {};
     if (!this.options.confirmWebhook) {
-      const trusted: LipsyncSnapshot = {
-        id: hint.id, status: hint.status, progress: 1, terminal: true, output: hint.output,
-        thumbnail: null, failedReason: hint.failedReason, creditsUsed: null, duration: null,
-      };
-      this.tracker.observe(trusted);
-      this.publish();
-      return trusted;
+      const trusted = this.tracker.trustClaim(claim);
+      if (trusted) return { ended: trusted };
     }
     const previousPhase = this.tracker.state.phase;
     this.phase('confirming');
-    const lipsync = await this.activity(() =>
-      api.fetchLipsyncStatus.executeWithOptions(
-        { summary: `confirm webhook "${hint.status}" for ${this.id}` },
-        [this.id],
-      ),
-    );
-    this.tracker.state.confirmations++;
-    this.tracker.observe(lipsync);
-    if (lipsync.terminal) return lipsync;
-    this.tracker.state.lastEvent = `webhook claimed ${hint.status}, API says ${lipsync.status}: not trusted`;
-    this.tracker.state.phase = previousPhase;
+    const { gets, lipsync } = await this.confirm(claim);
+    if (this.tracker.claimChecked(claim, gets, lipsync)) return { ended: lipsync! };
+    this.tracker.claimRejected(previousPhase);
     this.publish();
-    return null;
+    return { pollNow: this.current && claim.kind === 'url' };
+  }
+
+  private async confirm(claim: PendingClaim): Promise<{ gets: number; lipsync: LipsyncSnapshot | null }> {
+    const summary = `confirm webhook "${claim.hint.status ?? '(no status)'}" for ${this.id}`;
+    if (!this.current) {
+      return { gets: 1, lipsync: await this.activity(() => api.fetchLipsyncStatus.executeWithOptions({ summary }, [this.id])) };
+    }
+    // Retries are the re-checks: 1 s, 2 s, 4 s, 4 s … apart, no history per GET.
+    const confirmer = proxyActivities<Activities>({
+      startToCloseTimeout: '30 seconds',
+      retry: {
+        initialInterval: '1 second',
+        backoffCoefficient: 2,
+        maximumInterval: Math.min(CONFIRM_MAX_INTERVAL_MS, msToNumber(this.options.pollMaxInterval)),
+        maximumAttempts: claim.maxGets,
+        nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES],
+      },
+    });
+    try {
+      const outcome = await confirmer.confirmClaim.executeWithOptions({ summary }, [{ lipsyncId: this.id, maxGets: claim.maxGets }]);
+      return { gets: outcome.gets, lipsync: outcome.lipsync };
+    } catch (err) {
+      const mapped = this.mapActivityError(err);
+      if (mapped !== err || isCancellation(err)) throw mapped;
+      // Creatify failed every re-check: the claim stays unconfirmed, polling goes on.
+      return { gets: claim.maxGets, lipsync: null };
+    }
   }
 
   private finish(lipsync: LipsyncSnapshot, detectedBy: Detection): RenderResult {
-    const state = this.tracker.state;
-    state.phase = 'finished';
-    state.finishedAt = new Date().toISOString();
-    state.lastEvent = `detected by ${detectedBy}`;
+    const { tracker } = this;
+    tracker.finished(detectedBy, new Date());
     this.publish();
+    const state = tracker.state;
     if (lipsync.status === 'failed' || lipsync.status === 'rejected') {
       const type = lipsync.status === 'failed' ? FailureType.RenderFailed : FailureType.RenderRejected;
-      throw failure(type, this.tracker, `lipsync ${this.id} ${lipsync.status}: ${lipsync.failedReason ?? 'no reason given'}`);
+      throw failure(type, tracker, `lipsync ${this.id} ${lipsync.status}: ${lipsync.failedReason ?? 'no reason given'}`);
     }
     return {
       lipsyncId: this.id,
@@ -230,8 +307,8 @@ class RenderFlow {
       timings: {
         startedAt: state.startedAt,
         renderAcceptedAt: state.renderAcceptedAt,
-        finishedAt: state.finishedAt,
-        totalMs: Date.parse(state.finishedAt) - Date.parse(state.startedAt),
+        finishedAt: state.finishedAt!,
+        totalMs: Date.parse(state.finishedAt!) - Date.parse(state.startedAt),
       },
     };
   }
@@ -244,9 +321,10 @@ class RenderFlow {
     }
   }
 
-  /** A non-retryable Creatify error (auth, validation, not found) ends tracking as an invalid request. */
+  /** A non-retryable Creatify error (auth, validation, not found, a refused render) ends tracking as an invalid request. */
   private mapActivityError(err: unknown): unknown {
-    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    // A local activity's failure arrives as the ApplicationFailure itself, not wrapped.
+    const cause = err instanceof ActivityFailure ? err.cause : err instanceof ApplicationFailure ? err : undefined;
     if (cause instanceof ApplicationFailure && cause.type && INVALID_REQUEST_FAILURES.includes(cause.type)) {
       this.tracker.end('invalid', cause.message);
       this.publish();
@@ -255,17 +333,17 @@ class RenderFlow {
     return err;
   }
 
-  private phase(phase: typeof this.tracker.state.phase): void {
-    this.tracker.state.phase = phase;
+  private phase(phase: TrackingPhase): void {
+    this.tracker.enterPhase(phase);
     this.publish();
   }
 
   /** Every delivery is a history event; a flood of them must not grow one run without bound. */
   private async continueAsNewIfSuggested(): Promise<void> {
     if (!historyTooLong() || this.tracker.hasClaim) return;
-    this.tracker.state.lastEvent = `continued as new after ${workflowInfo().historyLength} history events`;
+    this.tracker.continuedAsNew(workflowInfo().historyLength);
     await condition(allHandlersFinished);
-    await continueAsNew<typeof trackLipsyncRender>({ ...this.input, carriedOver: this.tracker.state });
+    await continueAsNew<typeof trackLipsyncRender>({ ...this.input, carriedOver: this.tracker.carryOver() });
   }
 }
 

@@ -1,10 +1,11 @@
 /**
- * The workflow's memory of one render: pure state transitions, no Temporal calls, so
- * the rules (status only moves forward, `done` needs an output, hints are not truth)
- * can be read and unit-tested in one place.
+ * The workflow's memory of one render and the only writer of it: events in, state out,
+ * no Temporal calls, so the rules (status only moves forward, `done` needs an output,
+ * a delivery is a hint that a GET confirms, claims cost a bounded number of GETs) can be
+ * read and unit-tested in one place.
  */
-import type { LipsyncSnapshot, RenderOutcome } from '../activities/types';
-import type { TrackedStatus, TrackingState, WebhookHint } from './messages';
+import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../activities/types';
+import { normalizeLipsyncId, type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from './messages';
 
 const RANK: Record<string, number> = {
   rendering: 0,
@@ -21,75 +22,208 @@ const RANK: Record<string, number> = {
 
 const CREATIFY_PROGRESS_STATUSES = new Set(['pending', 'in_queue', 'running']);
 
+/**
+ * GETs that deliveries may cause per job, whatever their number: a flood of forged
+ * claims costs at most this many. A claim with a video URL (or `failed`/`rejected`, or
+ * an unknown status) gets up to CONFIRM_BURST_GETS GETs, the first at once and then
+ * 1 s, 2 s, 4 s, 4 s … apart, so an end reported before the API shows it closes within
+ * seconds; a `done` without a URL (the preview's stale delivery) gets one GET per job.
+ */
+export const CLAIM_GET_BUDGET = 20;
+export const CONFIRM_BURST_GETS = 8;
+/** Distinct claims remembered so that their duplicates cost nothing. */
+const REMEMBERED_CLAIMS = 16;
+
+export type ClaimKind = 'url' | 'no-url';
+
+export interface PendingClaim {
+  hint: WebhookHint;
+  kind: ClaimKind;
+  /** GETs this claim may spend. */
+  maxGets: number;
+}
+
+export interface TrackerOptions {
+  /**
+   * Runs started before claims were re-checked: a `done` without output and unknown
+   * statuses are ignored, and a claim costs one GET, as those runs' histories recorded.
+   */
+  legacyClaims?: boolean;
+}
+
 export class Tracker {
   readonly state: TrackingState;
-  /** The newest delivery that claims a terminal status, waiting to be confirmed. */
-  private claim: WebhookHint | null = null;
+  private claim: PendingClaim | null = null;
+  private readonly memory: ClaimMemory;
 
-  constructor(lipsyncId: string, now: Date, carried?: TrackingState) {
-    this.state = carried
-      ? { ...carried }
-      : {
-          lipsyncId,
-          status: 'rendering',
-          progress: 0,
-          phase: 'rendering',
-          renderPosted: null,
-          renderEvidence: null,
-          webhooksReceived: 0,
-          webhooksIgnored: 0,
-          polls: 0,
-          confirmations: 0,
-          startedAt: now.toISOString(),
-          renderAcceptedAt: null,
-          finishedAt: null,
-          failedReason: null,
-          output: null,
-          lastEvent: 'tracking started',
-        };
+  constructor(lipsyncId: string, now: Date, carried?: CarriedState, private readonly options: TrackerOptions = {}) {
+    const fresh: TrackingState = {
+      lipsyncId,
+      status: 'rendering',
+      progress: 0,
+      phase: 'rendering',
+      renderPosted: null,
+      renderEvidence: null,
+      webhooksReceived: 0,
+      webhooksIgnored: 0,
+      polls: 0,
+      confirmations: 0,
+      claims: { confirmed: 0, contradicted: 0, ignored: 0 },
+      preRender: null,
+      renderPosts: 0,
+      rejudgements: 0,
+      startedAt: now.toISOString(),
+      renderAcceptedAt: null,
+      finishedAt: null,
+      failedReason: null,
+      output: null,
+      lastEvent: 'tracking started',
+    };
+    // A state carried over by continue-as-new may come from an older version: fill what it lacks.
+    const { claimMemory, ...state }: CarriedState = carried ?? fresh;
+    this.state = { ...fresh, ...state, claims: { ...fresh.claims, ...state.claims } };
+    this.memory = claimMemory ? { checked: [...claimMemory.checked], getsSpent: claimMemory.getsSpent } : { checked: [], getsSpent: 0 };
+  }
+
+  /** What continue-as-new carries: the state and the claim budget already spent. */
+  carryOver(): CarriedState {
+    return { ...this.state, claimMemory: { ...this.memory } };
   }
 
   get hasClaim(): boolean {
     return this.claim !== null;
   }
 
-  takeClaim(): WebhookHint | null {
+  get isFinished(): boolean {
+    return (RANK[this.state.status] ?? 0) >= 4;
+  }
+
+  /** Hands the queued claim over for confirmation, reserving its GETs from the budget. */
+  takeClaim(): PendingClaim | null {
     const claim = this.claim;
     this.claim = null;
+    if (claim && !this.options.legacyClaims) {
+      this.memory.getsSpent += claim.maxGets;
+      this.memory.checked.push(this.claimKey(claim));
+      if (this.memory.checked.length > REMEMBERED_CLAIMS) this.memory.checked.shift();
+    }
     return claim;
   }
 
-  /** Returns whether the visible status changed. */
-  receiveWebhook(hint: WebhookHint): boolean {
+  /** A delivery: progress moves forward; a claim of an end is queued for confirmation, within budget. */
+  receiveWebhook(hint: WebhookHint): void {
     this.state.webhooksReceived++;
-    if (hint.id !== this.state.lipsyncId || this.isFinished()) return this.ignore(`webhook ignored (${hint.status})`);
-    if (isTerminalClaim(hint)) {
-      this.claim = hint;
-      this.state.lastEvent = `webhook claims ${hint.status}`;
-      return false;
+    const status = hint.status;
+    if (normalizeLipsyncId(hint.id) !== this.state.lipsyncId || this.isFinished) return this.ignore(`webhook ignored (${describeStatus(status)})`);
+    if (status !== null && CREATIFY_PROGRESS_STATUSES.has(status)) return this.progressHint(status as TrackedStatus, hint.progress);
+    const kind: ClaimKind = status === 'done' && !hint.output ? 'no-url' : 'url';
+    if (this.options.legacyClaims && !(status === 'failed' || status === 'rejected' || (status === 'done' && hint.output))) {
+      return this.ignore(status === 'done' ? 'stale webhook ignored (done without output)' : `webhook with unknown status "${status}" ignored`);
     }
-    if (hint.status === 'done') {
-      // A `done` without output is the preview's delivery, not a finished render.
-      return this.ignore('stale webhook ignored (done without output)');
-    }
-    if (!CREATIFY_PROGRESS_STATUSES.has(hint.status)) return this.ignore(`webhook with unknown status "${hint.status}" ignored`);
-    const moved = this.moveTo(hint.status as TrackedStatus);
-    this.state.lastEvent = moved ? `webhook: ${hint.status}` : `out-of-order webhook ignored (${hint.status})`;
-    if (!moved) this.state.webhooksIgnored++;
-    return moved;
+    this.queueClaim(hint, kind);
   }
 
-  renderAccepted(outcome: RenderOutcome, now: Date): boolean {
+  private progressHint(status: TrackedStatus, progress: number | null | undefined): void {
+    const moved = this.moveTo(status);
+    if ((moved || status === this.state.status) && typeof progress === 'number') {
+      this.state.progress = Math.max(this.state.progress, progress);
+    }
+    this.state.lastEvent = moved ? `webhook: ${status}` : `out-of-order webhook ignored (${status})`;
+    if (!moved) this.state.webhooksIgnored++;
+  }
+
+  private queueClaim(hint: WebhookHint, kind: ClaimKind): void {
+    const what = `${describeStatus(hint.status)}${hint.output ? ' with a URL' : ''}`;
+    if (this.options.legacyClaims) {
+      this.claim = { hint, kind, maxGets: 1 };
+      this.state.lastEvent = `webhook claims ${what}`;
+      return;
+    }
+    const key = kind === 'no-url' ? 'done (no url)' : `${hint.status ?? ''} ${hint.output ?? ''}`;
+    const remaining = CLAIM_GET_BUDGET - this.memory.getsSpent;
+    if (this.memory.checked.includes(key) || (this.claim && this.claimKey(this.claim) === key)) {
+      return this.ignoreClaim(`duplicate claim of ${what} ignored`);
+    }
+    if (remaining <= 0) return this.ignoreClaim(`claim of ${what} ignored: this job's ${CLAIM_GET_BUDGET} confirmation GETs are spent`);
+    // A claim with a URL outranks one without: it is the likelier real end.
+    if (this.claim && this.claim.kind === 'url' && kind === 'no-url') return this.ignoreClaim(`claim of ${what} ignored (a stronger one is queued)`);
+    if (this.claim) this.state.claims.ignored++;
+    const maxGets = Math.min(remaining, kind === 'no-url' ? 1 : CONFIRM_BURST_GETS);
+    this.claim = { hint, kind, maxGets };
+    this.state.lastEvent = `webhook claims ${what}`;
+  }
+
+  private claimKey(claim: PendingClaim): string {
+    return claim.kind === 'no-url' ? 'done (no url)' : `${claim.hint.status ?? ''} ${claim.hint.output ?? ''}`;
+  }
+
+  /**
+   * The API's answer to a claim (lipsync null: no answer, Creatify kept failing). Returns
+   * true when it confirms an end.
+   */
+  claimChecked(claim: PendingClaim, gets: number, lipsync: LipsyncSnapshot | null): boolean {
+    this.state.confirmations += gets;
+    // Give back what the confirmation reserved but did not use.
+    if (!this.options.legacyClaims) this.memory.getsSpent -= claim.maxGets - Math.min(gets, claim.maxGets);
+    if (lipsync) this.observe(lipsync);
+    if (lipsync?.terminal) {
+      this.state.claims.confirmed++;
+      return true;
+    }
+    this.state.claims.contradicted++;
+    const says = lipsync ? `API says ${lipsync.status}` : 'API did not answer';
+    this.state.lastEvent = `webhook claimed ${describeStatus(claim.hint.status)}, ${says} after ${gets} GET(s): not trusted`;
+    return false;
+  }
+
+  /** A claim taken on trust (confirmWebhook: false): only one with a URL, or failed/rejected, can end the job. */
+  trustClaim(claim: PendingClaim): LipsyncSnapshot | null {
+    const { hint } = claim;
+    const terminal = (hint.status === 'done' && !!hint.output) || hint.status === 'failed' || hint.status === 'rejected';
+    if (!terminal) return null;
+    const trusted: LipsyncSnapshot = {
+      id: hint.id, status: hint.status!, progress: 1, terminal: true, output: hint.output, thumbnail: null,
+      failedReason: hint.failedReason, mediaJob: null, creditsUsed: null, duration: null, updatedAt: null,
+    };
+    this.state.claims.confirmed++;
+    this.observe(trusted);
+    return trusted;
+  }
+
+  preRenderRead(snapshot: LipsyncSnapshot): void {
+    this.state.preRender = snapshot;
+    this.state.lastEvent = `read before render: ${snapshot.status}`;
+  }
+
+  renderAccepted(outcome: RenderOutcome, now: Date): void {
     this.state.renderPosted = outcome.posted;
     this.state.renderEvidence = outcome.evidence;
-    this.state.renderAcceptedAt = now.toISOString();
+    if (outcome.posted) this.state.renderPosts++;
+    this.state.renderAcceptedAt ??= now.toISOString();
     this.state.lastEvent = outcome.posted ? 'render accepted' : `render already started (${outcome.evidence})`;
-    return this.observe(outcome.lipsync);
+    this.observe(outcome.lipsync);
+  }
+
+  /** A render judged started showed nothing on the record for several polls: judged again. */
+  rejudged(outcome: RenderOutcome): void {
+    this.state.rejudgements++;
+    this.state.renderPosted = outcome.posted;
+    this.state.renderEvidence = outcome.evidence;
+    if (outcome.posted) this.state.renderPosts++;
+    this.observe(outcome.lipsync);
+    this.state.lastEvent = outcome.posted
+      ? 'render never showed on the record: re-judged and POSTed again'
+      : `render re-judged: started after all (${outcome.evidence})`;
+  }
+
+  polled(outcome: PollOutcome): void {
+    this.state.polls += outcome.attempts;
+    this.observe(outcome.lipsync);
+    if (outcome.untouched) this.state.lastEvent = `record shows no render after ${outcome.attempts} polls`;
   }
 
   /** An answer from Creatify's API: the truth, but still only forward. */
-  observe(lipsync: LipsyncSnapshot): boolean {
-    const before = this.state.status;
+  observe(lipsync: LipsyncSnapshot): void {
     if (lipsync.terminal) {
       this.state.output = lipsync.output;
       this.state.failedReason = lipsync.failedReason;
@@ -99,7 +233,21 @@ export class Tracker {
         this.state.progress = Math.max(this.state.progress, lipsync.progress);
       }
     }
-    return before !== this.state.status;
+  }
+
+  enterPhase(phase: TrackingPhase): void {
+    this.state.phase = phase;
+  }
+
+  /** Leaves a confirmation without an end: back to where the workflow was. */
+  claimRejected(phase: TrackingPhase): void {
+    this.state.phase = phase;
+  }
+
+  finished(detectedBy: Detection, now: Date): void {
+    this.state.phase = 'finished';
+    this.state.finishedAt = now.toISOString();
+    this.state.lastEvent = `detected by ${detectedBy}`;
   }
 
   /** Our own ends: timed out, cancelled, invalid. */
@@ -109,8 +257,8 @@ export class Tracker {
     this.state.phase = 'finished';
   }
 
-  isFinished(): boolean {
-    return (RANK[this.state.status] ?? 0) >= 4;
+  continuedAsNew(historyLength: number): void {
+    this.state.lastEvent = `continued as new after ${historyLength} history events`;
   }
 
   private moveTo(status: TrackedStatus): boolean {
@@ -120,13 +268,17 @@ export class Tracker {
     return true;
   }
 
-  private ignore(event: string): boolean {
+  private ignore(event: string): void {
     this.state.webhooksIgnored++;
     this.state.lastEvent = event;
-    return false;
+  }
+
+  private ignoreClaim(event: string): void {
+    this.state.claims.ignored++;
+    this.ignore(event);
   }
 }
 
-export function isTerminalClaim(hint: WebhookHint): boolean {
-  return hint.status === 'failed' || hint.status === 'rejected' || (hint.status === 'done' && !!hint.output);
+function describeStatus(status: string | null): string {
+  return (status ?? '(no status)').slice(0, 40);
 }

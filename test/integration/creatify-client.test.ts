@@ -8,12 +8,13 @@ import { inspect } from 'node:util';
 import {
   CreatifyClient,
   CreatifyError,
-  hasRenderStarted,
   isTerminal,
   progressFraction,
   type Lipsync,
   type LipsyncRequest,
 } from '../../src/creatify';
+import { judgeRenderStarted } from '../../src/creatify/render-judgement';
+import { toSnapshot } from '../../src/activities';
 import { startSandbox } from '../../src/sandbox';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -92,12 +93,11 @@ describe('endpoints', () => {
     expect(previewed).toMatchObject({ status: 'done', output: null });
     expect(previewed.preview).toEqual(expect.any(String));
     expect(isTerminal(previewed)).toBe(false);
-    expect(hasRenderStarted(previewed).started).toBe(false);
 
     const rendering = await client.render(previewed.id);
     expect(rendering.id).toBe(previewed.id);
     expect(['pending', 'in_queue', 'running']).toContain(rendering.status);
-    expect(hasRenderStarted(rendering).started).toBe(true);
+    expect(judgeRenderStarted(toSnapshot(previewed), toSnapshot(rendering))).toMatchObject({ started: true, strength: 'strong' });
 
     const done = await until(previewed.id, isTerminal);
     expect(done.status).toBe('done');
@@ -268,7 +268,8 @@ describe('transport errors', () => {
   });
 
   it('a render processed but its response lost: network error to us, one render in the ledger', async () => {
-    const { id } = await client.preview(body());
+    const previewed = await client.preview(body());
+    const { id } = previewed;
     await sandbox.control.addFault({ endpoint: 'render', kind: 'lost-response', lipsyncId: id });
     const error = await failure(client.render(id));
     expect(error).toMatchObject({ kind: 'network', retryable: true });
@@ -277,7 +278,7 @@ describe('transport errors', () => {
     expect(stats.renders[id]).toBe(1);
     expect(stats.credits.ledger.filter((entry) => entry.lipsyncId === id && entry.action === 'render')).toHaveLength(1);
     // What a retried render activity would conclude: do not POST again.
-    expect(hasRenderStarted(await client.get(id)).started).toBe(true);
+    expect(judgeRenderStarted(toSnapshot(previewed), toSnapshot(await client.get(id))).started).toBe(true);
   });
 });
 

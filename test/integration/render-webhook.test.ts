@@ -1,5 +1,6 @@
 import { statusQuery, type TrackingOptions } from '../../src/workflows/messages';
 import { webhookUrl } from '../../src/webhook/token';
+import { CONFIRM_BURST_GETS } from '../../src/workflows/tracker';
 import { eventually, useTestStack } from '../support/stack';
 
 const FAST: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '1 minute' };
@@ -10,7 +11,7 @@ describe('tracking a render through the webhook', () => {
     await stack.sandbox.control.reset();
   });
 
-  test('completes within 1 s of the terminal webhook; one render POST, one confirming GET, charged once', async () => {
+  test('completes within 1 s of the terminal webhook; one snapshot GET, one render POST, one confirming GET, charged once', async () => {
     const id = await stack.preview();
     const before = await stack.sandbox.control.stats();
     const handle = await stack.orchestrator.startRender(id, FAST);
@@ -23,7 +24,7 @@ describe('tracking a render through the webhook', () => {
 
     const stats = await stack.sandbox.control.stats();
     expect(stats.callsByLipsync[id]?.render).toBe(1);
-    expect(stats.callsByLipsync[id]?.get ?? 0).toBe(1);
+    expect(stats.callsByLipsync[id]?.get ?? 0).toBe(2); // the record before the POST, then the confirmation
     expect(stats.renders[id]).toBe(1);
     const renderCharges = stats.credits.ledger.filter((entry) => entry.lipsyncId === id && entry.action === 'render');
     expect(renderCharges).toHaveLength(1);
@@ -67,7 +68,8 @@ describe('tracking a render through the webhook', () => {
     expect(result.detectedBy).toBe('webhook');
     expect(stats.webhooks.filter((w) => w.lipsyncId === id && w.kind === 'duplicate').length).toBeGreaterThanOrEqual(2);
     expect(stats.callsByLipsync[id]?.render).toBe(1);
-    expect(stats.callsByLipsync[id]?.get).toBe(1);
+    expect(stats.callsByLipsync[id]?.get).toBe(2); // snapshot + one confirmation
+    expect(result.confirmations).toBe(1);
   });
 
   test('non-terminal deliveries move the status forward only, then the terminal one completes', async () => {
@@ -77,7 +79,7 @@ describe('tracking a render through the webhook', () => {
     expect(result.detectedBy).toBe('webhook');
     expect(state.status).toBe('done');
     expect(state.webhooksReceived).toBeGreaterThanOrEqual(4);
-    expect(stats.callsByLipsync[id]?.get).toBe(1); // non-terminal hints cost no GET
+    expect(stats.callsByLipsync[id]?.get).toBe(2); // snapshot + confirmation: non-terminal hints cost no GET
   });
 
   test('reordered deliveries (newest first): done wins, the late ones change nothing', async () => {
@@ -89,26 +91,28 @@ describe('tracking a render through the webhook', () => {
     expect(stats.renders[id]).toBe(1);
   });
 
-  test('a stale preview delivery (done, no output) is ignored', async () => {
-    await stack.sandbox.control.reset({ webhooks: { stalePreview: true } });
+  test('a stale preview delivery (done, no output), however often sent, costs one GET and ends nothing', async () => {
+    await stack.sandbox.control.reset({ webhooks: { stalePreview: true, duplicate: 3 } });
     const id = await stack.preview();
     await stack.sandbox.control.setLipsync(id, { hold: true });
     const handle = await stack.orchestrator.startRender(id, FAST);
     const staleSeen = await eventually(async () => {
       const state = await handle.query(statusQuery);
-      return state.webhooksIgnored >= 1 ? state : undefined;
-    }, 10_000, 'the stale delivery');
+      return state.claims.contradicted >= 1 && state.webhooksReceived >= 4 && state.phase !== 'confirming' ? state : undefined;
+    }, 10_000, 'the stale deliveries');
     expect(staleSeen.status).not.toBe('done');
+    expect(staleSeen).toMatchObject({ confirmations: 1, claims: { confirmed: 0, contradicted: 1, ignored: 3 } });
     expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get).toBe(2); // snapshot + one for the stale claim
     await stack.sandbox.control.setLipsync(id, { hold: false });
     const result = await handle.result();
     expect(result.output).toContain(id);
     const stats = await stack.sandbox.control.stats();
-    expect(stats.webhooks.some((w) => w.lipsyncId === id && w.kind === 'stale-preview')).toBe(true);
+    expect(stats.webhooks.filter((w) => w.lipsyncId === id && w.kind === 'stale-preview')).toHaveLength(1);
     expect(stats.renders[id]).toBe(1);
   });
 
-  test('a terminal webhook that the API contradicts does not complete the workflow', async () => {
+  test('a forged terminal claim is re-checked, never trusted: the real end closes the job with the real URL', async () => {
     const id = await stack.preview();
     const handle = await stack.orchestrator.startRender(id, FAST);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
@@ -119,19 +123,44 @@ describe('tracking a render through the webhook', () => {
       body: JSON.stringify({ id, status: 'done', failed_reason: null, output: 'https://evil.example/forged.mp4' }),
     });
     expect(forged.status).toBe(200);
-    const state = await eventually(async () => {
-      const s = await handle.query(statusQuery);
-      return s.confirmations >= 1 && s.phase !== 'confirming' ? s : undefined;
-    }, 10_000, 'the confirmation');
-    expect(state.status).toBe('running');
+    // The re-checks come about a second apart: three GETs (after the snapshot) within ~3 s, the job still open.
+    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0) >= 4, 10_000, 'three confirmation GETs');
+    const state = await handle.query(statusQuery);
+    expect(state.status).not.toBe('done');
     expect(state.output).toBeNull();
-    expect(state.lastEvent).toMatch(/not trusted/);
+    expect(state.phase).toBe('confirming');
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
-    await stack.sandbox.control.setLipsync(id, { hold: false });
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
     const result = await handle.result();
     expect(result.output).not.toContain('evil');
+    expect(result.output).toContain(id);
+    expect(result.confirmations).toBeLessThanOrEqual(CONFIRM_BURST_GETS);
+    const final = await handle.query(statusQuery);
+    expect(final.claims).toMatchObject({ confirmed: 1, contradicted: 0 });
   });
+
+  test('a forged claim the API never confirms costs at most CONFIRM_BURST_GETS GETs, then polling takes over', async () => {
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, { ...FAST, pollInitialInterval: '20 seconds', pollMaxInterval: '20 seconds' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
+    await fetch(webhookUrl(stack.webhookConfig), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, status: 'failed', failed_reason: 'forged' }),
+    });
+    const state = await eventually(async () => {
+      const s = await handle.query(statusQuery);
+      return s.claims.contradicted === 1 ? s : undefined;
+    }, 40_000, 'the re-checks to run out');
+    expect(state).toMatchObject({ status: 'running', phase: 'polling', confirmations: CONFIRM_BURST_GETS });
+    expect(state.lastEvent).toMatch(/not trusted/);
+    const gets = (await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0;
+    expect(gets).toBeLessThanOrEqual(1 + CONFIRM_BURST_GETS + 1); // snapshot + re-checks + the first poll
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    await stack.orchestrator.cancel(id);
+  }, 60_000);
 
   test('with confirmWebhook: false the payload is trusted and no GET is made', async () => {
     const id = await stack.preview();
@@ -139,6 +168,6 @@ describe('tracking a render through the webhook', () => {
     const result = await handle.result();
     expect(result.detectedBy).toBe('webhook');
     expect(result.confirmations).toBe(0);
-    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0).toBe(0);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0).toBe(1); // only the snapshot before the POST
   });
 });

@@ -129,8 +129,12 @@ describe('webhook receiver', () => {
       ['null', 'not-an-object', /null/],
       ['"done"', 'not-an-object', /a string/],
       [JSON.stringify({ id: 'not-a-uuid', status: 'done' }), 'invalid-delivery', /^id: must be a UUID$/],
-      [JSON.stringify({ id, output: null }), 'invalid-delivery', /^status: is required$/],
-      [JSON.stringify({ id, status: 7 }), 'invalid-delivery', /^status: /],
+      [JSON.stringify({ status: 'done' }), 'invalid-delivery', /^id: is required$/],
+      [JSON.stringify({ id, status: 'x'.repeat(1_000) }), 'invalid-delivery', /^status: longer than 64 characters \(1000\)$/],
+      [JSON.stringify({ id, status: '<img src=x>' }), 'invalid-delivery', /^status: not a status word/],
+      [JSON.stringify({ id, status: 'done', output: `https://x/${'y'.repeat(2100)}` }), 'invalid-delivery', /^output: longer than 2048/],
+      [JSON.stringify({ id, status: 'done', video_output: `https://x/${'y'.repeat(2100)}` }), 'invalid-delivery', /^video_output: longer than 2048/],
+      [JSON.stringify({ id, status: 'failed', failed_reason: 'r'.repeat(2100) }), 'invalid-delivery', /^failed_reason: longer than 2000/],
     ];
     for (const [body, error, detail] of cases) {
       const res = await post(ROUTE, body);
@@ -139,6 +143,26 @@ describe('webhook receiver', () => {
       expect(answer.detail).toMatch(detail);
     }
     expect(await hintsOf(handle)).toEqual([]);
+  });
+
+  it('reads every plausible payload shape tolerantly, and signals it normalised', async () => {
+    const { id, handle } = await startRecorder();
+    const bodies = [
+      { id: id.toUpperCase(), status: 'DONE', video_output: 'https://cdn.example/v.mp4', video_thumbnail: 'https://cdn.example/v.jpg', extra: { nested: true } },
+      { id, status: 'running', progress: '0.40' },
+      { id, status: 'running', progress: 55 },
+      { id, output: 'https://cdn.example/v.mp4' },
+      { id, status: 7, output: 42, failed_reason: '' },
+    ];
+    for (const body of bodies) expect((await post(ROUTE, JSON.stringify(body))).status).toBe(200);
+    const hints = await hintsOf(handle);
+    expect(hints.map(({ receivedAt: _at, ...hint }) => hint)).toEqual([
+      { id, status: 'done', output: 'https://cdn.example/v.mp4', failedReason: null },
+      { id, status: 'running', output: null, failedReason: null, progress: 0.4 },
+      { id, status: 'running', output: null, failedReason: null, progress: 0.55 },
+      { id, status: null, output: 'https://cdn.example/v.mp4', failedReason: null },
+      { id, status: null, output: null, failedReason: null },
+    ]);
   });
 
   it('accepts a body of exactly the cap and answers 413 one byte over', async () => {

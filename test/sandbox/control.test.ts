@@ -21,6 +21,7 @@ describe('sandbox control routes', () => {
         credits: { initial: 50, remaining: 50, ledger: [] },
         webhooks: [],
         faultsInjected: [],
+        endedAt: {},
       });
     } finally {
       await sandbox.close();

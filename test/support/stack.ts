@@ -44,12 +44,14 @@ export interface TestStackOptions {
   worker?: boolean;
   /** Another Temporal server than the one the global setup started. */
   temporalAddress?: string;
+  /** The worker's Creatify call deadline (default 5 s); short to make a hung POST time out quickly. */
+  creatifyTimeoutMs?: number;
 }
 
 export async function startTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): Promise<TestStack> {
   const log = process.env.TEST_SANDBOX_LOG ? (line: string) => console.log(`${Date.now()} ${line}`) : undefined;
   const sandbox = await startSandbox({ settings: { timeFactor: FAST_TIME_FACTOR, ...settings }, log });
-  const creatify = new CreatifyClient({ baseUrl: sandbox.url, ...sandbox.credentials, timeoutMs: 5_000 });
+  const creatify = new CreatifyClient({ baseUrl: sandbox.url, ...sandbox.credentials, timeoutMs: options.creatifyTimeoutMs ?? 5_000 });
   const { client, connection } = await testClient(options.temporalAddress);
   const port = await freePort();
   const webhookConfig: WebhookConfig = {

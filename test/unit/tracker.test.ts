@@ -1,63 +1,120 @@
 import type { LipsyncSnapshot } from '../../src/activities/types';
 import { pollDelayMs } from '../../src/activities/backoff';
 import type { WebhookHint } from '../../src/workflows/messages';
-import { Tracker } from '../../src/workflows/tracker';
+import { CLAIM_GET_BUDGET, CONFIRM_BURST_GETS, Tracker } from '../../src/workflows/tracker';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
-const hint = (status: string, extra: Partial<WebhookHint> = {}): WebhookHint => ({
+const URL = 'https://x/y.mp4';
+const hint = (status: string | null, extra: Partial<WebhookHint> = {}): WebhookHint => ({
   id: ID, status, failedReason: null, output: null, receivedAt: '2026-01-01T00:00:00Z', ...extra,
 });
 const snapshot = (status: string, extra: Partial<LipsyncSnapshot> = {}): LipsyncSnapshot => ({
-  id: ID, status, progress: 0, terminal: false, output: null, thumbnail: null, failedReason: null, creditsUsed: null, duration: null, ...extra,
+  id: ID, status, progress: 0, terminal: false, output: null, thumbnail: null, failedReason: null,
+  mediaJob: null, creditsUsed: null, duration: null, updatedAt: null, ...extra,
 });
 
 describe('Tracker', () => {
-  const fresh = () => new Tracker(ID, new Date('2026-01-01T00:00:00Z'));
+  const fresh = (legacyClaims = false) => new Tracker(ID, new Date('2026-01-01T00:00:00Z'), undefined, { legacyClaims });
 
-  test('status only moves forward', () => {
+  test('status only moves forward; progress from a delivery counts', () => {
     const t = fresh();
-    t.receiveWebhook(hint('running'));
+    t.receiveWebhook(hint('running', { progress: 0.4 }));
     t.receiveWebhook(hint('pending'));
     t.observe(snapshot('in_queue'));
+    expect(t.state.status).toBe('running');
+    expect(t.state.progress).toBe(0.4);
+    expect(t.state.webhooksIgnored).toBe(1);
+  });
+
+  test.each<[string, WebhookHint, 'url' | 'no-url', number]>([
+    ['done with a URL', hint('done', { output: URL }), 'url', CONFIRM_BURST_GETS],
+    ['failed', hint('failed', { failedReason: 'r' }), 'url', CONFIRM_BURST_GETS],
+    ['rejected', hint('rejected'), 'url', CONFIRM_BURST_GETS],
+    ['an unknown status (completed)', hint('completed'), 'url', CONFIRM_BURST_GETS],
+    ['an unknown status (error)', hint('error'), 'url', CONFIRM_BURST_GETS],
+    ['no status at all', hint(null), 'url', CONFIRM_BURST_GETS],
+    ['done without a URL (the stale preview delivery)', hint('done'), 'no-url', 1],
+  ])('%s is a claim to confirm, not a status change', (_label, h, kind, maxGets) => {
+    const t = fresh();
+    t.receiveWebhook(h);
+    expect(t.state.status).toBe('rendering');
+    expect(t.takeClaim()).toEqual({ hint: h, kind, maxGets });
+    expect(t.hasClaim).toBe(false);
+  });
+
+  test('a stale done costs one GET per job, however often it comes', () => {
+    const t = fresh();
+    t.receiveWebhook(hint('done'));
+    const claim = t.takeClaim()!;
+    expect(t.claimChecked(claim, 1, snapshot('running'))).toBe(false);
+    for (let i = 0; i < 5; i++) t.receiveWebhook(hint('done'));
+    expect(t.hasClaim).toBe(false);
+    expect(t.state.claims).toEqual({ confirmed: 0, contradicted: 1, ignored: 5 });
+  });
+
+  test('a flood of forged claims costs at most CLAIM_GET_BUDGET GETs', () => {
+    const t = fresh();
+    let gets = 0;
+    for (let i = 0; i < 100; i++) {
+      t.receiveWebhook(hint('done', { output: `https://forged.example/${i}.mp4` }));
+      const claim = t.takeClaim();
+      if (!claim) continue;
+      gets += claim.maxGets;
+      t.claimChecked(claim, claim.maxGets, snapshot('running'));
+    }
+    expect(gets).toBe(CLAIM_GET_BUDGET);
+    expect(t.state.confirmations).toBe(CLAIM_GET_BUDGET);
+    expect(t.state.claims.ignored).toBeGreaterThan(90);
+  });
+
+  test('duplicates of a queued claim are merged; a claim with a URL outranks one without', () => {
+    const t = fresh();
+    t.receiveWebhook(hint('done'));
+    t.receiveWebhook(hint('done', { output: URL }));
+    t.receiveWebhook(hint('done', { output: URL }));
+    t.receiveWebhook(hint('done'));
+    expect(t.takeClaim()).toMatchObject({ kind: 'url' });
+    expect(t.state.claims.ignored).toBe(3);
+  });
+
+  test('a confirmed claim ends; a contradicted one is counted and says why', () => {
+    const t = fresh();
+    t.receiveWebhook(hint('done', { output: URL }));
+    const claim = t.takeClaim()!;
+    expect(t.claimChecked(claim, 3, snapshot('running', { progress: 0.5 }))).toBe(false);
+    expect(t.state.lastEvent).toMatch(/API says running after 3 GET/);
+    t.receiveWebhook(hint('done', { output: URL }));
+    expect(t.hasClaim).toBe(false); // the same claim was already checked
+    t.receiveWebhook(hint('failed'));
+    expect(t.claimChecked(t.takeClaim()!, 1, snapshot('failed', { terminal: true, failedReason: 'r' }))).toBe(true);
+    expect(t.state).toMatchObject({ status: 'failed', failedReason: 'r', confirmations: 4, claims: { confirmed: 1, contradicted: 1, ignored: 1 } });
+  });
+
+  test('legacy runs ignore a done without output and unknown statuses, as their histories did', () => {
+    const t = fresh(true);
+    t.receiveWebhook(hint('done'));
+    t.receiveWebhook(hint('processing'));
+    expect(t.hasClaim).toBe(false);
+    expect(t.state.webhooksIgnored).toBe(2);
+    t.receiveWebhook(hint('done', { output: URL }));
+    expect(t.takeClaim()).toMatchObject({ maxGets: 1 });
+  });
+
+  test('other ids are ignored; an upper-case id is the same lipsync', () => {
+    const t = fresh();
+    t.receiveWebhook({ ...hint('running'), id: '00000000-0000-4000-8000-000000000000' });
+    t.receiveWebhook({ ...hint('running'), id: ID.toUpperCase() });
     expect(t.state.status).toBe('running');
     expect(t.state.webhooksIgnored).toBe(1);
   });
 
-  test('done without output is a stale preview delivery, not a claim', () => {
-    const t = fresh();
-    t.receiveWebhook(hint('done'));
-    expect(t.hasClaim).toBe(false);
-    expect(t.state.status).toBe('rendering');
-    expect(t.state.lastEvent).toMatch(/stale/);
-  });
-
-  test('done with output, failed and rejected are claims to confirm, not status changes', () => {
-    for (const h of [hint('done', { output: 'https://x/y.mp4' }), hint('failed', { failedReason: 'r' }), hint('rejected')]) {
-      const t = fresh();
-      t.receiveWebhook(h);
-      expect(t.hasClaim).toBe(true);
-      expect(t.state.status).toBe('rendering');
-      expect(t.takeClaim()).toEqual(h);
-      expect(t.hasClaim).toBe(false);
-    }
-  });
-
-  test('unknown statuses and other ids are ignored and counted', () => {
-    const t = fresh();
-    t.receiveWebhook(hint('processing'));
-    t.receiveWebhook({ ...hint('running'), id: '00000000-0000-4000-8000-000000000000' });
-    expect(t.state.status).toBe('rendering');
-    expect(t.state.webhooksReceived).toBe(2);
-    expect(t.state.webhooksIgnored).toBe(2);
-  });
-
   test('nothing changes after the end', () => {
     const t = fresh();
-    t.observe(snapshot('done', { terminal: true, output: 'https://x/y.mp4', progress: 1 }));
+    t.observe(snapshot('done', { terminal: true, output: URL, progress: 1 }));
     t.receiveWebhook(hint('failed', { failedReason: 'late' }));
     expect(t.state.status).toBe('done');
     expect(t.hasClaim).toBe(false);
-    expect(t.state.output).toBe('https://x/y.mp4');
+    expect(t.state.output).toBe(URL);
   });
 
   test('progress never goes back within a status', () => {
@@ -67,12 +124,39 @@ describe('Tracker', () => {
     expect(t.state.progress).toBe(0.6);
   });
 
-  test('a carried-over state resumes as it was (continue-as-new)', () => {
+  test('a trusted claim ends only with a URL, or failed/rejected', () => {
+    const t = fresh();
+    t.receiveWebhook(hint('done'));
+    expect(t.trustClaim(t.takeClaim()!)).toBeNull();
+    t.receiveWebhook(hint('done', { output: URL }));
+    expect(t.trustClaim(t.takeClaim()!)).toMatchObject({ terminal: true, output: URL });
+    expect(t.state.status).toBe('done');
+  });
+
+  test('a carried-over state resumes as it was, claim budget included (continue-as-new)', () => {
     const t = fresh();
     t.renderAccepted({ lipsync: snapshot('pending'), posted: true, evidence: 'render POST accepted' }, new Date('2026-01-01T00:00:01Z'));
-    const resumed = new Tracker(ID, new Date('2026-01-02T00:00:00Z'), t.state);
+    t.receiveWebhook(hint('done'));
+    t.claimChecked(t.takeClaim()!, 1, snapshot('running'));
+    const resumed = new Tracker(ID, new Date('2026-01-02T00:00:00Z'), t.carryOver());
     expect(resumed.state).toEqual(t.state);
     expect(resumed.state.renderAcceptedAt).toBe('2026-01-01T00:00:01.000Z');
+    resumed.receiveWebhook(hint('done'));
+    expect(resumed.hasClaim).toBe(false);
+  });
+
+  test('a state carried over from an older version gets the new fields', () => {
+    const { claims: _claims, preRender: _p, renderPosts: _r, rejudgements: _j, ...old } = fresh().state;
+    const resumed = new Tracker(ID, new Date(), old as never);
+    expect(resumed.state).toMatchObject({ claims: { confirmed: 0, contradicted: 0, ignored: 0 }, renderPosts: 0, rejudgements: 0 });
+  });
+
+  test('the render judged and re-judged is told in the state', () => {
+    const t = fresh();
+    t.renderAccepted({ lipsync: snapshot('pending'), posted: false, evidence: 'updated_at moved', strength: 'weak' }, new Date());
+    t.rejudged({ lipsync: snapshot('pending'), posted: true, evidence: 'render POSTed again after re-judging' });
+    expect(t.state).toMatchObject({ renderPosts: 1, rejudgements: 1, renderPosted: true });
+    expect(t.state.lastEvent).toMatch(/re-judged and POSTed again/);
   });
 });
 

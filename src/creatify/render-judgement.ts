@@ -1,0 +1,94 @@
+// Has a render POST been accepted for this lipsync? The one place that decides it.
+// § refers to docs/creatify-api.md ([D]/[O]/[I]/[U] as there).
+//
+// Render costs 4 credits per 30 s and has no idempotency key (§4.3, §10), and nothing
+// documents how an accepted render shows on the record (§4.2, §4.3, §13 are [U]/[I]):
+// a preview may leave `done` or `pending`, may or may not set `media_job`, and
+// `credits_used` may or may not grow at render. So no single field is trusted. The
+// record is read once before the first POST (the snapshot, kept in workflow history);
+// when a POST's fate is unknown (a retry after a lost answer, a 5xx, a 400, a reset)
+// the record now is compared with that snapshot:
+//
+// | what changed since the snapshot                       | reading            | strength |
+// |-------------------------------------------------------|--------------------|----------|
+// | `output` set or replaced                              | render ran         | strong   |
+// | status moved to in_queue / running / failed / rejected | render queued/ran | strong   |
+// |   or any move except a preview finishing (→ done, no output) |             | strong   |
+// | `failed_reason` set or replaced                       | job was processed  | strong   |
+// | `media_job` set or replaced                           | a new job          | strong   |
+// | `credits_used` grew                                   | render was charged | strong   |
+// | `progress` went down                                  | render reset it    | strong   |
+// | only `updated_at` moved                               | something wrote it | weak     |
+// | nothing                                               | no render          | —        |
+//
+// Any change counts as "started" (paying twice is the costlier mistake). A judgement
+// resting on weak evidence alone is re-checked later: the workflow re-judges a render
+// whose record shows no strong evidence after several polls (self-healing).
+
+/** The fields of a lipsync record the judgement reads; LipsyncSnapshot carries them. */
+export interface RenderFields {
+  status: string;
+  output: string | null;
+  failedReason: string | null;
+  mediaJob: string | null;
+  creditsUsed: number | null;
+  /** 0..1 */
+  progress: number;
+  updatedAt: string | null;
+}
+
+export type RenderJudgement =
+  | { started: true; strength: 'strong' | 'weak'; evidence: string }
+  | { started: false; evidence: string };
+
+/** Creatify statuses that only a job being processed shows (§5). */
+const PROCESSING = new Set(['in_queue', 'running']);
+const FAILED = new Set(['failed', 'rejected']);
+
+function isSet(value: string | null): value is string {
+  return value !== null && value !== '';
+}
+
+/**
+ * Evidence that the record, on its own, already shows a render: a snapshot showing this
+ * was rendered before we ever POSTed (by an earlier run, or by someone else).
+ */
+export function renderShownOnRecord(now: RenderFields): string | undefined {
+  if (isSet(now.output)) return 'output is set: only a render produces the final video';
+  if (PROCESSING.has(now.status)) return `status ${now.status}: only a render queues or runs a job`;
+  if (FAILED.has(now.status)) return `status ${now.status}: the job was already processed`;
+  if (isSet(now.failedReason)) return 'failed_reason is set: the job was already processed';
+  return undefined;
+}
+
+/** Compares the record now with the snapshot taken before the first render POST. */
+export function judgeRenderStarted(before: RenderFields, now: RenderFields): RenderJudgement {
+  const strong = strongEvidence(before, now);
+  if (strong !== undefined) return { started: true, strength: 'strong', evidence: strong };
+  if (isSet(now.updatedAt) && now.updatedAt !== before.updatedAt) {
+    return { started: true, strength: 'weak', evidence: `updated_at moved (${before.updatedAt ?? 'none'} → ${now.updatedAt}), nothing else did` };
+  }
+  return { started: false, evidence: 'record unchanged since the pre-render snapshot' };
+}
+
+function strongEvidence(before: RenderFields, now: RenderFields): string | undefined {
+  if (isSet(now.output) && now.output !== before.output) return 'output set since the snapshot';
+  if (now.status !== before.status && !previewFinished(before, now)) {
+    return `status moved ${before.status} → ${now.status}`;
+  }
+  if (isSet(now.failedReason) && now.failedReason !== before.failedReason) return 'failed_reason set since the snapshot';
+  if (isSet(now.mediaJob) && now.mediaJob !== before.mediaJob) {
+    return before.mediaJob ? 'media_job replaced since the snapshot' : 'media_job set since the snapshot';
+  }
+  if (now.creditsUsed !== null && before.creditsUsed !== null && now.creditsUsed > before.creditsUsed) {
+    return `credits_used grew ${before.creditsUsed} → ${now.creditsUsed}`;
+  }
+  if (now.progress < before.progress) return `progress went down ${before.progress} → ${now.progress}`;
+  return undefined;
+}
+
+// A preview left `pending` may finish on its own (sibling docs, §13.11): `done` with
+// no output is the previewed shape, not a render.
+function previewFinished(before: RenderFields, now: RenderFields): boolean {
+  return before.status !== 'done' && now.status === 'done' && !isSet(now.output);
+}

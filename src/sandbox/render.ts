@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { startFields } from './lifecycle';
+import type { Lifecycle } from './lifecycle';
+import { isoNow, TERMINAL } from './record';
+import type { LipsyncRecord } from './record';
+import type { SandboxSettings } from './settings';
+import type { OperationResult } from './store';
+import type { Webhooks } from './webhooks';
+
+// Render (creatify-api.md §4.3) and the readings of it the docs leave open: what it
+// does to media_job and progress, what its 200 body shows, and whether the record
+// changes at once or a little after the answer (renderApplyDelayMs).
+
+export interface RenderDeps {
+  settings: () => SandboxSettings;
+  lifecycle: Lifecycle;
+  webhooks: Webhooks;
+  /** Debits the ledger for a render; false when credits are short (nothing changed). */
+  charge: (record: LipsyncRecord) => boolean;
+}
+
+/** What the render will do to the record, fixed when it is accepted. */
+interface RenderPlan {
+  mediaJob: string | null;
+  resetProgress: boolean;
+}
+
+export function renderRecord(deps: RenderDeps, record: LipsyncRecord): OperationResult {
+  const settings = deps.settings();
+  if (!record.previewed) {
+    const refused = secondRender(settings, record);
+    if (refused) return refused;
+  }
+  const before = { ...record };
+  const previewStatus = record.status;
+  const previewProgress = record.progress;
+  const wasPreviewed = record.previewed;
+  if (!deps.charge(record)) {
+    return { ok: false, status: 400, body: { detail: 'Insufficient credits' } };
+  }
+  const plan: RenderPlan = {
+    mediaJob: settings.renderMediaJob === 'replace' ? randomUUID() : record.media_job,
+    resetProgress: settings.renderResetsProgress,
+  };
+  const apply = () => {
+    record.media_job = plan.mediaJob;
+    deps.lifecycle.begin(record, { resetProgress: plan.resetProgress });
+    if (wasPreviewed) deps.webhooks.onRenderAccepted(record, previewStatus, previewProgress);
+  };
+  const delay = settings.renderApplyDelayMs;
+  if (delay > 0) {
+    // Out of the previewed state now, so a second render meanwhile is "already rendering".
+    record.previewed = false;
+    deps.lifecycle.defer(record, 'render', delay, apply);
+  } else {
+    deps.lifecycle.cancel(record);
+    apply();
+  }
+  if (settings.renderResponse === 'stale') return { ok: true, record: before };
+  return { ok: true, record: delay > 0 ? projected(record, plan) : record };
+}
+
+/**
+ * Render of a record not in the previewed state: [U] in the docs, so `secondRender`
+ * picks a reading. Null means "go on and charge it" ('charge').
+ */
+function secondRender(settings: SandboxSettings, record: LipsyncRecord): OperationResult | null {
+  if (settings.secondRender === 'idempotent') return { ok: true, record };
+  if (settings.secondRender === 'charge') return null;
+  const rendering = record.deferred?.kind === 'render' || !TERMINAL.has(record.status);
+  const detail = rendering ? 'This lipsync is already being rendered.' : 'This lipsync has already been rendered.';
+  return { ok: false, status: 400, body: { detail } };
+}
+
+/** The record as it will look once a delayed render applies (the 'new' answer). */
+function projected(record: LipsyncRecord, plan: RenderPlan): LipsyncRecord {
+  const copy = { ...record, media_job: plan.mediaJob, status: 'pending' as const, updated_at: isoNow() };
+  startFields(copy, plan.resetProgress);
+  return copy;
+}

@@ -1,0 +1,60 @@
+import { wireProgress, wireStatus } from './record';
+import type { SandboxSettings } from './settings';
+
+// The body of one delivery. §7 documents {id, status, failed_reason, output}; the
+// settings here play the shapes a real Creatify might send instead (sibling field
+// names, other status words, a progress field, upper-case ids, unknown extras).
+
+/** The documented payload (§7): what style 'documented' sends without extras. */
+export interface WebhookPayload {
+  id: string;
+  status: string;
+  failed_reason: string | null;
+  output: string | null;
+}
+
+/** What a delivery is about, before it is put into a wire shape. */
+export interface DeliveryFacts {
+  id: string;
+  /** The sandbox's own status name (`running`, not runningStatusAs). */
+  status: string;
+  failed_reason: string | null;
+  output: string | null;
+  video_thumbnail: string | null;
+  progress: number;
+}
+
+export const EXTRA_EVENT_NAME = 'lipsync.status';
+
+/**
+ * The JSON object to POST. `attempt` numbers the copies of one delivery (1 = the
+ * first, then duplicates); `sent_at` of extraFields is stamped at send time.
+ */
+export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, attempt: number): Record<string, unknown> {
+  const hooks = settings.webhooks;
+  const status = wireStatus(facts.status, settings);
+  const body: Record<string, unknown> = {
+    id: hooks.idCase === 'upper' ? facts.id.toUpperCase() : facts.id,
+    status: hooks.statusAliases[status] ?? status,
+    failed_reason: facts.failed_reason,
+  };
+  if (hooks.style === 'sibling') {
+    body.video_output = facts.output;
+    body.video_thumbnail = facts.video_thumbnail;
+  } else {
+    body.output = facts.output;
+  }
+  if (hooks.progress !== 'none') body.progress = wireProgress(facts.progress, hooks.progress);
+  if (hooks.extraFields) {
+    body.event = EXTRA_EVENT_NAME;
+    body.sent_at = null;
+    body.meta = { attempt };
+  }
+  return body;
+}
+
+/** Fills extraFields' `sent_at` with the moment the POST goes out. */
+export function stampSentAt(body: Record<string, unknown>, at: number): Record<string, unknown> {
+  if (!('sent_at' in body)) return body;
+  return { ...body, sent_at: new Date(at).toISOString() };
+}

@@ -1,0 +1,121 @@
+/**
+ * Every render happens exactly once, whatever Creatify's undocumented shapes (sandbox
+ * readings) and whatever happens to the render POST (faults before and after the work):
+ * one charged render, the job ends `done` with the right URL. Also: a refused render
+ * ends as a typed failure, and a render wrongly judged started heals itself.
+ */
+import type { Fault, SandboxSettingsPatch } from '../../src/sandbox';
+import { RenderError, type TrackingOptions } from '../../src/client';
+import { statusQuery } from '../../src/workflows/messages';
+import { eventually, useTestStack } from '../support/stack';
+
+const CLIENT_TIMEOUT_MS = 1_000;
+const FAST: TrackingOptions = { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '2 minutes' };
+
+// Each plausible reading of what a previewed lipsync looks like, and of what render does to it.
+const PREVIEW_SHAPES: Array<[string, SandboxSettingsPatch]> = [
+  ['done, no media_job (the docs\' example)', {}],
+  ['pending, media_job set at preview and kept by render', { previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep' }],
+  ['done with media_job, replaced by render, stale render response', { mediaJobAtPreview: true, renderMediaJob: 'replace', renderResponse: 'stale' }],
+  ['pending with media_job kept, credits_used not moved, progress 0.3 kept', {
+    previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep', creditsUsedOnRender: 'keep', previewProgress: 0.3, renderResetsProgress: false,
+  }],
+  ['as above, and the render applied 500 ms after the answer', {
+    previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep', creditsUsedOnRender: 'keep', renderApplyDelayMs: 500,
+  }],
+];
+
+const SECOND_RENDER = ['reject', 'idempotent', 'charge'] as const;
+
+// What can happen to the render POST, before Creatify does any work and after it.
+const RENDER_FAULTS: Array<[string, Omit<Fault, 'endpoint' | 'lipsyncId'> | null]> = [
+  ['no fault', null],
+  ['500 before the work', { kind: 'server-error', status: 500 }],
+  ['502 before the work', { kind: 'server-error', status: 502 }],
+  ['429 with Retry-After', { kind: 'rate-limit', retryAfter: '1' }],
+  ['connection reset before the work', { kind: 'reset' }],
+  ['timeout before the work', { kind: 'hang', delayMs: CLIENT_TIMEOUT_MS + 500 }],
+  ['504 after the work', { kind: 'server-error', status: 504, after: true }],
+  ['response lost after the work', { kind: 'lost-response' }],
+  ['timeout after the work', { kind: 'slow', after: true, delayMs: CLIENT_TIMEOUT_MS + 500 }],
+];
+
+describe('exactly one render, across every preview shape and render-POST fault', () => {
+  const stack = useTestStack({}, { creatifyTimeoutMs: CLIENT_TIMEOUT_MS });
+
+  const combos = PREVIEW_SHAPES.flatMap(([shape, settings]) => SECOND_RENDER.map((secondRender) => [shape, secondRender, settings] as const));
+
+  test.each(combos)('preview %s; a second render POST would be %s', async (_shape, secondRender, settings) => {
+    await stack.sandbox.control.reset({ ...settings, secondRender });
+    const jobs = [];
+    for (const [label, fault] of RENDER_FAULTS) {
+      const id = await stack.preview(`exactly once: ${label}`);
+      if (fault) await stack.sandbox.control.addFault({ ...fault, endpoint: 'render', lipsyncId: id });
+      jobs.push({ label, id });
+    }
+    const results = await Promise.all(
+      jobs.map(async ({ label, id }) => {
+        const result: { output: string } | Error = await (await stack.orchestrator.startRender(id, FAST)).result().catch((err: Error) => err);
+        return { label, id, result };
+      }),
+    );
+    const stats = await stack.sandbox.control.stats();
+    const outcomes = await Promise.all(
+      results.map(async ({ label, id, result }) => {
+        const record = await stack.sandbox.control.lipsync(id);
+        const output = result instanceof Error ? `error: ${result.message}` : result.output;
+        return { label, renders: stats.renders[id] ?? 0, rightUrl: output === record.output && typeof output === 'string' };
+      }),
+    );
+    // One line per fault, so a failure names the combination.
+    expect(outcomes).toEqual(RENDER_FAULTS.map(([label]) => ({ label, renders: 1, rightUrl: true })));
+    const injected = stats.faultsInjected.filter((f) => f.endpoint === 'render');
+    expect(injected).toHaveLength(RENDER_FAULTS.filter(([, fault]) => fault).length);
+  }, 60_000);
+});
+
+describe('a render Creatify refuses, and one wrongly judged started', () => {
+  const stack = useTestStack({}, { creatifyTimeoutMs: CLIENT_TIMEOUT_MS });
+
+  test('a 400 "Insufficient credits" ends the job at once as a typed failure, nothing paid', async () => {
+    // Preview costs 1 credit for this short text, render 4: 3 credits pay only the preview.
+    await stack.sandbox.control.reset({ initialCredits: 3 });
+    const id = await stack.preview('refused render');
+    const started = Date.now();
+    await stack.orchestrator.startRender(id, FAST);
+    const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(RenderError);
+    expect(error).toMatchObject({ reason: 'invalid-request' });
+    expect((error as Error).message).toMatch(/Insufficient credits/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBeUndefined();
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  });
+
+  test('a render judged started on weak evidence that never shows is re-judged and POSTed once more', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 0 } });
+    const id = await stack.preview('self-healing');
+    // The first POST is throttled (nothing done); while the activity waits out Retry-After,
+    // something touches the record, so the retry sees only updated_at moved and judges
+    // "started". No render ever shows; after a few polls the job must re-judge and POST.
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'rate-limit', retryAfter: '3', lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, { ...FAST, webhookTimeout: '500 ms' });
+    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.lipsyncId === id), 5_000, 'the 429');
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // updated_at has one-second resolution
+    await stack.sandbox.control.setLipsync(id, { progress: 0 });
+    const judged = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.renderAcceptedAt ? state : undefined;
+    }, 10_000, 'the judgement');
+    expect(judged).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/updated_at moved/) });
+
+    const result = await handle.result();
+    expect(result.output).toContain(id);
+    const state = await handle.query(statusQuery);
+    expect(state).toMatchObject({ rejudgements: 1, renderPosts: 1, renderPosted: true });
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(2); // the throttled one, and the one after re-judging
+  });
+});

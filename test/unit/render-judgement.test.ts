@@ -1,0 +1,70 @@
+import { judgeRenderStarted, renderShownOnRecord, type RenderFields } from '../../src/creatify/render-judgement';
+
+// The previewed record in each shape the docs leave open (§4.2, §13.11): done or
+// pending, with or without a media_job, progress 0 or 1.
+const previews: Array<[string, RenderFields]> = [
+  ['done, no media_job', { status: 'done', output: null, failedReason: null, mediaJob: null, creditsUsed: 1, progress: 1, updatedAt: 't0' }],
+  ['pending, media_job set', { status: 'pending', output: null, failedReason: null, mediaJob: 'job-preview', creditsUsed: 1, progress: 0, updatedAt: 't0' }],
+  ['done, media_job set, no credits shown', { status: 'done', output: null, failedReason: null, mediaJob: 'job-preview', creditsUsed: null, progress: 0, updatedAt: 't0' }],
+];
+
+describe.each(previews)('judging a render against a snapshot (preview %s)', (_shape, before) => {
+  test('an unchanged record means no render started', () => {
+    expect(judgeRenderStarted(before, { ...before })).toEqual({ started: false, evidence: expect.stringMatching(/unchanged/) });
+  });
+
+  test.each<[string, Partial<RenderFields>]>([
+    ['output set', { output: 'https://x/y.mp4' }],
+    ['status in_queue', { status: 'in_queue' }],
+    ['status running', { status: 'running' }],
+    ['status failed', { status: 'failed' }],
+    ['an unknown status', { status: 'processing' }],
+    ['failed_reason set', { failedReason: 'boom' }],
+    ['media_job replaced or set', { mediaJob: 'job-render' }],
+    ['credits_used grew', { creditsUsed: 99 }],
+  ])('%s is strong evidence of a render', (_label, change) => {
+    if (change.creditsUsed !== undefined && before.creditsUsed === null) return; // nothing to compare with
+    expect(judgeRenderStarted(before, { ...before, ...change })).toMatchObject({ started: true, strength: 'strong' });
+  });
+
+  test('only updated_at moving is weak evidence', () => {
+    expect(judgeRenderStarted(before, { ...before, updatedAt: 't1' })).toMatchObject({ started: true, strength: 'weak' });
+  });
+});
+
+describe('judging a render: shapes specific to one preview', () => {
+  const donePreview = previews[0]![1];
+  const pendingPreview = previews[1]![1];
+
+  test('done → pending is a render starting', () => {
+    expect(judgeRenderStarted(donePreview, { ...donePreview, status: 'pending', progress: 1 })).toMatchObject({ started: true, strength: 'strong' });
+  });
+
+  test('progress reset to 0 is a render starting', () => {
+    expect(judgeRenderStarted(donePreview, { ...donePreview, progress: 0 })).toMatchObject({ started: true, strength: 'strong' });
+  });
+
+  test('a pending preview finishing on its own (→ done, no output) is not a render', () => {
+    expect(judgeRenderStarted(pendingPreview, { ...pendingPreview, status: 'done' })).toMatchObject({ started: false });
+    expect(judgeRenderStarted(pendingPreview, { ...pendingPreview, status: 'done', updatedAt: 't1' })).toMatchObject({ strength: 'weak' });
+  });
+
+  test('a media_job set at preview and kept by the render is no evidence by itself', () => {
+    expect(judgeRenderStarted(pendingPreview, { ...pendingPreview })).toMatchObject({ started: false });
+  });
+});
+
+describe('renderShownOnRecord (a render before this job)', () => {
+  test.each([
+    [{ output: 'https://x/y.mp4' }, /output/],
+    [{ status: 'running' }, /running/],
+    [{ status: 'rejected' }, /rejected/],
+    [{ failedReason: 'boom' }, /failed_reason/],
+  ])('%p shows a render', (change, pattern) => {
+    expect(renderShownOnRecord({ ...previews[0]![1], ...change })).toMatch(pattern);
+  });
+
+  test.each(previews)('the previewed shape (%s) shows none', (_shape, before) => {
+    expect(renderShownOnRecord(before)).toBeUndefined();
+  });
+});
