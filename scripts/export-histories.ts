@@ -15,6 +15,8 @@ import { webhookUrl } from '../src/webhook/token';
 import { statusQuery, type TrackingOptions } from '../src/workflows/messages';
 
 const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
+// One prefix per workflow version: older histories stay, so every version in flight keeps replaying.
+const PREFIX = 'v2-';
 
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-export-'));
@@ -29,13 +31,13 @@ async function main(): Promise<void> {
   // The CLI's JSON is the format `temporal workflow show` users share; the replayer reads it.
   const save = async (name: string, id: string) => {
     const json = execFileSync(cli, ['workflow', 'show', '-w', `lipsync-render-${id}`, '--address', server.address, '--output', 'json']);
-    fs.writeFileSync(path.join(OUT_DIR, `${name}.json`), json);
-    console.log(`wrote ${name}.json (${JSON.parse(json.toString()).events.length} events)`);
+    fs.writeFileSync(path.join(OUT_DIR, `${PREFIX}${name}.json`), json);
+    console.log(`wrote ${PREFIX}${name}.json (${JSON.parse(json.toString()).events.length} events)`);
   };
   const fast: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '1 minute' };
   try {
-    // Webhook path, with non-terminal and duplicate deliveries on the way.
-    await stack.sandbox.control.reset({ webhooks: { nonTerminal: true, duplicate: 1 } });
+    // Webhook path, with non-terminal, duplicate and stale preview deliveries on the way.
+    await stack.sandbox.control.reset({ webhooks: { nonTerminal: true, duplicate: 1, stalePreview: true } });
     let id = await stack.preview('replay: webhook');
     await (await stack.orchestrator.startRender(id, fast)).result();
     await save('webhook-path', id);
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
     await (await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '300 ms' })).result();
     await save('polling-path', id);
 
-    // A forged terminal webhook contradicted by the API, then the real one; during polling.
+    // A forged terminal webhook contradicted by the API through all its re-checks, then the real one; during polling.
     await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
     id = await stack.preview('replay: contradicted');
     const handle = await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '300 ms' });
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ id, status: 'done', output: 'https://forged.example/x.mp4' }),
     });
-    await eventually(async () => (await handle.query(statusQuery)).confirmations === 1);
+    await eventually(async () => (await handle.query(statusQuery)).claims.contradicted === 1, 30_000);
     await stack.sandbox.control.settings({ webhooks: { drop: 0 } });
     await stack.sandbox.control.setLipsync(id, { hold: false });
     await handle.result();
@@ -71,6 +73,24 @@ async function main(): Promise<void> {
     await stack.sandbox.control.setLipsync(id, { outcome: 'failed', failedReason: 'avatar could not be rendered' });
     await (await stack.orchestrator.startRender(id, fast)).result().catch(() => undefined);
     await save('failed-render', id);
+
+    // The render's answer lost after the work: the retry judges it started by comparison.
+    await stack.sandbox.control.reset();
+    id = await stack.preview('replay: lost response');
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'lost-response', lipsyncId: id });
+    await (await stack.orchestrator.startRender(id, fast)).result();
+    await save('lost-render-response', id);
+
+    // Weak evidence not borne out: the render is re-judged after a few polls and POSTed again.
+    await stack.sandbox.control.reset();
+    id = await stack.preview('replay: re-judged');
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'rate-limit', retryAfter: '3', lipsyncId: id });
+    const healing = await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '500 ms' });
+    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.lipsyncId === id));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await stack.sandbox.control.setLipsync(id, { progress: 0 });
+    await healing.result();
+    await save('rejudged-render', id);
   } finally {
     await stack.close();
     await server.stop();

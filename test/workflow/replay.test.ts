@@ -12,8 +12,10 @@ const histories = fs.readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json'))
 const load = (file: string) => JSON.parse(fs.readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
 
 describe('replaying recorded histories', () => {
-  test('the fixtures cover the webhook path and the polling path', () => {
-    expect(histories).toEqual(expect.arrayContaining(['webhook-path.json', 'polling-path.json']));
+  test('the fixtures cover the webhook and polling paths of both workflow versions', () => {
+    const paths = ['webhook-path.json', 'polling-path.json', 'contradicted-webhook.json', 'failed-render.json'];
+    expect(histories).toEqual(expect.arrayContaining([...paths.map((p) => `v1-${p}`), ...paths.map((p) => `v2-${p}`)]));
+    expect(histories).toEqual(expect.arrayContaining(['v2-lost-render-response.json', 'v2-rejudged-render.json']));
   });
 
   test.each(histories)('%s replays against the current workflow', async (file) => {
@@ -25,7 +27,7 @@ describe('replaying recorded histories', () => {
       workflowsPath: require.resolve('./fixtures/reordered-workflow'),
       logger: new DefaultLogger('WARN'),
     });
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, load('webhook-path.json'))).rejects.toBeInstanceOf(
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, load('v1-webhook-path.json'))).rejects.toBeInstanceOf(
       DeterminismViolationError,
     );
   });

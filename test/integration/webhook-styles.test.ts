@@ -1,0 +1,81 @@
+/**
+ * Whatever shape Creatify's webhook takes (documented, sibling `video_output`, other
+ * status names, progress as string or number, upper-case ids, extra fields) and however
+ * early the terminal delivery comes, a render ends by its webhook within seconds — with
+ * the default tracking options, so a poll (10 minutes away) cannot be what ends it.
+ */
+import type { SandboxSettingsPatch } from '../../src/sandbox';
+import { RenderError } from '../../src/client';
+import { statusQuery } from '../../src/workflows/messages';
+import { useTestStack } from '../support/stack';
+
+const STYLES: Array<[string, SandboxSettingsPatch]> = [
+  ['documented', {}],
+  ['sibling (video_output)', { webhooks: { style: 'sibling' } }],
+  ['done named "completed"', { webhooks: { statusAliases: { done: 'completed' } } }],
+  ['done named "success", sibling', { webhooks: { style: 'sibling', statusAliases: { done: 'success' } } }],
+  ['upper-case ids and extra fields', { webhooks: { idCase: 'upper', extraFields: true } }],
+  ['progress as decimal strings, every transition, "processing" for running', {
+    runningStatusAs: 'processing', progressAs: 'number', webhooks: { nonTerminal: true, progress: 'string' },
+  }],
+  ['progress as numbers, every transition, duplicated and reordered', { webhooks: { nonTerminal: true, progress: 'number', duplicate: 1, reorder: true } }],
+  ['a stale preview delivery first', { webhooks: { stalePreview: true } }],
+];
+
+describe('a render ends by its webhook in every payload style', () => {
+  const stack = useTestStack();
+
+  test.each(STYLES)('%s', async (_style, settings) => {
+    await stack.sandbox.control.reset(settings);
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id);
+    const result = await handle.result();
+    const stats = await stack.sandbox.control.stats();
+    expect(result.detectedBy).toBe('webhook');
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    const closedAt = (await handle.describe()).closeTime!.getTime();
+    expect(closedAt - stats.endedAt[id]!).toBeLessThan(2_000);
+    expect(stats.renders[id]).toBe(1);
+    // A stale `done` costs at most one GET; the real end at most the re-checks' budget.
+    const state = await handle.query(statusQuery);
+    expect(state.claims.confirmed).toBe(1);
+    expect(stats.callsByLipsync[id]?.get).toBeLessThanOrEqual(1 + state.confirmations);
+  });
+
+  test.each([
+    ['failed', { failedReason: 'avatar could not be rendered' }, {}],
+    ['failed, delivered as "error" in the sibling style', { failedReason: 'moderation' }, { webhooks: { style: 'sibling', statusAliases: { failed: 'error' } } }],
+    ['rejected', {}, { webhooks: { statusAliases: { rejected: 'cancelled' } } }],
+  ] as const)('%s ends as its typed failure by the webhook', async (outcome, patch, settings) => {
+    await stack.sandbox.control.reset(settings as SandboxSettingsPatch);
+    const id = await stack.preview();
+    const expected = outcome.startsWith('failed') ? 'failed' : 'rejected';
+    await stack.sandbox.control.setLipsync(id, { outcome: expected, ...patch });
+    const handle = await stack.orchestrator.startRender(id);
+    const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(RenderError);
+    expect(error).toMatchObject({ reason: expected });
+    const stats = await stack.sandbox.control.stats();
+    expect((await handle.describe()).closeTime!.getTime() - stats.endedAt[id]!).toBeLessThan(2_000);
+  });
+});
+
+describe('a terminal webhook sent before the API shows the end', () => {
+  const stack = useTestStack();
+
+  test.each([300, 2_500, 7_000])('%i ms early: closed within 5 s of the API showing the end (default options)', async (earlyMs) => {
+    await stack.sandbox.control.reset({ webhooks: { earlyTerminalMs: earlyMs } });
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id);
+    const result = await handle.result();
+    const stats = await stack.sandbox.control.stats();
+    const webhookAt = stats.webhooks.find((w) => w.lipsyncId === id && w.status === 'done')!.sentAt!;
+    const endedAt = stats.endedAt[id]!;
+    expect(endedAt - webhookAt).toBeGreaterThanOrEqual(earlyMs - 50);
+    const closedAt = (await handle.describe()).closeTime!.getTime();
+    expect(closedAt).toBeGreaterThanOrEqual(endedAt);
+    expect(closedAt - endedAt).toBeLessThanOrEqual(5_000);
+    expect(result.detectedBy).toBe('webhook');
+    expect(stats.renders[id]).toBe(1);
+  }, 30_000);
+});
