@@ -121,6 +121,14 @@ export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
   };
 }
 
+/**
+ * Where the worker serves Prometheus metrics (SDK metrics and the tracker's own, such as
+ * `lipsync_webhook_claims`); null when LIPSYNC_METRICS_ADDRESS is unset.
+ */
+export function loadMetricsAddress(env: Env = process.env): string | null {
+  return read(env, 'LIPSYNC_METRICS_ADDRESS', hostPort.optional()) ?? null;
+}
+
 /** Runs a loader; on a ConfigError prints its one line and exits 78 (EX_CONFIG). */
 export function orExit<T>(load: () => T): T {
   try {

@@ -3,7 +3,7 @@
  * handles the signals and gives running activities `shutdownGraceTime`).
  */
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadCreatifyConfig, loadTemporalConfig, orExit } from '../config';
+import { loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig, orExit } from '../config';
 import { CreatifyClient } from '../creatify';
 import { createWorkerLogger, parseLogLevel } from './logger';
 import { workflowSource } from './workflow-source';
@@ -13,7 +13,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const temporal = orExit(() => loadTemporalConfig(env));
   const creatifyConfig = orExit(() => loadCreatifyConfig(env));
   const workflows = orExit(() => workflowSource(env));
-  installRuntimeOnce(env);
+  const metricsAddress = orExit(() => loadMetricsAddress(env));
+  installRuntimeOnce(env, metricsAddress);
 
   const creatify = new CreatifyClient(creatifyConfig);
   const connection = await NativeConnection.connect(temporal.connectionOptions);
@@ -25,7 +26,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       creatify,
       workflows,
     });
-    log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}`);
+    log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
     await worker.run();
     log('worker stopped');
   } finally {
@@ -36,7 +37,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
 
 let runtimeInstalled = false;
 /** Runtime.install may run once per process; workflow `log` lines (one per status change) go through it. */
-export function installRuntimeOnce(env: NodeJS.ProcessEnv = process.env): void {
+export function installRuntimeOnce(env: NodeJS.ProcessEnv = process.env, metricsAddress: string | null = null): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
@@ -44,7 +45,10 @@ export function installRuntimeOnce(env: NodeJS.ProcessEnv = process.env): void {
     // Core's native lines (e.g. gRPC retries while Temporal is down) come out as our one-line format too.
     Runtime.install({
       logger: createWorkerLogger(level),
-      telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+      telemetryOptions: {
+        logging: { filter: { core: level, other: level }, forward: {} },
+        ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+      },
     });
   } catch {
     // Someone in this process (a test harness, an embedding app) installed it first: keep theirs.

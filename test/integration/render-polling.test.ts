@@ -130,12 +130,29 @@ describe('tracking a render without its webhook', () => {
 
   test('a passed deadline ends in the timeout failure', async () => {
     const id = await stack.preview();
-    await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms', deadline: '2 seconds' });
+    // Given in milliseconds, said as a person would: "within 2s", not "within 2000".
+    await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms', deadline: 2_000 });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { hold: true });
     const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
     expect(error).toMatchObject({ reason: 'deadline' });
+    expect((error as Error).message).toMatch(/not finished within 2s$/);
+    expect((await stack.orchestrator.getStatus(id)).state?.lastEvent).toBe('deadline of 2s passed');
     expect((await stack.orchestrator.getStatus(id)).status).toBe('timed_out');
+  });
+
+  test('an API status this tracker does not know ("processing") never crashes a poll; the render ends by polling', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, runningStatusAs: 'processing', progressAs: 'number' });
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '300 ms', deadline: '1 minute' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
+    expect((await stack.sandbox.control.lipsync(id)).status).toBe('processing');
+    await eventually(async () => (await getsFor(id)) >= 4, 10_000, 'polls seeing "processing"');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    const result = await handle.result();
+    expect(result).toMatchObject({ detectedBy: 'poll', output: expect.stringContaining(id) });
   });
 
   test('cancelling stops tracking cleanly', async () => {

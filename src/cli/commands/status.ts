@@ -39,7 +39,8 @@ function formatStatus({ lipsyncId, workflowId, execution, status, state }: Rende
     ['finished', formatTime(state?.finishedAt)],
     ['webhooks', state && `${state.webhooksReceived} received, ${state.webhooksIgnored} ignored`],
     ['polls', state?.polls],
-    ['confirmations', state?.confirmations],
+    ['claims of an end', state?.claims && `${state.claims.confirmed} confirmed, ${state.claims.contradicted} contradicted, ${state.claims.ignored} ignored (${state.confirmations} GETs)`],
+    ['render', state && (state.renderEvidence ? `${state.renderEvidence}${state.rejudgements ? `; re-judged ${state.rejudgements}×, ${state.renderPosts} POST(s)` : ''}` : undefined)],
     ['last event', state?.lastEvent],
   ]);
 }
