@@ -1,3 +1,4 @@
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { startSandbox } from '../../src/sandbox';
 import type { RunningSandbox, SandboxOptions } from '../../src/sandbox';
 
@@ -30,6 +31,30 @@ export function useFastSandbox(bind: (sandbox: RunningSandbox) => void, options:
   beforeEach(async () => {
     await sandbox!.control.reset();
   });
+}
+
+export interface SandboxWithReceiver {
+  sandbox: RunningSandbox;
+  receiver: WebhookReceiver;
+  /** Preview with the receiver's URL, render, wait until the record is finished. */
+  renderToEnd(): Promise<string>;
+}
+
+/** A fast sandbox for the file and a fresh webhook receiver per test. */
+export function useSandboxWithReceiver(): SandboxWithReceiver {
+  const ctx = {} as SandboxWithReceiver;
+  useFastSandbox((s) => (ctx.sandbox = s));
+  beforeEach(async () => {
+    ctx.receiver = await startWebhookReceiver();
+  });
+  afterEach(() => ctx.receiver.close());
+  ctx.renderToEnd = async () => {
+    const { id } = await preview(ctx.sandbox, ctx.receiver.url);
+    expect((await render(ctx.sandbox, id)).status).toBe(200);
+    await waitForLipsync(ctx.sandbox, id, isFinished);
+    return id;
+  };
+  return ctx;
 }
 
 export function authHeaders(sandbox: RunningSandbox): Record<string, string> {
