@@ -17,7 +17,7 @@ import { Runtime } from '@temporalio/worker';
 import { startDevServer } from '../src/dev/temporal-server';
 import { buildWorkflowBundle } from '../src/worker/workflow-source';
 import { createWorkerLogger } from '../src/worker/logger';
-import { webhookUrl } from '../src/webhook/token';
+import { webhookUrl } from '../src/contract/webhook-url';
 
 const { values } = parseArgs({
   options: { renders: { type: 'string', default: '50' }, requests: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '20' } },

@@ -11,8 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { temporalCliPath } from '../src/dev/temporal-cli';
 import { startDevServer } from '../src/dev/temporal-server';
 import { buildWorkflowBundle } from '../src/worker/workflow-source';
-import { webhookUrl } from '../src/webhook/token';
-import { statusQuery, type TrackingOptions } from '../src/workflows/messages';
+import { webhookUrl } from '../src/contract/webhook-url';
+import { statusQuery } from '../src/contract/messages';
+import { type TrackingOptions } from '../src/contract/tracking-options';
 
 const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
 // One prefix per workflow version: older histories stay, so every version in flight keeps replaying.

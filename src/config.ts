@@ -1,12 +1,12 @@
 /**
  * The environment, validated once. Each process loads only the sections it needs; a
- * missing or malformed variable stops it with one line naming the variable (never its
- * value: several are secrets).
+ * missing or malformed variable throws a ConfigError naming the variable (never its
+ * value: several are secrets), which the command line turns into one line and exit 78.
  */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from './workflows/messages';
+import { DEFAULT_TASK_QUEUE } from './contract/messages';
 
 type Env = Record<string, string | undefined>;
 
@@ -129,13 +129,3 @@ export function loadMetricsAddress(env: Env = process.env): string | null {
   return read(env, 'LIPSYNC_METRICS_ADDRESS', hostPort.optional()) ?? null;
 }
 
-/** Runs a loader; on a ConfigError prints its one line and exits 78 (EX_CONFIG). */
-export function orExit<T>(load: () => T): T {
-  try {
-    return load();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`configuration error: ${err.message}\n`);
-    process.exit(78);
-  }
-}

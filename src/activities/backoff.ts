@@ -4,7 +4,7 @@
  * in lockstep. Temporal's own retry intervals have no jitter, so the poll sets
  * `nextRetryDelay` itself.
  */
-export const POLL_JITTER = 0.2;
+const POLL_JITTER = 0.2;
 
 export function pollDelayMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
   const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));

@@ -1,30 +1,27 @@
 /**
- * The one place where Creatify errors become Temporal retry decisions: auth, validation
- * and not-found can never succeed on retry; everything else (429, 5xx, network,
- * timeout, a malformed answer) is transient and retried, 429 after its Retry-After.
+ * The one place where Creatify errors become Temporal failures. Whether to retry is the
+ * error's own `retryable` (creatify/errors.ts); here it only gets a type the workflow
+ * can branch on, and 429's Retry-After becomes the next retry's delay.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { CreatifyError } from '../creatify';
-import { ActivityFailureType } from './types';
+import { CreatifyError, type CreatifyErrorKind } from '../creatify';
+import { ActivityFailureType } from '../contract/activities';
+
+const TYPE_OF: Partial<Record<CreatifyErrorKind, string>> = {
+  auth: ActivityFailureType.Auth,
+  validation: ActivityFailureType.Validation,
+  'not-found': ActivityFailureType.NotFound,
+  'rate-limited': ActivityFailureType.RateLimited,
+};
 
 export function toActivityFailure(err: unknown): unknown {
   if (!(err instanceof CreatifyError)) return err;
-  switch (err.kind) {
-    case 'auth':
-      return ApplicationFailure.create({ type: ActivityFailureType.Auth, message: err.message, nonRetryable: true });
-    case 'validation':
-      return ApplicationFailure.create({ type: ActivityFailureType.Validation, message: err.message, nonRetryable: true });
-    case 'not-found':
-      return ApplicationFailure.create({ type: ActivityFailureType.NotFound, message: err.message, nonRetryable: true });
-    case 'rate-limited':
-      return ApplicationFailure.create({
-        type: ActivityFailureType.RateLimited,
-        message: err.message,
-        nextRetryDelay: err.retryAfterMs ?? undefined,
-      });
-    default:
-      return ApplicationFailure.create({ type: ActivityFailureType.Transient, message: err.message });
-  }
+  return ApplicationFailure.create({
+    type: TYPE_OF[err.kind] ?? ActivityFailureType.Transient,
+    message: err.message,
+    nonRetryable: !err.retryable,
+    nextRetryDelay: err.kind === 'rate-limited' ? err.retryAfterMs : undefined,
+  });
 }
 
 /** Runs a Creatify call, rethrowing its error as the Temporal failure it should be. */

@@ -8,19 +8,11 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { judgeRenderStarted, renderShownOnRecord } from '../creatify/render-judgement';
 import { legacyRenderStarted } from '../creatify/status';
-import { normalizeLipsyncId } from '../workflows/messages';
+import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
+import { withHeartbeat } from './heartbeat';
 import { asActivity, toActivityFailure } from './failures';
-import {
-  ActivityFailureType,
-  type ConfirmInput,
-  type ConfirmOutcome,
-  type LipsyncSnapshot,
-  type PollInput,
-  type PollOutcome,
-  type RenderInput,
-  type RenderOutcome,
-} from './types';
+import { ActivityFailureType, type LipsyncActivities, type ConfirmInput, type ConfirmOutcome, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderInput, type RenderOutcome } from '../contract/activities';
 
 export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get'>;
 
@@ -35,15 +27,42 @@ export interface ActivityTuning {
 
 const DEFAULT_SETTLE_MS = 2_000;
 const UNKNOWN_STATUS_MEMORY = 10_000;
+/** A read that a judgement rests on is tried this often before the attempt gives up… */
+const STEADY_READ_TRIES = 4;
+/** …waiting at most this long for a Retry-After; longer waits are left to the activity's retry. */
+const STEADY_READ_MAX_WAIT_MS = 5_000;
 
-export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning = {}) {
+export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning = {}): LipsyncActivities {
   const settleMs = tuning.settleMs ?? DEFAULT_SETTLE_MS;
   const unknownStatusesLogged = new Set<string>();
 
   async function read(lipsyncId: string): Promise<LipsyncSnapshot> {
-    const snapshot = toSnapshot(await asActivity(() => creatify.get(lipsyncId)));
+    return asActivity(() => fetchSnapshot(lipsyncId));
+  }
+
+  async function fetchSnapshot(lipsyncId: string): Promise<LipsyncSnapshot> {
+    const snapshot = toSnapshot(await creatify.get(lipsyncId));
     noteUnknownStatus(snapshot);
     return snapshot;
+  }
+
+  /**
+   * A GET that a judgement rests on (the snapshot, "has the render started?"), retried
+   * here on a transient error: GETs are free and idempotent, and every attempt of the
+   * render activity that fails on one would cost a whole retry interval.
+   */
+  async function readSteadily(lipsyncId: string): Promise<LipsyncSnapshot> {
+    return asActivity(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fetchSnapshot(lipsyncId);
+        } catch (err) {
+          const wait = err instanceof CreatifyError && err.retryable ? (err.retryAfterMs ?? 250 * 2 ** (attempt - 1)) : Infinity;
+          if (attempt >= STEADY_READ_TRIES || wait > STEADY_READ_MAX_WAIT_MS) throw err;
+          await sleep(wait);
+        }
+      }
+    });
   }
 
   /** An unknown status is polled on, and said once per lipsync and status, not at every poll. */
@@ -62,7 +81,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    */
   async function alreadyStarted(input: RenderInput): Promise<RenderOutcome | null> {
     for (let look = 1; ; look++) {
-      const now = await read(input.lipsyncId);
+      const now = await readSteadily(input.lipsyncId);
       if (!input.before) {
         const legacy = legacyRenderStarted(now);
         return legacy ? { lipsync: now, posted: false, evidence: legacy, strength: 'strong' } : null;
@@ -80,75 +99,77 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   return {
     /** The record before the first render POST: the baseline every later judgement compares with. */
     async snapshotBeforeRender(lipsyncId: string): Promise<{ snapshot: LipsyncSnapshot; renderShown: string | null }> {
-      const snapshot = await read(lipsyncId);
+      const snapshot = await readSteadily(lipsyncId);
       return { snapshot, renderShown: renderShownOnRecord(snapshot) ?? null };
     },
 
-    /**
-     * POSTs the render, exactly once per job. Any attempt whose predecessor's fate is
-     * unknown first compares the record with the snapshot and POSTs only if nothing
-     * changed. A 400 is judged the same way: "already rendering" if the record moved,
-     * a refusal (insufficient credits, say) if it did not. (A string input is a run
-     * started before snapshots existed.)
-     */
-    async renderLipsync(raw: RenderInput | string): Promise<RenderOutcome> {
-      const input: RenderInput = typeof raw === 'string' ? { lipsyncId: raw } : raw;
-      if (activityInfo().attempt > 1 || input.rejudge) {
-        const started = await alreadyStarted(input);
-        if (started) return started;
-      }
-      try {
-        const lipsync = toSnapshot(await creatify.render(input.lipsyncId));
-        return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
-      } catch (err) {
-        // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
-        if (err instanceof CreatifyError && err.kind === 'validation' && err.status !== undefined) {
-          const started = await alreadyStarted(input);
-          if (started) return started;
-          throw ApplicationFailure.create({
-            type: ActivityFailureType.RenderRefused,
-            message: `Creatify refused the render and the record shows none started: ${err.detail ?? err.message}`,
-            nonRetryable: true,
-          });
-        }
-        throw toActivityFailure(err);
-      }
-    },
+    /** POSTs the render, exactly once per job (see renderOnce). */
+    renderLipsync: (raw: RenderInput | string) => withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw)),
 
     /** One GET: the confirmation of a webhook that claims the render ended (runs started before re-checks). */
-    async fetchLipsyncStatus(lipsyncId: string): Promise<LipsyncSnapshot> {
-      return read(lipsyncId);
-    },
+    fetchLipsyncStatus: (lipsyncId: string) => withHeartbeat(() => read(lipsyncId)),
 
     /**
      * Confirms a delivery that claims an end: one GET per attempt, the first at once,
      * the retry policy's backoff between them, at most `maxGets`. Returns the last
      * answer, terminal or not.
      */
-    async confirmClaim(input: ConfirmInput): Promise<ConfirmOutcome> {
-      const { attempt } = activityInfo();
-      const lipsync = await read(input.lipsyncId);
-      if (lipsync.terminal || attempt >= input.maxGets) return { lipsync, gets: attempt };
-      throw notTerminalYet(lipsync, `confirmation ${attempt} of ${input.maxGets}`);
-    },
+    confirmClaim: (input: ConfirmInput) =>
+      withHeartbeat(async (): Promise<ConfirmOutcome> => {
+        const { attempt } = activityInfo();
+        const lipsync = await read(input.lipsyncId);
+        if (lipsync.terminal || attempt >= input.maxGets) return { lipsync, gets: attempt };
+        throw notTerminalYet(lipsync, `confirmation ${attempt} of ${input.maxGets}`);
+      }),
 
     /**
      * One GET per attempt; Temporal's retries are the poll loop, so waiting adds no
      * history. "Not finished yet" is a benign failure with our own jittered delay.
      */
-    async pollUntilTerminal(input: PollInput): Promise<PollOutcome> {
-      const { attempt } = activityInfo();
-      const lipsync = await read(input.lipsyncId);
-      if (lipsync.terminal) return { lipsync, attempts: attempt };
-      if (input.stall && attempt >= input.stall.afterAttempts) {
-        const judged = judgeRenderStarted(input.stall.before, lipsync);
-        if (!(judged.started && judged.strength === 'strong')) return { lipsync, attempts: attempt, untouched: true };
-      }
-      const delay = pollDelayMs(attempt, input.initialIntervalMs, input.maxIntervalMs);
-      log.debug('lipsync not finished', { lipsyncId: input.lipsyncId, status: lipsync.status, attempt, nextPollMs: delay });
-      throw notTerminalYet(lipsync, `poll ${attempt}; next in ${delay} ms`, delay);
-    },
+    pollUntilTerminal: (input: PollInput) =>
+      withHeartbeat(async (): Promise<PollOutcome> => {
+        const { attempt } = activityInfo();
+        const lipsync = await read(input.lipsyncId);
+        if (lipsync.terminal) return { lipsync, attempts: attempt };
+        if (input.stall && attempt >= input.stall.afterAttempts) {
+          const judged = judgeRenderStarted(input.stall.before, lipsync);
+          if (!(judged.started && judged.strength === 'strong')) return { lipsync, attempts: attempt, untouched: true };
+        }
+        const delay = pollDelayMs(attempt, input.initialIntervalMs, input.maxIntervalMs);
+        log.debug('lipsync not finished', { lipsyncId: input.lipsyncId, status: lipsync.status, attempt, nextPollMs: delay });
+        throw notTerminalYet(lipsync, `poll ${attempt}; next in ${delay} ms`, delay);
+      }),
   };
+
+  /**
+   * POSTs the render, exactly once per job. Any attempt whose predecessor's fate is
+   * unknown first compares the record with the snapshot and POSTs only if nothing
+   * changed. A 4xx is judged the same way: "already rendering" if the record moved,
+   * a refusal (insufficient credits, say) if it did not. (A string input is a run
+   * started before snapshots existed.)
+   */
+  async function renderOnce(input: RenderInput): Promise<RenderOutcome> {
+    if (activityInfo().attempt > 1 || input.rejudge) {
+      const started = await alreadyStarted(input);
+      if (started) return started;
+    }
+    try {
+      const lipsync = toSnapshot(await creatify.render(input.lipsyncId));
+      return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
+    } catch (err) {
+      // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
+      if (err instanceof CreatifyError && err.kind === 'validation' && err.status !== undefined) {
+        const started = await alreadyStarted(input);
+        if (started) return started;
+        throw ApplicationFailure.create({
+          type: ActivityFailureType.RenderRefused,
+          message: `Creatify refused the render and the record shows none started: ${err.detail ?? err.message}`,
+          nonRetryable: true,
+        });
+      }
+      throw toActivityFailure(err);
+    }
+  }
 }
 
 function notTerminalYet(lipsync: LipsyncSnapshot, what: string, nextRetryDelay?: number): ApplicationFailure {

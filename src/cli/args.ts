@@ -4,10 +4,9 @@
  * whose message is one line, which main() prints with a pointer to --help.
  */
 import { parseArgs } from 'node:util';
-import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
-import { DurationSchema, durationMs, LipsyncIdSchema, TrackedStatusSchema } from '../client/schemas';
-import { TRACKED_STATUSES } from '../workflows/messages';
+import { DurationSchema, LipsyncIdSchema, TrackedStatusSchema } from '../contract/schemas';
+import { TRACKED_STATUSES } from '../contract/messages';
 import type { CliIo } from './io';
 import { writeLine } from './io';
 
@@ -129,16 +128,13 @@ function formatCommandHelp(spec: CommandSpec<z.ZodObject>): string {
 
 export const Flag = z.boolean().default(false);
 
-export const LipsyncIdArg = z
-  .string()
-  .refine((value) => LipsyncIdSchema.safeParse(value).success, 'not a lipsync id (a UUID is expected)');
+export const LipsyncIdArg = LipsyncIdSchema;
 
-/** A Temporal duration string ("30s", "5 minutes") or plain milliseconds; becomes milliseconds. */
+/** A Temporal duration string ("30s", "5 minutes") kept as given, or plain milliseconds. */
 export const DurationArg = z
   .string()
   .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
-  .pipe(DurationSchema)
-  .transform((value) => Math.ceil(durationMs(value as Duration)));
+  .pipe(DurationSchema);
 
 export const TrackedStatusArg = z
   .string()

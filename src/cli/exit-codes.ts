@@ -1,9 +1,11 @@
 /**
  * Exit codes are part of the CLI's contract (scripts branch on them), so every failure
- * is mapped here, in one place, to a code and one line of text: never a stack trace.
+ * is mapped here, in one table, to a code and one line of text: never a stack trace.
+ * Library code only throws; nothing outside src/cli/ exits or picks a code.
  */
 import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError } from '../client';
 import { ConfigError } from '../config';
+import { PortInUseError } from '../dev/temporal-server';
 import { UsageError } from './args';
 
 export const ExitCode = {
@@ -12,9 +14,9 @@ export const ExitCode = {
   NoVideo: 1,
   Usage: 2,
   NotTracked: 3,
-  /** Temporal unreachable, Creatify refusing, or anything else operational. */
+  /** Temporal unreachable, a port in use, Creatify refusing, or anything else operational. */
   Operational: 4,
-  /** EX_CONFIG from sysexits.h, as config.ts's orExit uses. */
+  /** EX_CONFIG from sysexits.h. */
   Config: 78,
   /** 128 + SIGINT, as a shell reports Ctrl-C. */
   Interrupted: 130,
@@ -43,14 +45,44 @@ export interface Failure {
   message: string;
 }
 
+// Constructors with any parameters; `never[]` accepts them all without `any`.
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+interface FailureRule {
+  error: ErrorClass;
+  code: number;
+  /** The line to print; the error's own message when absent (these messages are written for people). */
+  message?: (err: Error) => string;
+}
+
+/** The one table. First match wins; anything not listed is operational (4). */
+export const FAILURE_TABLE: readonly FailureRule[] = [
+  { error: UsageError, code: ExitCode.Usage },
+  { error: InvalidLipsyncIdError, code: ExitCode.Usage },
+  { error: InvalidTrackingOptionsError, code: ExitCode.Usage },
+  { error: ConfigError, code: ExitCode.Config, message: (err) => `configuration error: ${err.message}` },
+  { error: RenderNotFoundError, code: ExitCode.NotTracked },
+  { error: TemporalUnreachableError, code: ExitCode.Operational },
+  // Not 1: that code means "the render ended without a video".
+  { error: PortInUseError, code: ExitCode.Operational },
+];
+
 export function describeFailure(err: unknown): Failure {
-  if (err instanceof UsageError || err instanceof InvalidLipsyncIdError || err instanceof InvalidTrackingOptionsError) {
-    return { code: ExitCode.Usage, message: err.message };
+  const rule = FAILURE_TABLE.find(({ error }) => err instanceof error);
+  if (rule) {
+    const known = err as Error;
+    return { code: rule.code, message: rule.message ? rule.message(known) : known.message };
   }
-  if (err instanceof ConfigError) return { code: ExitCode.Config, message: `configuration error: ${err.message}` };
-  if (err instanceof RenderNotFoundError) return { code: ExitCode.NotTracked, message: err.message };
-  if (err instanceof TemporalUnreachableError) return { code: ExitCode.Operational, message: err.message };
   return { code: ExitCode.Operational, message: firstLine(err) };
+}
+
+/**
+ * `runSandboxCommand` keeps the codes docs/sandbox-contract.md gives it (2 bad flags, 1
+ * cannot listen); `lipsync sandbox` reports them in this table's terms, where 1 is taken.
+ */
+export function sandboxExitCode(code: number): number {
+  if (code === 0) return ExitCode.Ok;
+  return code === 2 ? ExitCode.Usage : ExitCode.Operational;
 }
 
 /** The SDK wraps the telling part ("14 UNAVAILABLE: ...") in `cause`, so it is kept; stacks never are. */

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { FailureType, type FailureDetails } from '../workflows/messages';
+import { FailureType, type FailureDetails } from '../contract/messages';
 
 export type RenderFailureReason = 'failed' | 'rejected' | 'deadline' | 'invalid-request' | 'cancelled' | 'terminated' | 'unknown';
 

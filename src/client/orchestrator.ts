@@ -6,23 +6,16 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type TemporalConfig } from '../config';
 import { CreatifyClient, type Lipsync, type LipsyncRequest } from '../creatify';
-import { webhookUrl as webhookUrlFor } from '../webhook/token';
+import { webhookUrl as webhookUrlFor } from '../contract/webhook-url';
 import type { WebhookConfig } from '../config';
-import {
-  LIPSYNC_STATUS,
-  statusQuery,
-  normalizeLipsyncId,
-  workflowIdFor,
-  WORKFLOW_TYPE,
-  type RenderResult,
-  type TrackedStatus,
-  type TrackingOptions,
-  type TrackingState,
-} from '../workflows/messages';
+import { LIPSYNC_STATUS, statusQuery, WORKFLOW_TYPE, type RenderResult, type TrackedStatus, type TrackingState } from '../contract/messages';
+import { lipsyncIdOfWorkflow, workflowIdFor } from '../contract/lipsync-id';
+import { type TrackingOptions } from '../contract/tracking-options';
 import type { trackLipsyncRender } from '../workflows';
 import { previewWithWebhook } from './preview';
+import { watchRender, type WatchEvent, type WatchOptions } from './watch';
 import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError, toRenderError } from './errors';
-import { LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSchema } from './schemas';
+import { LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSchema } from '../contract/schemas';
 
 const QUERY_TIMEOUT_MS = 3_000;
 
@@ -94,7 +87,7 @@ export class LipsyncOrchestrator {
     if (!parsed.success) {
       throw new InvalidTrackingOptionsError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`));
     }
-    const parsedOptions = parsed.data as TrackingOptions;
+    const parsedOptions = parsed.data;
     const workflowId = workflowIdFor(id);
     try {
       return await this.deps.client.workflow.start<typeof trackLipsyncRender>(WORKFLOW_TYPE, {
@@ -138,6 +131,14 @@ export class LipsyncOrchestrator {
     }
   }
 
+  /**
+   * Follows a render: status events as it changes, then one `done` or `ended` event.
+   * `for await (const event of orchestrator.watch(id)) …`
+   */
+  watch(lipsyncId: string, options?: WatchOptions): AsyncGenerator<WatchEvent> {
+    return watchRender(this, parseId(lipsyncId), options);
+  }
+
   /** Stops tracking a running render. Resolves false (and does nothing) when it had already ended. */
   async cancel(lipsyncId: string): Promise<{ cancelled: boolean; execution: string }> {
     const id = parseId(lipsyncId);
@@ -163,7 +164,7 @@ export class LipsyncOrchestrator {
     const out: RenderSummary[] = [];
     for await (const info of this.deps.client.workflow.list({ query: clauses.join(' AND ') })) {
       out.push({
-        lipsyncId: info.workflowId.replace(/^lipsync-render-/, ''),
+        lipsyncId: lipsyncIdOfWorkflow(info.workflowId) ?? info.workflowId,
         workflowId: info.workflowId,
         execution: info.status.name,
         status: (info.typedSearchAttributes.get(LIPSYNC_STATUS) as string | undefined) ?? null,
@@ -202,7 +203,7 @@ export class LipsyncOrchestrator {
 function parseId(lipsyncId: string): string {
   const parsed = LipsyncIdSchema.safeParse(lipsyncId);
   if (!parsed.success) throw new InvalidLipsyncIdError(lipsyncId);
-  return normalizeLipsyncId(parsed.data);
+  return parsed.data;
 }
 
 async function notFoundAs<T>(lipsyncId: string, call: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import type { WebhookConfig } from '../config';
 import type { CreatifyClient, Lipsync, LipsyncRequest } from '../creatify';
-import { webhookUrl } from '../webhook/token';
+import { webhookUrl } from '../contract/webhook-url';
 
 /**
  * Creatify calls only the webhook given at create/preview time, so every preview we make

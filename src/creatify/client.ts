@@ -34,7 +34,7 @@ export interface CreatifyClientOptions {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_PREVIEW_TIMEOUT_MS = 180_000;
 // "Maximum 100 entries allowed" for `?ids=` [D] (§4.5).
-export const MAX_LIST_IDS = 100;
+const MAX_LIST_IDS = 100;
 
 // Every documented curl URL ends in '/'; a slash-less POST may be redirected by
 // Django's APPEND_SLASH and lose its body (§1 [I]), so paths always carry it.

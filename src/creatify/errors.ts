@@ -15,6 +15,9 @@ export type CreatifyErrorKind =
 // `retryable` says the failure is transient, not that repeating the call is
 // safe: create/preview/render charge credits and have no idempotency key (§10),
 // so after a network error or timeout the request may well have been processed.
+// The one source of truth for retries: the activities retry exactly these. A
+// malformed answer (a proxy's error page with 200, a half-written body) is most
+// often passing, and a job's deadline bounds the retries if it is not.
 const RETRYABLE: Readonly<Record<CreatifyErrorKind, boolean>> = {
   auth: false,
   validation: false,
@@ -23,7 +26,7 @@ const RETRYABLE: Readonly<Record<CreatifyErrorKind, boolean>> = {
   server: true,
   network: true,
   timeout: true,
-  'response-shape': false,
+  'response-shape': true,
 };
 
 export interface CreatifyErrorDetails {
@@ -66,10 +69,6 @@ export class CreatifyError extends Error {
     this.retryAfterMs = details.retryAfterMs;
     this.code = details.code;
   }
-}
-
-export function isCreatifyError(value: unknown): value is CreatifyError {
-  return value instanceof CreatifyError;
 }
 
 const MESSAGE_BODY_CHARS = 300;

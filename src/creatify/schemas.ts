@@ -8,10 +8,6 @@ import { z } from 'zod';
 // reject a real id because the server uses another UUID version [U].
 export const LipsyncId = z.guid();
 
-export function isLipsyncId(value: unknown): value is string {
-  return LipsyncId.safeParse(value).success;
-}
-
 // A field of the wrong type reads as absent instead of failing the whole answer: a
 // poll must never crash on a shape the docs did not promise (§13).
 const nullableString = z.string().nullable().optional().catch(null);
@@ -69,7 +65,7 @@ export type RemainingCredits = z.infer<typeof RemainingCredits>;
 // string (§13.1), ids may come in any case, unknown fields are ignored, and a field of
 // the wrong type reads as absent. Refused only: no UUID id, and text too long to be
 // what Creatify sends (it would otherwise be signalled into workflow history).
-export const WEBHOOK_LIMITS = { status: 64, url: 2048, reason: 2000 } as const;
+const WEBHOOK_LIMITS = { status: 64, url: 2048, reason: 2000 } as const;
 
 // Creatify statuses are short snake_case words (§5); anything else is not one.
 const STATUS_SHAPE = /^[A-Za-z][A-Za-z0-9_.\- ]*$/;
@@ -155,7 +151,7 @@ const Background = z.looseObject({
 
 const looseRecord = z.record(z.string(), z.unknown());
 
-export const LipsyncScene = z.looseObject({
+const LipsyncScene = z.looseObject({
   character: Character,
   voice: Voice,
   background: Background.optional(),
@@ -164,10 +160,9 @@ export const LipsyncScene = z.looseObject({
   visual_style: z.string().optional(),
   cta: looseRecord.optional(),
 });
-export type LipsyncScene = z.infer<typeof LipsyncScene>;
 
-export const AspectRatio = z.enum(['9x16', '16x9', '1x1']);
-export const ModelVersion = z.enum(['standard', 'aurora_v1', 'aurora_v1_fast']);
+const AspectRatio = z.enum(['9x16', '16x9', '1x1']);
+const ModelVersion = z.enum(['standard', 'aurora_v1', 'aurora_v1_fast']);
 
 // Body of create (POST /api/lipsyncs_v2/) and preview (…/preview/), which share it [D].
 // An empty `video_inputs` is deliberately not refused here: that 400 is only

@@ -4,8 +4,8 @@ import type { Lipsync } from './schemas';
 
 // The old docs' enum (§5). New docs type status as a free string; anything
 // else (e.g. `processing`, `error`, which third-party clients guess) is unknown.
-export const KNOWN_STATUSES = ['pending', 'in_queue', 'running', 'done', 'failed', 'rejected'] as const;
-export type KnownStatus = (typeof KNOWN_STATUSES)[number];
+const KNOWN_STATUSES = ['pending', 'in_queue', 'running', 'done', 'failed', 'rejected'] as const;
+type KnownStatus = (typeof KNOWN_STATUSES)[number];
 
 export function isKnownStatus(status: string): status is KnownStatus {
   return (KNOWN_STATUSES as readonly string[]).includes(status);

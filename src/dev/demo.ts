@@ -1,8 +1,7 @@
 /** The sandbox demo batch: preview a few lipsyncs, render them, show each reach its end. */
 import type { LipsyncOrchestrator } from '../client';
-import { RenderError } from '../client';
 import type { LipsyncRequest } from '../creatify';
-import type { TrackingOptions } from '../workflows/messages';
+import type { TrackingOptions } from '../contract/tracking-options';
 
 export const DEMO_SCRIPTS = [
   'Welcome to the lipsync orchestrator demo. This render is tracked on Temporal.',
@@ -43,27 +42,25 @@ export async function runDemo(orchestrator: LipsyncOrchestrator, say: (line: str
 
 async function followOne(orchestrator: LipsyncOrchestrator, id: string, say: (line: string) => void): Promise<boolean> {
   let last = '';
-  let finished = false;
-  const watcher = (async () => {
-    while (!finished) {
-      const status = await orchestrator.getStatus(id).catch(() => undefined);
-      // Webhooks carry no progress: a percentage is shown only once Creatify reported one.
-      const progress = status?.state?.progress ? ` ${Math.round(status.state.progress * 100)}%` : '';
-      const line = status?.state ? `${status.state.status}${progress}` : '';
-      if (line && line !== last && !finished) say(`demo: ${id} ${line}`);
-      last = line || last;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  })();
   try {
-    const result = await orchestrator.waitForResult(id);
-    say(`demo: ${id} done → ${result.output} (detected by ${result.detectedBy}, ${result.timings.totalMs} ms)`);
-    return true;
+    for await (const event of orchestrator.watch(id)) {
+      if (event.type === 'done') {
+        const { result } = event;
+        say(`demo: ${id} done → ${result.output} (detected by ${result.detectedBy}, ${result.timings.totalMs} ms)`);
+        return true;
+      }
+      if (event.type === 'ended') {
+        say(`demo: ${id} ${event.error.reason}: ${event.error.message}`);
+        return false;
+      }
+      const { state } = event.status;
+      // Webhooks carry no progress: a percentage is shown only once Creatify reported one.
+      const line = state ? `${state.status}${state.progress ? ` ${Math.round(state.progress * 100)}%` : ''}` : '';
+      if (line && line !== last) say(`demo: ${id} ${line}`);
+      last = line || last;
+    }
   } catch (err) {
-    say(`demo: ${id} ${err instanceof RenderError ? `${err.reason}: ${err.message}` : String(err)}`);
-    return false;
-  } finally {
-    finished = true;
-    await watcher;
+    say(`demo: ${id} ${err instanceof Error ? err.message : String(err)}`);
   }
+  return false;
 }

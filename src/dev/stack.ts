@@ -1,18 +1,20 @@
 /**
  * `npm start`: the whole tracker on this machine — pinned Temporal dev server (SQLite in
  * .data/, Web UI on 8233), the sandbox unless Creatify credentials are set, a worker and
- * the webhook receiver — and, in sandbox mode, a demo batch. Ctrl-C stops it all.
+ * the webhook receiver — and, in sandbox mode, a demo batch. It runs until `until`
+ * resolves (the CLI passes SIGINT/SIGTERM) and throws what stops its start-up; exit codes
+ * are the CLI's business (src/cli/exit-codes.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { LipsyncOrchestrator } from '../client';
-import { ConfigError, hasCreatifyCredentials, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type CreatifyConfig, type WebhookConfig } from '../config';
+import { hasCreatifyCredentials, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type CreatifyConfig, type WebhookConfig } from '../config';
 import { CreatifyClient } from '../creatify';
 import { startSandbox } from '../sandbox';
 import { startWebhookServer } from '../webhook/server';
-import { installRuntimeOnce } from '../worker/main';
+import { installRuntimeOnce } from '../worker/runtime';
 import { workflowSource } from '../worker/workflow-source';
 import { createLipsyncWorker } from '../worker/worker';
 import { runDemo } from './demo';
@@ -24,8 +26,8 @@ export interface LocalStackOptions {
   demo: boolean;
   env?: NodeJS.ProcessEnv;
   say?: (line: string) => void;
-  /** Resolves when the stack should stop; default: SIGINT or SIGTERM. */
-  until?: Promise<unknown>;
+  /** Resolves when the stack should stop (the CLI: SIGINT or SIGTERM). */
+  until: Promise<unknown>;
 }
 
 const SANDBOX_TIME_FACTOR = 0.05; // a render takes ~10 s instead of minutes
@@ -33,10 +35,14 @@ const SANDBOX_TIME_FACTOR = 0.05; // a render takes ~10 s instead of minutes
 /** Thrown out of start-up when Ctrl-C comes before the stack is up. */
 class StopRequested extends Error {}
 
-export async function runLocalStack(options: LocalStackOptions): Promise<number> {
+/**
+ * Resolves once stopped after `until`. A start-up failure (a port in use, a ConfigError,
+ * anything else) is thrown after whatever had started is stopped again.
+ */
+export async function runLocalStack(options: LocalStackOptions): Promise<void> {
   const env = options.env ?? process.env;
   const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const until = options.until ?? stopSignal();
+  const until = options.until;
   let stopRequested = false;
   const stopped = until.then(() => {
     stopRequested = true;
@@ -146,25 +152,15 @@ export async function runLocalStack(options: LocalStackOptions): Promise<number>
     if (options.demo && sandboxMode) await step(runDemo(orchestrator, say));
     say('stack is up; press Ctrl-C to stop it');
     await until;
-    return 0;
   } catch (err) {
-    if (err instanceof StopRequested || stopRequested) return 0;
-    if (err instanceof PortInUseError || err instanceof ConfigError) {
-      process.stderr.write(`lipsync start: ${err.message}\n`);
-      return err instanceof ConfigError ? 78 : 1;
-    }
-    process.stderr.write(`lipsync start: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    if (err instanceof StopRequested || stopRequested) return;
+    throw err;
   } finally {
-    say('stopping...');
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    say('stopped');
+    // Nothing started (a port in use, a bad port variable): the caller's one line says it all.
+    if (stops.length > 0) {
+      say('stopping...');
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      say('stopped');
+    }
   }
-}
-
-function stopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
 }

@@ -40,7 +40,7 @@ export class PortInUseError extends Error {
 
 /**
  * Starts `temporal server start-dev` from the pinned CLI and resolves once it answers
- * gRPC. The child is killed if this process exits, so no server outlives its owner.
+ * gRPC. The child is killed when this process ends, so no server outlives its owner.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<RunningDevServer> {
   const ip = options.ip ?? '127.0.0.1';

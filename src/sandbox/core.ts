@@ -14,6 +14,8 @@ import type { WebhookAttempt } from './webhooks';
 
 export interface SandboxStats extends LedgerStats {
   webhooks: WebhookAttempt[];
+  /** Deliveries queued or in flight: 0 means every delivery decided so far has been sent (or dropped). */
+  webhooksPending: number;
   /** Per lipsync: epoch ms GET started showing its (latest) terminal status. */
   endedAt: Record<string, number>;
 }
@@ -74,7 +76,7 @@ export class SandboxCore implements ApiContext {
   }
 
   stats(): SandboxStats {
-    return { ...this.ledger.stats(), webhooks: this.webhooks.attempts(), endedAt: this.store.endedAt() };
+    return { ...this.ledger.stats(), webhooks: this.webhooks.attempts(), webhooksPending: this.webhooks.pending(), endedAt: this.store.endedAt() };
   }
 
   async close(): Promise<void> {

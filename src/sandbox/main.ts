@@ -30,18 +30,18 @@ type Flags = z.output<typeof flagsSchema>;
 
 /**
  * Runs the sandbox until a stop signal. `argv` is what follows `sandbox` on the
- * command line. Resolves to the exit code (also set on process.exitCode):
- * 0 after a clean stop, 1 if it cannot start, 2 for bad arguments.
+ * command line. Resolves to the exit code, which the caller sets (the `lipsync` CLI maps
+ * it onto its own table): 0 after a clean stop, 1 if it cannot start, 2 for bad arguments.
  */
 export async function runSandboxCommand(argv: string[], io: CommandIo = defaultIo): Promise<number> {
   const outcome = parseFlags(argv);
   if ('error' in outcome) {
     io.err(`lipsync sandbox: ${outcome.error} (${USAGE})`);
-    return exit(2);
+    return 2;
   }
   if ('help' in outcome) {
     io.out(USAGE);
-    return exit(0);
+    return 0;
   }
   const parsed = outcome.flags;
   let sandbox: RunningSandbox;
@@ -55,7 +55,7 @@ export async function runSandboxCommand(argv: string[], io: CommandIo = defaultI
     });
   } catch (err) {
     io.err(`lipsync sandbox: cannot start: ${err instanceof Error ? err.message : String(err)}`);
-    return exit(1);
+    return 1;
   }
   printBanner(io, sandbox, parsed);
   await new Promise<void>((resolve) => {
@@ -69,12 +69,7 @@ export async function runSandboxCommand(argv: string[], io: CommandIo = defaultI
     process.on('SIGTERM', stop);
   });
   io.out('sandbox stopped');
-  return exit(0);
-}
-
-function exit(code: number): number {
-  process.exitCode = code;
-  return code;
+  return 0;
 }
 
 type ParsedArgs = { flags: Flags } | { help: true } | { error: string };

@@ -12,6 +12,8 @@ export const webhookSettingsSchema = z.strictObject({
   /** Random extra delay 0..jitterMs per delivery, drawn from the seeded PRNG. */
   jitterMs: z.number().min(0),
   duplicate: z.number().int().min(0).max(20),
+  /** Chance 0..1 that a delivery gets one more copy (on top of `duplicate`), drawn from the record's PRNG. */
+  duplicateChance: z.number().min(0).max(1),
   reorder: z.boolean(),
   stalePreview: z.boolean(),
   nonTerminal: z.boolean(),
@@ -74,6 +76,7 @@ export function defaultWebhookSettings(): WebhookSettings {
     delayMs: 0,
     jitterMs: 0,
     duplicate: 0,
+    duplicateChance: 0,
     reorder: false,
     stalePreview: false,
     nonTerminal: false,

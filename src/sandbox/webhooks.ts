@@ -82,6 +82,13 @@ export class Webhooks {
     this.emit(record, facts, 'stale-preview', false);
   }
 
+  /** Deliveries queued or being sent (reorder buffers wait for a terminal status and are not counted). */
+  pending(): number {
+    let count = 0;
+    for (const queue of this.queues.values()) count += queue.length;
+    return count;
+  }
+
   attempts(): WebhookAttempt[] {
     return this.log.map((a) => ({ ...a }));
   }
@@ -103,10 +110,11 @@ export class Webhooks {
 
   private emit(record: LipsyncRecord, facts: DeliveryFacts, kind: DeliveryKind, terminal: boolean) {
     const settings = this.settings();
-    const { duplicate, reorder } = settings.webhooks;
+    const { duplicate, duplicateChance, reorder } = settings.webhooks;
     const url = record.webhook_url!;
     const copies = [{ url, facts, kind, body: deliveryBody(facts, settings, 1) }];
-    for (let i = 0; i < duplicate; i++) {
+    const extra = duplicate + (duplicateChance > 0 && record.rng.next() < duplicateChance ? 1 : 0);
+    for (let i = 0; i < extra; i++) {
       copies.push({ url, facts, kind: 'duplicate', body: deliveryBody(facts, settings, i + 2) });
     }
     if (!reorder) {

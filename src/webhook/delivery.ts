@@ -8,7 +8,8 @@
 import type { z } from 'zod';
 import { WebhookDelivery } from '../creatify/schemas';
 import { progressFraction } from '../creatify/status';
-import { normalizeLipsyncId, type WebhookHint } from '../workflows/messages';
+import { normalizeLipsyncId } from '../contract/lipsync-id';
+import { type WebhookHint } from '../contract/messages';
 import type { RejectReason } from './stats';
 
 export type ParsedDelivery =

@@ -5,7 +5,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WebhookConfig } from '../config';
-import type { WebhookHint } from '../workflows/messages';
+import type { WebhookHint } from '../contract/messages';
 import { parseDelivery } from './delivery';
 import { matchRoute, redactPath, routePrefix } from './route';
 import { StatsCounter, type RejectReason, type WebhookStats } from './stats';

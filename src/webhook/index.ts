@@ -9,9 +9,10 @@ export {
   type WebhookRequestHead,
   type WebhookResponse,
 } from './handler';
-export { runWebhookServerCommand, runWebhookUrlCommand } from './main';
 export { redactPath } from './route';
 export { HEALTH_PATH, startWebhookServer, type RunningWebhookServer, type WebhookServerOptions } from './server';
 export { REJECT_REASONS, type RejectReason, type WebhookStats } from './stats';
+export { connectWithLazyFallback, refuseUnknownNamespace } from './temporal-connection';
 export { DEFAULT_SIGNAL_TIMEOUT_MS, temporalSignaler, type TemporalSignalerOptions } from './temporal-signaler';
-export { matchToken, webhookToken, webhookUrl } from './token';
+export { matchToken } from './token';
+export { webhookToken, webhookUrl } from '../contract/webhook-url';

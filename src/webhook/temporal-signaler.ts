@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { webhookSignal, workflowIdFor } from '../workflows/messages';
+import { webhookSignal } from '../contract/messages';
+import { workflowIdFor } from '../contract/lipsync-id';
 import type { Signaler } from './handler';
 
 export interface TemporalSignalerOptions {

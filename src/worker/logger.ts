@@ -4,7 +4,7 @@
  * (worker state, bundling) is left out unless LIPSYNC_LOG_LEVEL asks for it.
  */
 import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
-import { STATUS_LOG_MESSAGE } from '../workflows/messages';
+import { STATUS_LOG_MESSAGE } from '../contract/messages';
 const ORDER: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 export function createWorkerLogger(

@@ -1,4 +1,4 @@
-import type { TrackingState } from './messages';
+import type { TrackingState } from '../contract/messages';
 
 /** Markdown for the Web UI's "current details": what a person checking on the job wants. */
 export function describeState(state: TrackingState): string {

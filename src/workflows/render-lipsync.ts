@@ -22,31 +22,24 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
-import type { createActivities } from '../activities';
-import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../activities/types';
-import { INVALID_REQUEST_FAILURES } from '../activities/types';
+import { INVALID_REQUEST_FAILURES, type LipsyncActivities, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
+import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
-  DEFAULT_TRACKING_OPTIONS,
   FailureType,
-  formatDuration,
   LIPSYNC_STATUS,
-  normalizeLipsyncId,
   STATUS_LOG_MESSAGE,
   statusQuery,
   webhookSignal,
   type Detection,
   type FailureDetails,
   type RenderResult,
-  type TrackingOptions,
   type TrackingPhase,
   type TrackRenderInput,
-} from './messages';
+} from '../contract/messages';
+import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contract/tracking-options';
 import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
 import { Tracker, type PendingClaim } from './tracker';
-
-type Activities = ReturnType<typeof createActivities>;
 
 /**
  * Runs recorded before this marker render without a snapshot and confirm a claim with
@@ -60,11 +53,15 @@ const STALL_POLLS = 3;
 const MAX_REJUDGEMENTS = 2;
 const CONFIRM_MAX_INTERVAL_MS = 4_000;
 
-const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES] };
-const api = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+// A render that cannot get through is retried every 10 s at most: a job waiting on a
+// POST nobody sent is as bad as a double charge, and every attempt first compares.
+const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES] };
+// Activities heartbeat while they run: a worker killed mid-call is noticed in seconds.
+const HEARTBEAT_TIMEOUT = '10 seconds';
+const api = proxyActivities<LipsyncActivities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry });
 // The snapshot is recorded in the same workflow task that schedules the render, so it is
 // in history before any POST can happen, at no extra round trip.
-const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+const local = proxyLocalActivities<LipsyncActivities>({ startToCloseTimeout: '30 seconds', retry });
 
 const claimsCounter = metricMeter.createCounter(
   'lipsync_webhook_claims',
@@ -74,7 +71,7 @@ const claimsCounter = metricMeter.createCounter(
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
   const current = patched(EXACTLY_ONCE_PATCH);
-  const options = withDefaults(input.options);
+  const options = resolveTrackingOptions(input.options);
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
   const publish = publisher(tracker);
@@ -88,12 +85,12 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const elapsed = Date.now() - Date.parse(tracker.state.startedAt);
   const flow = new RenderFlow(tracker, options, publish, input, current);
   try {
-    return await withDeadline(msToNumber(options.deadline) - elapsed, () => flow.run());
+    return await withDeadline(options.deadline.ms - elapsed, () => flow.run());
   } catch (err) {
     if (err instanceof DeadlinePassed) {
-      tracker.end('timed_out', `deadline of ${formatDuration(options.deadline)} passed`);
+      tracker.end('timed_out', `deadline of ${options.deadline.text} passed`);
       publish();
-      throw failure(FailureType.DeadlineExceeded, tracker, `lipsync ${lipsyncId} not finished within ${formatDuration(options.deadline)}`);
+      throw failure(FailureType.DeadlineExceeded, tracker, `lipsync ${lipsyncId} not finished within ${options.deadline.text}`);
     }
     if (isCancellation(err)) {
       tracker.end('cancelled', 'tracking cancelled');
@@ -125,7 +122,7 @@ function publisher(tracker: Tracker): () => void {
 class RenderFlow {
   constructor(
     private readonly tracker: Tracker,
-    private readonly options: Required<TrackingOptions>,
+    private readonly options: ResolvedTrackingOptions,
     private readonly publish: () => void,
     private readonly input: TrackRenderInput,
     /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
@@ -139,14 +136,14 @@ class RenderFlow {
   async run(): Promise<RenderResult> {
     const state = this.tracker.state;
     if (!state.renderAcceptedAt) {
-      const outcome = await this.render();
+      const { outcome, detectedBy } = await this.render();
       this.tracker.renderAccepted(outcome, new Date());
       this.publish();
-      if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
+      if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, detectedBy);
     }
 
     this.phase('waiting-for-webhook');
-    const webhookDeadline = Date.parse(state.renderAcceptedAt!) + msToNumber(this.options.webhookTimeout);
+    const webhookDeadline = Date.parse(state.renderAcceptedAt!) + this.options.webhookTimeout.ms;
     for (;;) {
       const remaining = webhookDeadline - Date.now();
       if (remaining <= 0 || !(await condition(() => this.tracker.hasClaim || historyTooLong(), remaining))) break;
@@ -173,14 +170,33 @@ class RenderFlow {
   }
 
   /** Reads the record, then POSTs once unless the record already shows a render. */
-  private async render(): Promise<RenderOutcome> {
-    if (!this.current) return this.activity(() => api.renderLipsync.executeWithOptions({ summary: `render lipsync ${this.id}` }, [this.id]));
+  private async render(): Promise<{ outcome: RenderOutcome; detectedBy: Detection }> {
+    const summary = `render lipsync ${this.id}`;
+    if (!this.current) {
+      return { outcome: await this.activity(() => api.renderLipsync.executeWithOptions({ summary }, [this.id])), detectedBy: 'render-response' };
+    }
     const { snapshot, renderShown } = await this.activity(() => local.snapshotBeforeRender(this.id));
     this.tracker.preRenderRead(snapshot);
-    if (renderShown) return { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' };
-    return this.activity(() =>
-      api.renderLipsync.executeWithOptions({ summary: `render lipsync ${this.id}` }, [{ lipsyncId: this.id, before: snapshot }]),
-    );
+    if (renderShown) {
+      return { outcome: { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' }, detectedBy: 'render-response' };
+    }
+    // While the POST is retried (its answer lost, Creatify failing), the render may be
+    // done already: a claim of an end is confirmed meanwhile, and a confirmed end wins.
+    const renderScope = new CancellationScope();
+    const posting = renderScope.run(() => this.activity(() => api.renderLipsync.executeWithOptions({ summary }, [{ lipsyncId: this.id, before: snapshot }])));
+    posting.catch(() => undefined);
+    for (;;) {
+      const claimScope = new CancellationScope();
+      const claim = claimScope.run(() => condition(() => this.tracker.hasClaim));
+      claim.catch(() => undefined);
+      const first = await Promise.race([posting.then((outcome) => ({ outcome })), claim.then(() => null)]).finally(() => claimScope.cancel());
+      if (first) return { outcome: first.outcome, detectedBy: 'render-response' };
+      const { ended } = await this.checkClaim();
+      if (ended) {
+        renderScope.cancel();
+        return { outcome: { lipsync: ended, posted: false, evidence: 'the API showed the end while the render POST was being retried', strength: 'strong' }, detectedBy: 'webhook' };
+      }
+    }
   }
 
   /** Self-healing: a render judged started never showed on the record, so judge (and maybe POST) again. */
@@ -205,19 +221,20 @@ class RenderFlow {
     const stall = this.current && preRender && rejudgements < MAX_REJUDGEMENTS ? { before: preRender, afterAttempts: STALL_POLLS } : undefined;
     const pollScope = new CancellationScope();
     const poll = pollScope.run(() =>
-      proxyActivities<Activities>({
+      proxyActivities<LipsyncActivities>({
         startToCloseTimeout: '1 minute',
+        heartbeatTimeout: HEARTBEAT_TIMEOUT,
         retry: {
-          initialInterval: this.options.pollInitialInterval,
+          initialInterval: this.options.pollInitialInterval.ms,
           backoffCoefficient: 2,
-          maximumInterval: this.options.pollMaxInterval,
+          maximumInterval: this.options.pollMaxInterval.ms,
           nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES],
         },
       }).pollUntilTerminal.executeWithOptions({ summary: `poll lipsync ${this.id} until it ends` }, [
         {
           lipsyncId: this.id,
-          initialIntervalMs: msToNumber(this.options.pollInitialInterval),
-          maxIntervalMs: msToNumber(this.options.pollMaxInterval),
+          initialIntervalMs: this.options.pollInitialInterval.ms,
+          maxIntervalMs: this.options.pollMaxInterval.ms,
           ...(stall ? { stall } : {}),
         },
       ]),
@@ -264,12 +281,13 @@ class RenderFlow {
       return { gets: 1, lipsync: await this.activity(() => api.fetchLipsyncStatus.executeWithOptions({ summary }, [this.id])) };
     }
     // Retries are the re-checks: 1 s, 2 s, 4 s, 4 s … apart, no history per GET.
-    const confirmer = proxyActivities<Activities>({
-      startToCloseTimeout: '30 seconds',
+    const confirmer = proxyActivities<LipsyncActivities>({
+      startToCloseTimeout: '1 minute',
+      heartbeatTimeout: HEARTBEAT_TIMEOUT,
       retry: {
         initialInterval: '1 second',
         backoffCoefficient: 2,
-        maximumInterval: Math.min(CONFIRM_MAX_INTERVAL_MS, msToNumber(this.options.pollMaxInterval)),
+        maximumInterval: Math.min(CONFIRM_MAX_INTERVAL_MS, this.options.pollMaxInterval.ms),
         maximumAttempts: claim.maxGets,
         nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES],
       },
@@ -345,19 +363,6 @@ class RenderFlow {
     await condition(allHandlersFinished);
     await continueAsNew<typeof trackLipsyncRender>({ ...this.input, carriedOver: this.tracker.carryOver() });
   }
-}
-
-/**
- * Clients validate options, but a start from elsewhere (the Web UI, another SDK) must not
- * wedge the workflow: Temporal rejects a retry policy whose maximum is below its initial
- * interval, which would fail the workflow task forever.
- */
-function withDefaults(options: TrackingOptions = {}): Required<TrackingOptions> {
-  const merged: Required<TrackingOptions> = { ...DEFAULT_TRACKING_OPTIONS, ...options };
-  if (msToNumber(merged.pollMaxInterval) < msToNumber(merged.pollInitialInterval)) {
-    merged.pollMaxInterval = merged.pollInitialInterval;
-  }
-  return merged;
 }
 
 function historyTooLong(): boolean {

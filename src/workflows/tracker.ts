@@ -4,8 +4,9 @@
  * a delivery is a hint that a GET confirms, claims cost a bounded number of GETs) can be
  * read and unit-tested in one place.
  */
-import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../activities/types';
-import { normalizeLipsyncId, type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from './messages';
+import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../contract/activities';
+import { normalizeLipsyncId } from '../contract/lipsync-id';
+import { type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from '../contract/messages';
 
 const RANK: Record<string, number> = {
   rendering: 0,

@@ -21,7 +21,7 @@ if (!haveChromium && !mustRun) {
 (haveChromium || mustRun ? describe : describe.skip)('the Temporal Web UI of a running stack', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-ui-'));
   let stop: () => void = () => undefined;
-  let stack: Promise<number> | undefined;
+  let stack: Promise<void> | undefined;
   let browser: Browser | undefined;
   const lines: string[] = [];
 

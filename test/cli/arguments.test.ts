@@ -3,6 +3,7 @@
  * without a Temporal server: every case here fails before or at connecting.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/dev/ports';
@@ -142,4 +143,49 @@ describe('environment and connection', () => {
     expectOneLine(stderr);
     expect(stderr).toContain(`lipsync status: cannot reach Temporal at ${address}`);
   }, 20_000);
+});
+
+describe('service commands fail before they serve', () => {
+  const webhookEnv = { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com/creatify', WEBHOOK_SECRET: 'a-secret-of-at-least-16' };
+
+  test('worker with a malformed TEMPORAL_ADDRESS exits 78 in one line naming it', async () => {
+    const { code, stdout, stderr } = await run(['worker'], { TEMPORAL_ADDRESS: 'nonsense' });
+    expect(code).toBe(78);
+    expect(stdout).toBe('');
+    expectOneLine(stderr);
+    expect(stderr).toContain('lipsync worker: configuration error: TEMPORAL_ADDRESS: ');
+    expect(stderr).not.toContain('nonsense');
+  });
+
+  test('webhook-server without WEBHOOK_* exits 78 naming the variable', async () => {
+    const { code, stderr } = await run(['webhook-server'], {});
+    expect(code).toBe(78);
+    expectOneLine(stderr);
+    expect(stderr).toContain('lipsync webhook-server: configuration error: WEBHOOK_PUBLIC_URL: is required');
+  });
+
+  test('webhook-url prints the URL with its token, or exits 78 naming what is missing', async () => {
+    const ok = await run(['webhook-url'], webhookEnv);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^https:\/\/hooks\.example\.com\/creatify\/[A-Za-z0-9_-]{32}\n$/);
+    expect(ok.stderr).toBe('');
+    const missing = await run(['webhook-url'], { WEBHOOK_PUBLIC_URL: webhookEnv.WEBHOOK_PUBLIC_URL });
+    expect(missing.code).toBe(78);
+    expectOneLine(missing.stderr);
+    expect(missing.stderr).toContain('WEBHOOK_SECRET');
+  });
+
+  test('sandbox on a port in use exits 4 (1 means a render without a video)', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = busy.address() as net.AddressInfo;
+      const { code, stderr } = await run(['sandbox', '--port', String(port)]);
+      expect(code).toBe(4);
+      expectOneLine(stderr);
+      expect(stderr).toContain('lipsync sandbox: cannot start');
+    } finally {
+      busy.close();
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { webhookUrl } from '../../src/webhook/token';
+import { webhookUrl } from '../../src/contract/webhook-url';
 import { demoRequest, eventually, startTestStack, unknownLipsyncId, type TestStack } from '../support/stack';
 import { testTemporalAddress } from '../support/temporal';
 

@@ -1,6 +1,6 @@
 import { LiveStatusLine, describeLiveStatus, formatFields, formatTable } from '../../src/cli/output';
 import type { RenderStatus } from '../../src/client';
-import type { TrackingState } from '../../src/workflows/messages';
+import type { TrackingState } from '../../src/contract/messages';
 
 function terminal(isTTY: boolean) {
   const writes: string[] = [];

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderError, RenderNotFoundError, type TrackingOptions } from '../../src/client';
-import { workflowIdFor, WORKFLOW_TYPE } from '../../src/workflows/messages';
-import { webhookUrl } from '../../src/webhook/token';
+import { workflowIdFor } from '../../src/contract/lipsync-id';
+import { WORKFLOW_TYPE } from '../../src/contract/messages';
+import { webhookUrl } from '../../src/contract/webhook-url';
 import { demoRequest, eventually, useTestStack } from '../support/stack';
 
 const QUICK: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second' };

@@ -1,6 +1,6 @@
 import { startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
-import { webhookUrl } from '../../src/webhook/token';
-import { statusQuery } from '../../src/workflows/messages';
+import { webhookUrl } from '../../src/contract/webhook-url';
+import { statusQuery } from '../../src/contract/messages';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 // A server that suggests continue-as-new after a few dozen events, so a flood of

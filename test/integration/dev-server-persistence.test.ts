@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
-import { LIPSYNC_STATUS } from '../../src/workflows/messages';
+import { LIPSYNC_STATUS } from '../../src/contract/messages';
 
 // Later crash tests rely on the dev server really persisting to its SQLite file.
 describe('Temporal dev server from the pinned CLI', () => {

@@ -6,7 +6,7 @@
  */
 import type { Fault, SandboxSettingsPatch } from '../../src/sandbox';
 import { RenderError, type TrackingOptions } from '../../src/client';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/contract/messages';
 import { eventually, useTestStack } from '../support/stack';
 
 const CLIENT_TIMEOUT_MS = 1_000;

@@ -1,5 +1,6 @@
-import { statusQuery, type TrackingOptions } from '../../src/workflows/messages';
-import { webhookUrl } from '../../src/webhook/token';
+import { statusQuery } from '../../src/contract/messages';
+import { type TrackingOptions } from '../../src/contract/tracking-options';
+import { webhookUrl } from '../../src/contract/webhook-url';
 import { CONFIRM_BURST_GETS } from '../../src/workflows/tracker';
 import { eventually, useTestStack } from '../support/stack';
 
@@ -49,7 +50,7 @@ describe('tracking a render through the webhook', () => {
     await stack.sandbox.control.setLipsync(id, { hold: false });
     await handle.result();
     const description = await handle.describe();
-    const { LIPSYNC_STATUS } = await import('../../src/workflows/messages');
+    const { LIPSYNC_STATUS } = await import('../../src/contract/messages');
     expect(description.typedSearchAttributes.get(LIPSYNC_STATUS)).toBe('done');
   });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/contract/messages';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 // The Temporal server itself crashes (SIGKILL) while a render is being polled, and the

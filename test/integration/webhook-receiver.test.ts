@@ -11,7 +11,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { WebhookConfig } from '../../src/config';
 import { freePort } from '../../src/dev/ports';
 import { createWebhookHandler, startWebhookServer, temporalSignaler, webhookToken, type RunningWebhookServer } from '../../src/webhook';
-import { workflowIdFor } from '../../src/workflows/messages';
+import { workflowIdFor } from '../../src/contract/lipsync-id';
 import { testClient, testNativeConnection, uniqueTaskQueue } from '../support/temporal';
 import { receivedHintsQuery, signalRecorder } from '../workflow/fixtures/signal-recorder';
 
@@ -19,7 +19,7 @@ const PREFIX = '/hooks/creatify';
 const CURRENT = 'current-secret-for-tests-0001';
 const PREVIOUS = 'previous-secret-for-tests-0002';
 const RETIRED = 'retired-secret-for-tests-0003';
-const MAX_BODY = 1024;
+const MAX_BODY = 4096; // room for the over-long fields that must get a 400, not a 413
 const config: WebhookConfig = {
   publicUrl: `https://hooks.example.com${PREFIX}`,
   secrets: [CURRENT, PREVIOUS],

@@ -6,7 +6,7 @@
  */
 import type { SandboxSettingsPatch } from '../../src/sandbox';
 import { RenderError } from '../../src/client';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/contract/messages';
 import { useTestStack } from '../support/stack';
 
 const STYLES: Array<[string, SandboxSettingsPatch]> = [

@@ -1,4 +1,4 @@
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/contract/messages';
 import { eventually } from '../support/stack';
 import { useProcessWorkerStack } from '../support/worker-process';
 

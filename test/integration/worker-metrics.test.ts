@@ -1,5 +1,5 @@
 import { freePort } from '../../src/dev/ports';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/contract/messages';
 import { eventually } from '../support/stack';
 import { useProcessWorkerStack } from '../support/worker-process';
 

@@ -20,6 +20,7 @@ describe('sandbox control routes', () => {
         renders: {},
         credits: { initial: 50, remaining: 50, ledger: [] },
         webhooks: [],
+        webhooksPending: 0,
         faultsInjected: [],
         endedAt: {},
       });

@@ -129,6 +129,14 @@ export async function waitForLipsync(
 export const isFinished = (body: any): boolean =>
   body.status === 'failed' || body.status === 'rejected' || (body.status === 'done' && body.output !== null);
 
+/** Resolves once the sandbox has no delivery queued or in flight: "nothing more will arrive" without guessing a delay. */
+export async function webhooksSettled(sandbox: RunningSandbox): Promise<void> {
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(5)) {
+    if ((await sandbox.control.stats()).webhooksPending === 0) return;
+  }
+  throw new Error('sandbox webhooks still pending after 5 s');
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,10 +5,8 @@ import { runSandboxCommand } from '../../src/sandbox/main';
 const ROOT = path.resolve(__dirname, '../..');
 
 describe('lipsync sandbox command', () => {
-  const savedExitCode = process.exitCode;
-  afterEach(() => {
-    process.exitCode = savedExitCode;
-  });
+  // The runner returns its code; setting the process's is left to the caller (the CLI).
+  const exitCodeBefore = process.exitCode;
 
   test.each([
     [['--bogus'], /unknown option --bogus/],
@@ -20,7 +18,7 @@ describe('lipsync sandbox command', () => {
     const err: string[] = [];
     const code = await runSandboxCommand(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
     expect(code).toBe(2);
-    expect(process.exitCode).toBe(2);
+    expect(process.exitCode).toBe(exitCodeBefore);
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(message);
     expect(out).toEqual([]);

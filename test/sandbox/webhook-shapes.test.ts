@@ -1,5 +1,5 @@
 import { defaultSettings } from '../../src/sandbox';
-import { call, isFinished, preview, render, sleep, useSandboxWithReceiver, waitForLipsync } from './helpers';
+import { call, isFinished, preview, render, useSandboxWithReceiver, waitForLipsync, webhooksSettled } from './helpers';
 
 // Payload shapes a real Creatify might send instead of §7's {id, status,
 // failed_reason, output}, and a terminal webhook that outruns the record (earlyTerminalMs).
@@ -94,7 +94,7 @@ describe('sandbox webhooks.earlyTerminalMs and stats.endedAt', () => {
     expect(endedAt[id]! - delivery.at).toBeGreaterThanOrEqual(EARLY - 50);
     expect(endedAt[id]! - delivery.at).toBeLessThan(EARLY + 300);
     expect(webhooks[0]!.sentAt!).toBeLessThan(endedAt[id]!);
-    await sleep(50);
+    await webhooksSettled(ctx.sandbox);
     expect(ctx.receiver.deliveries).toHaveLength(1);
   });
 

@@ -1,5 +1,5 @@
 import { startWebhookReceiver } from '../support/webhook-receiver';
-import { call, isFinished, lipsyncBody, preview, render, sleep, useSandboxWithReceiver, waitForLipsync } from './helpers';
+import { call, isFinished, lipsyncBody, preview, render, sleep, useSandboxWithReceiver, waitForLipsync, webhooksSettled } from './helpers';
 
 describe('sandbox webhooks against a real receiver', () => {
   const ctx = useSandboxWithReceiver();
@@ -14,7 +14,7 @@ describe('sandbox webhooks against a real receiver', () => {
       output: `https://sandbox.creatify.local/videos/${id}.mp4`,
     });
     expect(delivery.headers['content-type']).toBe('application/json');
-    await sleep(50);
+    await webhooksSettled(ctx.sandbox);
     expect(ctx.receiver.deliveries).toHaveLength(1); // previews and non-terminal steps are silent by default
     const stats = await ctx.sandbox.control.stats();
     expect(stats.webhooks).toEqual([
@@ -32,7 +32,7 @@ describe('sandbox webhooks against a real receiver', () => {
   test('drop: 1 drops every delivery and records it as dropped', async () => {
     await ctx.sandbox.control.settings({ webhooks: { drop: 1 } });
     const id = await ctx.renderToEnd();
-    await sleep(50);
+    await webhooksSettled(ctx.sandbox);
     expect(ctx.receiver.deliveries).toHaveLength(0);
     const { webhooks } = await ctx.sandbox.control.stats();
     expect(webhooks).toEqual([expect.objectContaining({ lipsyncId: id, dropped: true, error: 'dropped', sentAt: null })]);
@@ -106,5 +106,23 @@ describe('sandbox webhooks against a real receiver', () => {
     expect(webhooks[1]).toMatchObject({ lipsyncId: id, responseStatus: null });
     expect(webhooks[1]!.error).toMatch(/ECONNREFUSED/);
     expect((await call(ctx.sandbox, 'GET', '/api/remaining_credits/')).status).toBe(200);
+  });
+});
+
+describe('sandbox webhooks.duplicateChance', () => {
+  const ctx = useSandboxWithReceiver();
+
+  test('about that share of deliveries gets one extra copy, the same ones for the same seed', async () => {
+    const countDuplicates = async () => {
+      await ctx.sandbox.control.reset({ webhooks: { duplicateChance: 0.3 } });
+      for (let i = 0; i < 40; i++) await ctx.renderToEnd();
+      await webhooksSettled(ctx.sandbox);
+      const { webhooks } = await ctx.sandbox.control.stats();
+      return webhooks.filter((w) => w.kind === 'duplicate').length;
+    };
+    const first = await countDuplicates();
+    expect(first).toBeGreaterThanOrEqual(4);
+    expect(first).toBeLessThanOrEqual(22);
+    expect(await countDuplicates()).toBe(first);
   });
 });

@@ -12,7 +12,7 @@ import { freePort } from '../../src/dev/ports';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 import type { SandboxSettingsPatch } from '../../src/sandbox';
 import { startWebhookServer, type RunningWebhookServer } from '../../src/webhook/server';
-import { webhookUrl } from '../../src/webhook/token';
+import { webhookUrl } from '../../src/contract/webhook-url';
 import { createLipsyncWorker } from '../../src/worker/worker';
 import { demoRequest as demoBody } from '../../src/dev/demo';
 import { testClient, testNativeConnection, uniqueTaskQueue } from './temporal';

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { startTestStack, type TestStack } from './stack';
 
 const REPO = path.resolve(__dirname, '../..');
+const BIN = path.join(REPO, 'bin', 'lipsync.js');
 
-/** A real worker process, as `lipsync worker` runs it, so it can be SIGKILLed. */
+/** A real `lipsync worker` process (the binary, as operators run it), so it can be SIGKILLed. */
 export function spawnWorkerProcess(env: Record<string, string | undefined>, stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', "require('./src/worker/main').runWorker()"], {
+  return spawn(process.execPath, [BIN, 'worker'], {
     cwd: REPO,
     env: { ...process.env, LIPSYNC_LOG_LEVEL: 'WARN', ...env },
     stdio,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig } from '../../src/config';
+import { ConfigError, loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig, loadWebhookConfig } from '../../src/config';
 
 const webhookEnv = { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com/creatify', WEBHOOK_SECRET: 'a-secret-of-at-least-16' };
 
@@ -23,6 +23,7 @@ describe('config', () => {
     expect(temporal.taskQueue).toBe('lipsync-render');
     expect(loadWebhookConfig(webhookEnv)).toMatchObject({ port: 8787, host: '0.0.0.0', secrets: ['a-secret-of-at-least-16'] });
     expect(loadCreatifyConfig({ CREATIFY_API_ID: 'id', CREATIFY_API_KEY: 'key' })).toMatchObject({ baseUrl: 'https://api.creatify.ai', timeoutMs: 30_000 });
+    expect(loadMetricsAddress({})).toBeNull();
   });
 
   test('Temporal Cloud settings come through env-config (API key turns TLS on)', () => {
@@ -41,6 +42,7 @@ describe('config', () => {
     ['WEBHOOK_PUBLIC_URL', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_PUBLIC_URL: 'https://hooks.example.com/c?a=b' })],
     ['WEBHOOK_SECRET', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_SECRET: 'short' })],
     ['WEBHOOK_PORT', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_PORT: '99999' })],
+    ['LIPSYNC_METRICS_ADDRESS', () => loadMetricsAddress({ LIPSYNC_METRICS_ADDRESS: 'http://0.0.0.0:9464' })],
   ])('a bad %s is named in one line', (variable, load) => {
     const err = configError(load);
     expect(err.variable).toBe(variable);

@@ -219,7 +219,7 @@ describe('error mapping', () => {
     [408, 'timeout', true],
     [429, 'rate-limited', true],
     [503, 'server', true],
-    [301, 'response-shape', false],
+    [301, 'response-shape', true],
   ])('HTTP %i → %s (retryable %p)', (status, kind, retryable) => {
     expect(fail(status, '{}')).toMatchObject({ kind, status, retryable });
   });

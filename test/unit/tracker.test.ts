@@ -1,6 +1,6 @@
-import type { LipsyncSnapshot } from '../../src/activities/types';
+import type { LipsyncSnapshot } from '../../src/contract/activities';
 import { pollDelayMs } from '../../src/activities/backoff';
-import type { WebhookHint } from '../../src/workflows/messages';
+import type { WebhookHint } from '../../src/contract/messages';
 import { CLAIM_GET_BUDGET, CONFIRM_BURST_GETS, Tracker } from '../../src/workflows/tracker';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';

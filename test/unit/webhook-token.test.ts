@@ -1,6 +1,7 @@
 import { ConfigError, CREATIFY_WEBHOOK_URL_MAX, WEBHOOK_TOKEN_LENGTH } from '../../src/config';
 import { redactPath } from '../../src/webhook/route';
-import { matchToken, webhookToken, webhookUrl } from '../../src/webhook/token';
+import { matchToken } from '../../src/webhook/token';
+import { webhookToken, webhookUrl } from '../../src/contract/webhook-url';
 
 const CURRENT = 'current-secret-0123456789';
 const PREVIOUS = 'previous-secret-0123456789';

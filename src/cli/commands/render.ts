@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { RenderError, type LipsyncOrchestrator, type RenderResult, type TrackingOptions } from '../../client';
-import { TrackingOptionsSchema } from '../../client/schemas';
+import type { LipsyncOrchestrator, RenderResult, TrackingOptions } from '../../client';
+import { TrackingOptionsSchema } from '../../contract/schemas';
 import { defineCommand, DurationArg, Flag, LipsyncIdArg, UsageError } from '../args';
 import { withOrchestrator } from '../connect';
 import { ExitCode } from '../exit-codes';
@@ -46,13 +46,11 @@ export const renderCommand = defineCommand(
       deadline: args.deadline,
       confirmWebhook: args['trust-webhook'] ? false : undefined,
     };
-    // Unset options must be absent, not undefined: the workflow spreads them over its defaults.
-    const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as TrackingOptions;
     // Options that only fail together (--poll-max below --poll-initial) are a usage error, found before connecting.
-    const checked = TrackingOptionsSchema.safeParse(defined);
+    const checked = TrackingOptionsSchema.safeParse(options);
     if (!checked.success) throw new UsageError(checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     return withOrchestrator(io, async (orchestrator) => {
-      const handle = await orchestrator.startRender(args['lipsync-id'], defined);
+      const handle = await orchestrator.startRender(args['lipsync-id'], checked.data);
       writeLine(io.stdout, handle.workflowId);
       if (!args.wait) return ExitCode.Ok;
       return follow(orchestrator, args['lipsync-id'], io);
@@ -63,44 +61,32 @@ export const renderCommand = defineCommand(
 async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: CliIo): Promise<number> {
   const started = Date.now();
   const line = new LiveStatusLine(io.stderr);
-  let settled = false;
-  const outcome = orchestrator.waitForResult(lipsyncId).then(
-    (result) => ({ result }),
-    (error: unknown) => ({ error }),
-  );
   // Ctrl-C stops following, not the render: Temporal keeps tracking it.
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-    settled = true;
-  };
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
-  void outcome.then(() => (settled = true));
-  while (!settled) {
-    // Raced with the outcome: a query can hang while no worker is up, the result must not wait for it.
-    const status = await Promise.race([orchestrator.getStatus(lipsyncId).catch(() => null), outcome.then(() => null)]);
-    if (status && !settled) {
-      const { key, text } = describeLiveStatus(status, Date.now() - started);
-      line.show(key, text);
+  try {
+    // Every look, not only changes: on a terminal the elapsed time keeps counting.
+    for await (const event of orchestrator.watch(lipsyncId, { intervalMs: STATUS_INTERVAL_MS, changesOnly: false, signal: interrupt.signal })) {
+      if (event.type === 'status') {
+        const { key, text } = describeLiveStatus(event.status, Date.now() - started);
+        line.show(key, text);
+        continue;
+      }
+      line.finish();
+      if (event.type === 'done') {
+        writeLine(io.stdout, formatResult(event.result));
+        return ExitCode.Ok;
+      }
+      writeLine(io.stderr, `render ${event.error.reason}: ${event.error.message}`);
+      return ExitCode.NoVideo;
     }
-    await Promise.race([pause(STATUS_INTERVAL_MS), outcome]);
-  }
-  process.off('SIGINT', onInterrupt);
-  line.finish();
-  if (interrupted) {
+    line.finish();
     writeLine(io.stderr, `stopped following; the render is still tracked (lipsync status ${lipsyncId})`);
     return ExitCode.Interrupted;
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
-  const ended = await outcome;
-  if ('result' in ended) {
-    writeLine(io.stdout, formatResult(ended.result));
-    return ExitCode.Ok;
-  }
-  if (ended.error instanceof RenderError) {
-    writeLine(io.stderr, `render ${ended.error.reason}: ${ended.error.message}`);
-    return ExitCode.NoVideo;
-  }
-  throw ended.error;
 }
 
 function formatResult(result: RenderResult): string {
@@ -111,9 +97,4 @@ function formatResult(result: RenderResult): string {
     ['detected by', result.detectedBy],
     ['took', `${(result.timings.totalMs / 1000).toFixed(1)} s`],
   ]);
-}
-
-/** Unref'd: a pending pause must never be what keeps the CLI process alive. */
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

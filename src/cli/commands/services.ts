@@ -1,13 +1,15 @@
 /**
  * Long-running processes and build steps. Their modules are loaded only when chosen:
  * the worker pulls in the native Temporal runtime and webpack, which `lipsync status`
- * should not pay for at start-up.
+ * should not pay for at start-up. The process parts (signals, exit codes) stay on this
+ * side: what they run (src/cli/services/, dev/, sandbox/) only throws or resolves.
  */
 import path from 'node:path';
 import { z } from 'zod';
 import { defineCommand, Flag, type CliCommand } from '../args';
-import { ExitCode } from '../exit-codes';
+import { ExitCode, sandboxExitCode } from '../exit-codes';
 import { writeLine } from '../io';
+import { stopSignal } from '../services/signals';
 
 const TEMPORAL_ENV = 'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, LIPSYNC_TASK_QUEUE';
 const noArgs = z.object({});
@@ -24,8 +26,8 @@ export const workerCommand = defineCommand(
     schema: noArgs,
   },
   async (_args, io) => {
-    const { runWorker } = await import('../../worker/main');
-    await runWorker(io.env);
+    const { runWorker } = await import('../services/worker');
+    await runWorker(io);
     return ExitCode.Ok;
   },
 );
@@ -41,9 +43,9 @@ export const webhookServerCommand = defineCommand(
     options: {},
     schema: noArgs,
   },
-  async () => {
-    const { runWebhookServerCommand } = await import('../../webhook/main');
-    await runWebhookServerCommand([]);
+  async (_args, io) => {
+    const { runWebhookServer } = await import('../services/webhook');
+    await runWebhookServer(io, stopSignal);
     return ExitCode.Ok;
   },
 );
@@ -59,9 +61,9 @@ export const webhookUrlCommand = defineCommand(
     options: {},
     schema: noArgs,
   },
-  async () => {
-    const { runWebhookUrlCommand } = await import('../../webhook/main');
-    await runWebhookUrlCommand([]);
+  async (_args, io) => {
+    const { printWebhookUrl } = await import('../services/webhook');
+    printWebhookUrl(io);
     return ExitCode.Ok;
   },
 );
@@ -73,10 +75,11 @@ export const sandboxCommand: CliCommand = {
   summary: 'run the local Creatify sandbox (--port N, --seed S, --time-factor F, --host H)',
   async run(argv, io) {
     const { runSandboxCommand } = await import('../../sandbox/main');
-    return runSandboxCommand(argv, {
+    const code = await runSandboxCommand(argv, {
       out: (line) => writeLine(io.stdout, line),
       err: (line) => writeLine(io.stderr, line),
     });
+    return sandboxExitCode(code);
   },
 };
 
@@ -93,7 +96,9 @@ export const startCommand = defineCommand(
   },
   async (args, io) => {
     const { runLocalStack } = await import('../../dev/stack');
-    return runLocalStack({ demo: !args['no-demo'], env: io.env, say: (line) => writeLine(io.stdout, line) });
+    // Listening from the start: Ctrl-C during start-up stops what has started, cleanly.
+    await runLocalStack({ demo: !args['no-demo'], env: io.env, say: (line) => writeLine(io.stdout, line), until: stopSignal() });
+    return ExitCode.Ok;
   },
 );
 

@@ -1,26 +1,15 @@
 /**
- * Everything the tracking workflow shares with its callers (client, webhook receiver,
- * CLI): names, message definitions, input/output shapes and failure types. Imported by
- * the workflow bundle, so it must stay free of I/O.
+ * What the tracking workflow shares with its callers (client, webhook receiver, CLI,
+ * worker): names, message definitions, input/output shapes and failure types. Imported
+ * by the workflow bundle, so it stays free of I/O.
  */
-import { defineSearchAttributeKey, SearchAttributeType, type Duration } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { LipsyncSnapshot } from '../activities/types';
+import type { LipsyncSnapshot } from './activities';
+import type { TrackingOptions } from './tracking-options';
 
 export const WORKFLOW_TYPE = 'trackLipsyncRender';
 export const DEFAULT_TASK_QUEUE = 'lipsync-render';
-
-/**
- * UUIDs compare case-insensitively; workflow ids and signal payloads do not. Every id
- * that enters (start, webhook, CLI) goes through here, so one spelling is used.
- */
-export function normalizeLipsyncId(lipsyncId: string): string {
-  return lipsyncId.trim().toLowerCase();
-}
-
-export function workflowIdFor(lipsyncId: string): string {
-  return `lipsync-render-${normalizeLipsyncId(lipsyncId)}`;
-}
 
 /** Keyword search attribute; register it on every cluster that runs the worker. */
 export const LIPSYNC_STATUS = defineSearchAttributeKey('LipsyncStatus', SearchAttributeType.KEYWORD);
@@ -41,43 +30,6 @@ export type TrackedStatus =
 export const TRACKED_STATUSES: readonly TrackedStatus[] = [
   'rendering', 'pending', 'in_queue', 'running', 'done', 'failed', 'rejected', 'timed_out', 'cancelled', 'invalid',
 ];
-
-export interface TrackingOptions {
-  /** How long to wait for the webhook before polling. Default 10 min. */
-  webhookTimeout?: Duration;
-  /** First poll retry interval. Default 30 s. */
-  pollInitialInterval?: Duration;
-  /** Cap of the poll backoff. Default 5 min. */
-  pollMaxInterval?: Duration;
-  /** Give up tracking after this long. Default 24 h. */
-  deadline?: Duration;
-  /** Confirm a terminal webhook with one GET before trusting it. Default true. */
-  confirmWebhook?: boolean;
-}
-
-/** A duration as a person wrote it: strings as given, milliseconds as `40s`, `10m`, `1h30m`. */
-export function formatDuration(duration: Duration): string {
-  if (typeof duration === 'string') return duration;
-  const ms = Number(duration);
-  if (ms < 1000) return `${ms}ms`;
-  const parts: string[] = [];
-  let rest = Math.round(ms / 1000);
-  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('');
-}
-
-export const DEFAULT_TRACKING_OPTIONS = {
-  webhookTimeout: '10 minutes',
-  pollInitialInterval: '30 seconds',
-  pollMaxInterval: '5 minutes',
-  deadline: '24 hours',
-  confirmWebhook: true,
-} as const satisfies Required<TrackingOptions>;
 
 export interface TrackRenderInput {
   lipsyncId: string;

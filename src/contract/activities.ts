@@ -1,4 +1,8 @@
-/** What activities hand back to the workflow: Creatify's answer, normalised, no wire details. */
+/**
+ * The activities' side of the contract: what the workflow asks of them and what they
+ * hand back (Creatify's answer, normalised, no wire details), and the failure types
+ * they raise. Workflows and activities meet here and never import each other.
+ */
 import type { RenderFields } from '../creatify/render-judgement';
 
 export interface LipsyncSnapshot extends RenderFields {
@@ -82,3 +86,12 @@ export const INVALID_REQUEST_FAILURES: readonly string[] = [
   ActivityFailureType.NotFound,
   ActivityFailureType.RenderRefused,
 ];
+
+/** The activities a worker registers for the tracking workflow. */
+export interface LipsyncActivities {
+  snapshotBeforeRender(lipsyncId: string): Promise<{ snapshot: LipsyncSnapshot; renderShown: string | null }>;
+  renderLipsync(input: RenderInput | string): Promise<RenderOutcome>;
+  fetchLipsyncStatus(lipsyncId: string): Promise<LipsyncSnapshot>;
+  confirmClaim(input: ConfirmInput): Promise<ConfirmOutcome>;
+  pollUntilTerminal(input: PollInput): Promise<PollOutcome>;
+}

@@ -1,0 +1,41 @@
+/**
+ * `lipsync worker`: polls the task queue until SIGINT/SIGTERM, then drains (the SDK
+ * handles those signals itself and gives running activities `shutdownGraceTime`).
+ * A bad variable is thrown as a ConfigError, which main() reports as exit 78.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig } from '../../config';
+import { CreatifyClient } from '../../creatify';
+import { installRuntimeOnce } from '../../worker/runtime';
+import { createLipsyncWorker } from '../../worker/worker';
+import { workflowSource } from '../../worker/workflow-source';
+import { writeLine, type CliIo } from '../io';
+
+export async function runWorker(io: CliIo): Promise<void> {
+  const { env } = io;
+  const log = (line: string) => writeLine(io.stdout, `[worker] ${line}`);
+  // Every variable is checked before the runtime or a connection exists.
+  const temporal = loadTemporalConfig(env);
+  const creatifyConfig = loadCreatifyConfig(env);
+  const workflows = workflowSource(env);
+  const metricsAddress = loadMetricsAddress(env);
+  installRuntimeOnce(env, metricsAddress);
+
+  const creatify = new CreatifyClient(creatifyConfig);
+  const connection = await NativeConnection.connect(temporal.connectionOptions);
+  try {
+    const worker = await createLipsyncWorker({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      creatify,
+      workflows,
+    });
+    log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
+    await worker.run();
+    log('worker stopped');
+  } finally {
+    await connection.close();
+    await creatify.close();
+  }
+}
