@@ -348,7 +348,7 @@ describe('the API key never shows in an error', () => {
 
   it('when a 2xx echoes headers into a body of the wrong shape', async () => {
     const error = await failure(echoClient.remainingCredits());
-    expect(error).toMatchObject({ kind: 'response-shape', status: 200, retryable: false });
+    expect(error).toMatchObject({ kind: 'response-shape', status: 200, retryable: true });
     expect(error.message).toContain('remaining_credits');
     expectNoKey(error);
   });
