@@ -118,4 +118,21 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     expect(stats.renders[id]).toBe(1);
     expect(stats.callsByLipsync[id]?.render).toBe(2); // the throttled one, and the one after re-judging
   });
+
+  test('an end confirmed while the render POST is still being retried closes the job at once', async () => {
+    await stack.sandbox.control.reset();
+    const id = await stack.preview('claim during render');
+    // The POST is processed but answered 504; the retry's read is throttled for 8 s, so the
+    // render activity waits. The render finishes meanwhile and its webhook must end the job.
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 504, after: true, lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 5_000, 'the render');
+    await stack.sandbox.control.addFault({ endpoint: 'get', kind: 'rate-limit', retryAfter: '8', lipsyncId: id });
+    const result = await handle.result();
+    const stats = await stack.sandbox.control.stats();
+    expect(result).toMatchObject({ detectedBy: 'webhook', output: (await stack.sandbox.control.lipsync(id)).output });
+    expect((await handle.describe()).closeTime!.getTime() - stats.endedAt[id]!).toBeLessThan(4_000);
+    expect(stats.renders[id]).toBe(1);
+    expect(await handle.query(statusQuery)).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/while the render POST was being retried/) });
+  });
 });
