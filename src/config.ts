@@ -4,7 +4,7 @@
  * value: several are secrets), which the command line turns into one line and exit 78.
  */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnectionOptions } from '@temporalio/worker';
+import type { ConnectionOptions } from '@temporalio/client';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './contract/messages';
 
@@ -37,8 +37,16 @@ const port = z.coerce.number().int('must be a port number').min(0, 'must be a po
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const positiveInt = z.coerce.number().int('must be a whole number').positive('must be positive');
 
+/**
+ * What @temporalio/envconfig loads (address, API key, TLS, gRPC metadata), in a shape both
+ * the client's Connection and the worker's NativeConnection accept. Named through the
+ * client's types: naming @temporalio/worker here would put the worker SDK's typings (and
+ * webpack's) into the type-check of every backend that imports the client library.
+ */
+export type TemporalConnectionOptions = Pick<ConnectionOptions, 'tls' | 'metadata'> & { address: string; apiKey?: string };
+
 export interface TemporalConfig {
-  connectionOptions: NativeConnectionOptions & { address: string };
+  connectionOptions: TemporalConnectionOptions;
   namespace: string;
   taskQueue: string;
 }

@@ -42,6 +42,8 @@ export interface TrackRenderInput {
 export interface ClaimMemory {
   checked: string[];
   getsSpent: number;
+  /** When a `done` without a URL was last taken up (ISO). */
+  noUrlCheckedAt?: string;
 }
 
 /** What continue-as-new hands the next run: the state, and (since claim budgets) the claim memory. */

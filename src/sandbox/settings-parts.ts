@@ -21,9 +21,10 @@ export const webhookSettingsSchema = z.strictObject({
   timeoutMs: z.number().int().positive(),
   /**
    * §7: lipsyncs document `output`; link_to_videos and custom_template_jobs send
-   * `video_output` (and a thumbnail). 'sibling' plays a Creatify that reuses that shape.
+   * `video_output` (and a thumbnail). 'sibling' plays a Creatify that reuses that shape;
+   * 'minimal' one that posts only `{id, status, failed_reason}` (the URL only via GET).
    */
-  style: z.enum(['documented', 'sibling']),
+  style: z.enum(['documented', 'sibling', 'minimal']),
   /** Renames wire statuses in deliveries only (GET keeps them), e.g. done → completed. */
   statusAliases: z.record(statusName, z.string().min(1).max(40)),
   /** The docs list no `progress` in the payload; a real one may carry it, as string or number. */

@@ -41,7 +41,7 @@ export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, at
   if (hooks.style === 'sibling') {
     body.video_output = facts.output;
     body.video_thumbnail = facts.video_thumbnail;
-  } else {
+  } else if (hooks.style === 'documented') {
     body.output = facts.output;
   }
   if (hooks.progress !== 'none') body.progress = wireProgress(facts.progress, hooks.progress);

@@ -77,7 +77,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const publish = publisher(tracker);
   setHandler(statusQuery, () => tracker.state);
   setHandler(webhookSignal, (hint) => {
-    tracker.receiveWebhook(hint);
+    tracker.receiveWebhook(hint, new Date());
     publish();
   });
   publish();

@@ -28,10 +28,14 @@ const CREATIFY_PROGRESS_STATUSES = new Set(['pending', 'in_queue', 'running']);
  * claims costs at most this many. A claim with a video URL (or `failed`/`rejected`, or
  * an unknown status) gets up to CONFIRM_BURST_GETS GETs, the first at once and then
  * 1 s, 2 s, 4 s, 4 s … apart, so an end reported before the API shows it closes within
- * seconds; a `done` without a URL (the preview's stale delivery) gets one GET per job.
+ * seconds; a `done` without a URL (the preview's stale delivery) gets one GET, and
+ * another such claim is taken up only NO_URL_RECHECK_MS later: the stale delivery and
+ * its copies cost one GET, while a real end reported without a URL minutes later is
+ * still checked.
  */
 export const CLAIM_GET_BUDGET = 20;
 export const CONFIRM_BURST_GETS = 8;
+export const NO_URL_RECHECK_MS = 30_000;
 /** Distinct claims remembered so that their duplicates cost nothing. */
 const REMEMBERED_CLAIMS = 16;
 
@@ -83,7 +87,7 @@ export class Tracker {
     // A state carried over by continue-as-new may come from an older version: fill what it lacks.
     const { claimMemory, ...state }: CarriedState = carried ?? fresh;
     this.state = { ...fresh, ...state, claims: { ...fresh.claims, ...state.claims } };
-    this.memory = claimMemory ? { checked: [...claimMemory.checked], getsSpent: claimMemory.getsSpent } : { checked: [], getsSpent: 0 };
+    this.memory = claimMemory ? { ...claimMemory, checked: [...claimMemory.checked] } : { checked: [], getsSpent: 0 };
   }
 
   /** What continue-as-new carries: the state and the claim budget already spent. */
@@ -105,14 +109,16 @@ export class Tracker {
     this.claim = null;
     if (claim && !this.options.legacyClaims) {
       this.memory.getsSpent += claim.maxGets;
-      this.memory.checked.push(this.claimKey(claim));
-      if (this.memory.checked.length > REMEMBERED_CLAIMS) this.memory.checked.shift();
+      if (claim.kind === 'url') {
+        this.memory.checked.push(this.claimKey(claim));
+        if (this.memory.checked.length > REMEMBERED_CLAIMS) this.memory.checked.shift();
+      }
     }
     return claim;
   }
 
   /** A delivery: progress moves forward; a claim of an end is queued for confirmation, within budget. */
-  receiveWebhook(hint: WebhookHint): void {
+  receiveWebhook(hint: WebhookHint, now: Date): void {
     this.state.webhooksReceived++;
     const status = hint.status;
     if (normalizeLipsyncId(hint.id) !== this.state.lipsyncId || this.isFinished) return this.ignore(`webhook ignored (${describeStatus(status)})`);
@@ -121,7 +127,7 @@ export class Tracker {
     if (this.options.legacyClaims && !(status === 'failed' || status === 'rejected' || (status === 'done' && hint.output))) {
       return this.ignore(status === 'done' ? 'stale webhook ignored (done without output)' : `webhook with unknown status "${status}" ignored`);
     }
-    this.queueClaim(hint, kind);
+    this.queueClaim(hint, kind, now);
   }
 
   private progressHint(status: TrackedStatus, progress: number | null | undefined): void {
@@ -133,7 +139,7 @@ export class Tracker {
     if (!moved) this.state.webhooksIgnored++;
   }
 
-  private queueClaim(hint: WebhookHint, kind: ClaimKind): void {
+  private queueClaim(hint: WebhookHint, kind: ClaimKind, now: Date): void {
     const what = `${describeStatus(hint.status)}${hint.output ? ' with a URL' : ''}`;
     if (this.options.legacyClaims) {
       this.claim = { hint, kind, maxGets: 1 };
@@ -142,7 +148,9 @@ export class Tracker {
     }
     const key = kind === 'no-url' ? 'done (no url)' : `${hint.status ?? ''} ${hint.output ?? ''}`;
     const remaining = CLAIM_GET_BUDGET - this.memory.getsSpent;
-    if (this.memory.checked.includes(key) || (this.claim && this.claimKey(this.claim) === key)) {
+    const lastNoUrl = this.memory.noUrlCheckedAt ? Date.parse(this.memory.noUrlCheckedAt) : -Infinity;
+    const seen = kind === 'no-url' ? now.getTime() - lastNoUrl < NO_URL_RECHECK_MS : this.memory.checked.includes(key);
+    if (seen || (this.claim && this.claimKey(this.claim) === key)) {
       return this.ignoreClaim(`duplicate claim of ${what} ignored`);
     }
     if (remaining <= 0) return this.ignoreClaim(`claim of ${what} ignored: this job's ${CLAIM_GET_BUDGET} confirmation GETs are spent`);
@@ -150,6 +158,7 @@ export class Tracker {
     if (this.claim && this.claim.kind === 'url' && kind === 'no-url') return this.ignoreClaim(`claim of ${what} ignored (a stronger one is queued)`);
     if (this.claim) this.state.claims.ignored++;
     const maxGets = Math.min(remaining, kind === 'no-url' ? 1 : CONFIRM_BURST_GETS);
+    if (kind === 'no-url') this.memory.noUrlCheckedAt = now.toISOString();
     this.claim = { hint, kind, maxGets };
     this.state.lastEvent = `webhook claims ${what}`;
   }

@@ -14,6 +14,7 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   ['sibling (video_output)', { webhooks: { style: 'sibling' } }],
   ['done named "completed"', { webhooks: { statusAliases: { done: 'completed' } } }],
   ['done named "success", sibling', { webhooks: { style: 'sibling', statusAliases: { done: 'success' } } }],
+  ['minimal: {id, status} only, the URL only through GET', { webhooks: { style: 'minimal' } }],
   ['upper-case ids and extra fields', { webhooks: { idCase: 'upper', extraFields: true } }],
   ['progress as decimal strings, every transition, "processing" for running', {
     runningStatusAs: 'processing', progressAs: 'number', webhooks: { nonTerminal: true, progress: 'string' },

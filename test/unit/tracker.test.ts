@@ -1,10 +1,12 @@
 import type { LipsyncSnapshot } from '../../src/contract/activities';
 import { pollDelayMs } from '../../src/activities/backoff';
 import type { WebhookHint } from '../../src/contract/messages';
-import { CLAIM_GET_BUDGET, CONFIRM_BURST_GETS, Tracker } from '../../src/workflows/tracker';
+import { CLAIM_GET_BUDGET, CONFIRM_BURST_GETS, NO_URL_RECHECK_MS, Tracker } from '../../src/workflows/tracker';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
 const URL = 'https://x/y.mp4';
+const T0 = new Date('2026-01-01T00:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
 const hint = (status: string | null, extra: Partial<WebhookHint> = {}): WebhookHint => ({
   id: ID, status, failedReason: null, output: null, receivedAt: '2026-01-01T00:00:00Z', ...extra,
 });
@@ -18,8 +20,8 @@ describe('Tracker', () => {
 
   test('status only moves forward; progress from a delivery counts', () => {
     const t = fresh();
-    t.receiveWebhook(hint('running', { progress: 0.4 }));
-    t.receiveWebhook(hint('pending'));
+    t.receiveWebhook(hint('running', { progress: 0.4 }), T0);
+    t.receiveWebhook(hint('pending'), T0);
     t.observe(snapshot('in_queue'));
     expect(t.state.status).toBe('running');
     expect(t.state.progress).toBe(0.4);
@@ -36,7 +38,7 @@ describe('Tracker', () => {
     ['done without a URL (the stale preview delivery)', hint('done'), 'no-url', 1],
   ])('%s is a claim to confirm, not a status change', (_label, h, kind, maxGets) => {
     const t = fresh();
-    t.receiveWebhook(h);
+    t.receiveWebhook(h, T0);
     expect(t.state.status).toBe('rendering');
     expect(t.takeClaim()).toEqual({ hint: h, kind, maxGets });
     expect(t.hasClaim).toBe(false);
@@ -44,19 +46,29 @@ describe('Tracker', () => {
 
   test('a stale done costs one GET per job, however often it comes', () => {
     const t = fresh();
-    t.receiveWebhook(hint('done'));
+    t.receiveWebhook(hint('done'), T0);
     const claim = t.takeClaim()!;
     expect(t.claimChecked(claim, 1, snapshot('running'))).toBe(false);
-    for (let i = 0; i < 5; i++) t.receiveWebhook(hint('done'));
+    for (let i = 0; i < 5; i++) t.receiveWebhook(hint('done'), T0);
     expect(t.hasClaim).toBe(false);
     expect(t.state.claims).toEqual({ confirmed: 0, contradicted: 1, ignored: 5 });
+  });
+
+  test('a done without a URL minutes after the stale one is checked again (a real end reported without its URL)', () => {
+    const t = fresh();
+    t.receiveWebhook(hint('done'), T0);
+    t.claimChecked(t.takeClaim()!, 1, snapshot('pending'));
+    t.receiveWebhook(hint('done'), at(NO_URL_RECHECK_MS - 1));
+    expect(t.hasClaim).toBe(false);
+    t.receiveWebhook(hint('done'), at(4 * 60_000));
+    expect(t.takeClaim()).toMatchObject({ kind: 'no-url', maxGets: 1 });
   });
 
   test('a flood of forged claims costs at most CLAIM_GET_BUDGET GETs', () => {
     const t = fresh();
     let gets = 0;
     for (let i = 0; i < 100; i++) {
-      t.receiveWebhook(hint('done', { output: `https://forged.example/${i}.mp4` }));
+      t.receiveWebhook(hint('done', { output: `https://forged.example/${i}.mp4` }), T0);
       const claim = t.takeClaim();
       if (!claim) continue;
       gets += claim.maxGets;
@@ -69,41 +81,41 @@ describe('Tracker', () => {
 
   test('duplicates of a queued claim are merged; a claim with a URL outranks one without', () => {
     const t = fresh();
-    t.receiveWebhook(hint('done'));
-    t.receiveWebhook(hint('done', { output: URL }));
-    t.receiveWebhook(hint('done', { output: URL }));
-    t.receiveWebhook(hint('done'));
+    t.receiveWebhook(hint('done'), T0);
+    t.receiveWebhook(hint('done', { output: URL }), T0);
+    t.receiveWebhook(hint('done', { output: URL }), T0);
+    t.receiveWebhook(hint('done'), T0);
     expect(t.takeClaim()).toMatchObject({ kind: 'url' });
     expect(t.state.claims.ignored).toBe(3);
   });
 
   test('a confirmed claim ends; a contradicted one is counted and says why', () => {
     const t = fresh();
-    t.receiveWebhook(hint('done', { output: URL }));
+    t.receiveWebhook(hint('done', { output: URL }), T0);
     const claim = t.takeClaim()!;
     expect(t.claimChecked(claim, 3, snapshot('running', { progress: 0.5 }))).toBe(false);
     expect(t.state.lastEvent).toMatch(/API says running after 3 GET/);
-    t.receiveWebhook(hint('done', { output: URL }));
+    t.receiveWebhook(hint('done', { output: URL }), T0);
     expect(t.hasClaim).toBe(false); // the same claim was already checked
-    t.receiveWebhook(hint('failed'));
+    t.receiveWebhook(hint('failed'), T0);
     expect(t.claimChecked(t.takeClaim()!, 1, snapshot('failed', { terminal: true, failedReason: 'r' }))).toBe(true);
     expect(t.state).toMatchObject({ status: 'failed', failedReason: 'r', confirmations: 4, claims: { confirmed: 1, contradicted: 1, ignored: 1 } });
   });
 
   test('legacy runs ignore a done without output and unknown statuses, as their histories did', () => {
     const t = fresh(true);
-    t.receiveWebhook(hint('done'));
-    t.receiveWebhook(hint('processing'));
+    t.receiveWebhook(hint('done'), T0);
+    t.receiveWebhook(hint('processing'), T0);
     expect(t.hasClaim).toBe(false);
     expect(t.state.webhooksIgnored).toBe(2);
-    t.receiveWebhook(hint('done', { output: URL }));
+    t.receiveWebhook(hint('done', { output: URL }), T0);
     expect(t.takeClaim()).toMatchObject({ maxGets: 1 });
   });
 
   test('other ids are ignored; an upper-case id is the same lipsync', () => {
     const t = fresh();
-    t.receiveWebhook({ ...hint('running'), id: '00000000-0000-4000-8000-000000000000' });
-    t.receiveWebhook({ ...hint('running'), id: ID.toUpperCase() });
+    t.receiveWebhook({ ...hint('running'), id: '00000000-0000-4000-8000-000000000000' }, T0);
+    t.receiveWebhook({ ...hint('running'), id: ID.toUpperCase() }, T0);
     expect(t.state.status).toBe('running');
     expect(t.state.webhooksIgnored).toBe(1);
   });
@@ -111,7 +123,7 @@ describe('Tracker', () => {
   test('nothing changes after the end', () => {
     const t = fresh();
     t.observe(snapshot('done', { terminal: true, output: URL, progress: 1 }));
-    t.receiveWebhook(hint('failed', { failedReason: 'late' }));
+    t.receiveWebhook(hint('failed', { failedReason: 'late' }), T0);
     expect(t.state.status).toBe('done');
     expect(t.hasClaim).toBe(false);
     expect(t.state.output).toBe(URL);
@@ -126,9 +138,9 @@ describe('Tracker', () => {
 
   test('a trusted claim ends only with a URL, or failed/rejected', () => {
     const t = fresh();
-    t.receiveWebhook(hint('done'));
+    t.receiveWebhook(hint('done'), T0);
     expect(t.trustClaim(t.takeClaim()!)).toBeNull();
-    t.receiveWebhook(hint('done', { output: URL }));
+    t.receiveWebhook(hint('done', { output: URL }), T0);
     expect(t.trustClaim(t.takeClaim()!)).toMatchObject({ terminal: true, output: URL });
     expect(t.state.status).toBe('done');
   });
@@ -136,12 +148,12 @@ describe('Tracker', () => {
   test('a carried-over state resumes as it was, claim budget included (continue-as-new)', () => {
     const t = fresh();
     t.renderAccepted({ lipsync: snapshot('pending'), posted: true, evidence: 'render POST accepted' }, new Date('2026-01-01T00:00:01Z'));
-    t.receiveWebhook(hint('done'));
+    t.receiveWebhook(hint('done'), T0);
     t.claimChecked(t.takeClaim()!, 1, snapshot('running'));
     const resumed = new Tracker(ID, new Date('2026-01-02T00:00:00Z'), t.carryOver());
     expect(resumed.state).toEqual(t.state);
     expect(resumed.state.renderAcceptedAt).toBe('2026-01-01T00:00:01.000Z');
-    resumed.receiveWebhook(hint('done'));
+    resumed.receiveWebhook(hint('done'), T0);
     expect(resumed.hasClaim).toBe(false);
   });
 
