@@ -117,6 +117,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     confirmClaim: (input: ConfirmInput) =>
       withHeartbeat(async (): Promise<ConfirmOutcome> => {
         const { attempt } = activityInfo();
+        if (attempt === 1 && input.firstAfterMs) await sleep(input.firstAfterMs);
         const lipsync = await read(input.lipsyncId);
         if (lipsync.terminal || attempt >= input.maxGets) return { lipsync, gets: attempt };
         throw notTerminalYet(lipsync, `confirmation ${attempt} of ${input.maxGets}`);

@@ -58,8 +58,10 @@ export interface PollOutcome {
 
 export interface ConfirmInput {
   lipsyncId: string;
-  /** GETs this confirmation may make (the activity's attempts): the first at once, then backoff. */
+  /** GETs this confirmation may make (the activity's attempts): the first after `firstAfterMs`, then backoff. */
   maxGets: number;
+  /** A wait before the first GET, when the caller has just made one. */
+  firstAfterMs?: number;
 }
 
 export interface ConfirmOutcome {

@@ -1,3 +1,9 @@
+/**
+ * `lipsync-orchestrator/webhook`: the receiver as a handler to mount in a backend's own
+ * HTTP server (Express, Fastify, node:http), plus the standalone server `lipsync
+ * webhook-server` runs. Mounting: createWebhookHandler({ config: loadWebhookConfig(),
+ * signaler: temporalSignaler(client) }); see examples/express-backend.
+ */
 export {
   createWebhookHandler,
   RETRY_AFTER_SECONDS,
@@ -16,3 +22,4 @@ export { connectWithLazyFallback, refuseUnknownNamespace } from './temporal-conn
 export { DEFAULT_SIGNAL_TIMEOUT_MS, temporalSignaler, type TemporalSignalerOptions } from './temporal-signaler';
 export { matchToken } from './token';
 export { webhookToken, webhookUrl } from '../contract/webhook-url';
+export { ConfigError, loadTemporalConfig, loadWebhookConfig, type TemporalConfig, type WebhookConfig } from '../config';

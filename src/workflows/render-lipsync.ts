@@ -52,6 +52,7 @@ const STALL_POLLS = 3;
 /** …at most this many times per job. */
 const MAX_REJUDGEMENTS = 2;
 const CONFIRM_MAX_INTERVAL_MS = 4_000;
+const CONFIRM_FIRST_RECHECK_MS = 1_000;
 
 // A render that cannot get through is retried every 10 s at most: a job waiting on a
 // POST nobody sent is as bad as a double charge, and every attempt first compares.
@@ -62,6 +63,11 @@ const api = proxyActivities<LipsyncActivities>({ startToCloseTimeout: '2 minutes
 // The snapshot is recorded in the same workflow task that schedules the render, so it is
 // in history before any POST can happen, at no extra round trip.
 const local = proxyLocalActivities<LipsyncActivities>({ startToCloseTimeout: '30 seconds', retry });
+// A claim's first GET: short, so a slow Creatify leaves the re-checks to a normal activity.
+const quick = proxyLocalActivities<LipsyncActivities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '200 ms', maximumAttempts: 2, nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES] },
+});
 
 const claimsCounter = metricMeter.createCounter(
   'lipsync_webhook_claims',
@@ -280,7 +286,18 @@ class RenderFlow {
     if (!this.current) {
       return { gets: 1, lipsync: await this.activity(() => api.fetchLipsyncStatus.executeWithOptions({ summary }, [this.id])) };
     }
-    // Retries are the re-checks: 1 s, 2 s, 4 s, 4 s … apart, no history per GET.
+    // The first GET runs as a local activity, inside the workflow task that took the
+    // signal: a real end closes the job in that same task, with no round trip through
+    // the server and no activity events in history.
+    let first: LipsyncSnapshot | null = null;
+    try {
+      first = await quick.fetchLipsyncStatus(this.id);
+    } catch (err) {
+      const mapped = this.mapActivityError(err);
+      if (mapped !== err || isCancellation(err)) throw mapped;
+    }
+    if (first?.terminal || claim.maxGets <= 1) return { gets: 1, lipsync: first };
+    // The API does not agree yet: re-checks 1 s, 2 s, 4 s, 4 s … later, as retries (no history per GET).
     const confirmer = proxyActivities<LipsyncActivities>({
       startToCloseTimeout: '1 minute',
       heartbeatTimeout: HEARTBEAT_TIMEOUT,
@@ -288,18 +305,19 @@ class RenderFlow {
         initialInterval: '1 second',
         backoffCoefficient: 2,
         maximumInterval: Math.min(CONFIRM_MAX_INTERVAL_MS, this.options.pollMaxInterval.ms),
-        maximumAttempts: claim.maxGets,
+        maximumAttempts: claim.maxGets - 1,
         nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES],
       },
     });
     try {
-      const outcome = await confirmer.confirmClaim.executeWithOptions({ summary }, [{ lipsyncId: this.id, maxGets: claim.maxGets }]);
-      return { gets: outcome.gets, lipsync: outcome.lipsync };
+      const recheck = { lipsyncId: this.id, maxGets: claim.maxGets - 1, firstAfterMs: CONFIRM_FIRST_RECHECK_MS };
+      const outcome = await confirmer.confirmClaim.executeWithOptions({ summary: `re-check ${summary}` }, [recheck]);
+      return { gets: 1 + outcome.gets, lipsync: outcome.lipsync };
     } catch (err) {
       const mapped = this.mapActivityError(err);
       if (mapped !== err || isCancellation(err)) throw mapped;
       // Creatify failed every re-check: the claim stays unconfirmed, polling goes on.
-      return { gets: claim.maxGets, lipsync: null };
+      return { gets: claim.maxGets, lipsync: first };
     }
   }
 

@@ -38,9 +38,10 @@ describe('a render ends by its webhook in every payload style', () => {
     expect(closedAt - stats.endedAt[id]!).toBeLessThan(2_000);
     expect(stats.renders[id]).toBe(1);
     // A stale `done` costs at most one GET; the real end at most the re-checks' budget.
+    // (+1: a copy landing as the job completes makes the server retry that task, local GET included.)
     const state = await handle.query(statusQuery);
     expect(state.claims.confirmed).toBe(1);
-    expect(stats.callsByLipsync[id]?.get).toBeLessThanOrEqual(1 + state.confirmations);
+    expect(stats.callsByLipsync[id]?.get).toBeLessThanOrEqual(2 + state.confirmations);
   });
 
   test.each([
