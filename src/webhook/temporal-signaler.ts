@@ -7,12 +7,12 @@ export interface TemporalSignalerOptions {
   /**
    * gRPC deadline of one Signal, retries included. Without one, the client retries an
    * unreachable server for a long time and the sender's request hangs; with it, the
-   * sender gets a 503 it can retry. Default 5 s.
+   * sender gets a 503 it can retry. Default 3 s: the 503 must reach a sender that gives up after 5 s.
    */
   timeoutMs?: number;
 }
 
-export const DEFAULT_SIGNAL_TIMEOUT_MS = 5_000;
+export const DEFAULT_SIGNAL_TIMEOUT_MS = 3_000;
 
 /**
  * A plain Signal, never Signal-with-Start: the delivery is unsigned, so a forged id must

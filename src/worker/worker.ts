@@ -21,6 +21,9 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
     ...options.workflows,
     activities: createActivities(options.creatify),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
+    // A killed worker's workflows are handed to another after 3 s instead of the SDK's 10 s;
+    // the price is a replay of a short history on the new worker.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }

@@ -8,7 +8,7 @@ import { formatSummary, runSoak, type SoakReport } from '../../scripts/chaos/soa
 // It brings its own dev server (the global one cannot be restarted) but reuses the
 // global setup's workflow bundle.
 //
-// Where its time goes (≈35 s on 2 cores): ≈6 s to start the stack, then each crash costs
+// Where its time goes (≈40 s on 2 cores): ≈6 s to start the stack, then each crash costs
 // the renders it hits up to ~10 s (a killed worker's activities wait out their heartbeat
 // timeout, its workflows' next tasks the sticky queue's schedule-to-start timeout). So
 // renders are short (~1 s) and the crashes come early, while 20 renders are still to
@@ -48,20 +48,25 @@ describe(`chaos soak (${RENDERS} renders)`, () => {
       if (!run.report.passed || process.env.LIPSYNC_TEST_LOG) console.log(formatSummary(run.report, run.reportPath));
 
       const { figures: f, chaos } = run.report;
-      // The chaos was real: every crash struck with renders in flight, and the sandbox misbehaved.
-      expect(chaos.events.map((e) => e.kind).sort()).toEqual(['temporal-restart', 'worker-sigkill', 'worker-sigkill']);
-      expect(chaos.events.filter((e) => e.detail.startsWith('FAILED') || e.detail.startsWith('NOT DONE'))).toEqual([]);
-      expect(chaos.events.filter((e) => e.inFlight < CONCURRENCY / 2)).toEqual([]);
-      expect(chaos.webhooks.dropped * chaos.webhooks.duplicates * chaos.webhooks.sentBeforeEnd).toBeGreaterThan(0);
-      expect(Object.keys(chaos.faultsInjected).length).toBeGreaterThan(0);
-      expect(chaos.unexpectedProcessExits).toEqual([]);
-
       expect({ doneRightUrl: f.doneRightUrl, paidTwice: f.paidTwice, neverPaid: f.neverPaid, stillOpen: f.stillOpen }).toEqual({
         doneRightUrl: RENDERS,
         paidTwice: 0,
         neverPaid: 0,
         stillOpen: 0,
       });
+      // The chaos was real: every crash struck with renders in flight, and the sandbox misbehaved.
+      expect(chaos.events.map((e) => e.kind).sort()).toEqual(['temporal-restart', 'worker-sigkill', 'worker-sigkill']);
+      expect(chaos.events.filter((e) => e.detail.startsWith('FAILED') || e.detail.startsWith('NOT DONE'))).toEqual([]);
+      expect(chaos.events.filter((e) => e.inFlight < CONCURRENCY / 2)).toEqual([]);
+      const w = chaos.webhooks;
+      const apiFaults = Object.values(chaos.faultsInjected).reduce((a, b) => a + b, 0);
+      expect({ dropped: w.dropped > 0, duplicated: w.duplicates > 0, earlyEnds: w.sentBeforeEnd > 0, apiFaults: apiFaults > 0 }).toEqual({
+        dropped: true,
+        duplicated: true,
+        earlyEnds: true,
+        apiFaults: true,
+      });
+      expect(chaos.unexpectedProcessExits).toEqual([]);
       expect(run.report.passed).toBe(true);
     },
     // Start-up (~6 s, more on a loaded machine) + the budget + settling and collecting the
