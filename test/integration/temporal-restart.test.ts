@@ -15,7 +15,7 @@ describe('the Temporal server killed mid-render', () => {
   let stack: TestStack;
   beforeAll(async () => {
     server = await startDevServer({ dbFile, uiPort: false });
-    // Longer than the receiver's 5 s Signal deadline, so its 503 is what the sandbox sees.
+    // Longer than the receiver's 3 s Signal deadline, so its 503 is what the sandbox sees.
     stack = await startTestStack({ webhooks: { timeoutMs: 10_000 } }, { temporalAddress: server.address });
   });
   afterAll(async () => {
