@@ -7,7 +7,7 @@
 import type { Fault, SandboxSettingsPatch } from '../../src/sandbox';
 import { RenderError, type TrackingOptions } from '../../src/client';
 import { statusQuery } from '../../src/contract/messages';
-import { eventually, useTestStack } from '../support/stack';
+import { eventually, useTestStack, type TestStack } from '../support/stack';
 
 const CLIENT_TIMEOUT_MS = 1_000;
 const FAST: TrackingOptions = { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '2 minutes' };
@@ -41,12 +41,12 @@ const RENDER_FAULTS: Array<[string, Omit<Fault, 'endpoint' | 'lipsyncId'> | null
 ];
 
 describe('exactly one render, across every preview shape and render-POST fault', () => {
-  const stack = useTestStack({}, { creatifyTimeoutMs: CLIENT_TIMEOUT_MS });
+  // One stack per second-render policy, so the three run side by side (the waits are
+  // retries and settles, not CPU).
+  const stacks = SECOND_RENDER.map(() => useTestStack({}, { creatifyTimeoutMs: CLIENT_TIMEOUT_MS }));
 
-  const combos = PREVIEW_SHAPES.flatMap(([shape, settings]) => SECOND_RENDER.map((secondRender) => [shape, secondRender, settings] as const));
-
-  test.each(combos)('preview %s; a second render POST would be %s', async (_shape, secondRender, settings) => {
-    await stack.sandbox.control.reset({ ...settings, secondRender });
+  async function renderEveryFault(stack: TestStack, settings: SandboxSettingsPatch) {
+    await stack.sandbox.control.reset(settings);
     const jobs = [];
     for (const [label, fault] of RENDER_FAULTS) {
       const id = await stack.preview(`exactly once: ${label}`);
@@ -67,10 +67,16 @@ describe('exactly one render, across every preview shape and render-POST fault',
         return { label, renders: stats.renders[id] ?? 0, rightUrl: output === record.output && typeof output === 'string' };
       }),
     );
-    // One line per fault, so a failure names the combination.
-    expect(outcomes).toEqual(RENDER_FAULTS.map(([label]) => ({ label, renders: 1, rightUrl: true })));
-    const injected = stats.faultsInjected.filter((f) => f.endpoint === 'render');
-    expect(injected).toHaveLength(RENDER_FAULTS.filter(([, fault]) => fault).length);
+    const injected = stats.faultsInjected.filter((f) => f.endpoint === 'render').length;
+    return { outcomes, injected };
+  }
+
+  test.each(PREVIEW_SHAPES)('preview %s; a second render POST answered 400, idempotently, or charged again', async (_shape, settings) => {
+    const runs = await Promise.all(SECOND_RENDER.map((secondRender, i) => renderEveryFault(stacks[i]!, { ...settings, secondRender })));
+    // One line per policy and fault, so a failure names the combination.
+    const expected = RENDER_FAULTS.map(([label]) => ({ label, renders: 1, rightUrl: true }));
+    expect(runs.map((run, i) => [SECOND_RENDER[i], run.outcomes])).toEqual(SECOND_RENDER.map((policy) => [policy, expected]));
+    for (const run of runs) expect(run.injected).toBe(RENDER_FAULTS.filter(([, fault]) => fault).length);
   }, 60_000);
 });
 
