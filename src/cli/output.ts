@@ -5,6 +5,7 @@
 import type { RenderStatus } from '../client';
 import type { Terminal } from './io';
 import { writeLine } from './io';
+import logUpdate from 'log-update';
 
 type FieldValue = string | number | boolean | null | undefined;
 
@@ -47,28 +48,27 @@ export function describeLiveStatus(status: RenderStatus, elapsedMs: number): { k
 }
 
 /**
- * On a TTY one line rewritten in place; elsewhere (CI logs, pipes) a new line only when
- * the status changes, so a long render does not flood the log with one line a second.
+ * On a TTY one line redrawn in place (by log-update, which also hides the cursor);
+ * elsewhere (CI logs, pipes) a new line only when the status changes, so a long render
+ * does not flood the log with one line a second.
  */
 export class LiveStatusLine {
   private lastKey: string | null = null;
-  private drawn = false;
+  private readonly draw: logUpdate.LogUpdate | null;
 
-  constructor(private readonly terminal: Terminal) {}
+  constructor(private readonly terminal: Terminal) {
+    this.draw = terminal.isTTY ? logUpdate.create(terminal as unknown as NodeJS.WritableStream, { showCursor: false }) : null;
+  }
 
-  show(key: string, text: string): void {
-    if (this.terminal.isTTY) {
-      this.terminal.write(`\r${text}\x1b[K`);
-      this.drawn = true;
-    } else if (key !== this.lastKey) {
-      writeLine(this.terminal, text);
-    }
+  /** `ttyText` is what a terminal shows (with bar and ETA); `text` what a log gets. */
+  show(key: string, text: string, ttyText = text): void {
+    if (this.draw) this.draw(ttyText);
+    else if (key !== this.lastKey) writeLine(this.terminal, text);
     this.lastKey = key;
   }
 
-  /** Ends the rewritten line so what follows starts on a fresh one. */
+  /** Leaves the last line on screen, so what follows starts on a fresh one. */
   finish(): void {
-    if (this.drawn) this.terminal.write('\n');
-    this.drawn = false;
+    this.draw?.done();
   }
 }

@@ -1,5 +1,5 @@
 /** The sandbox demo batch: preview a few lipsyncs, render them, show each reach its end. */
-import type { LipsyncOrchestrator } from '../client';
+import type { LipsyncOrchestrator, RenderStatus } from '../client';
 import type { LipsyncRequest } from '../creatify';
 import type { TrackingOptions } from '../contract/tracking-options';
 
@@ -24,43 +24,75 @@ export function demoRequest(name: string, text: string): LipsyncRequest {
   } as LipsyncRequest;
 }
 
+export interface DemoEnd {
+  ok: boolean;
+  /** `done`, or why it has no video (`failed`, `deadline`, ...). */
+  status: string;
+  /** The video URL, or the failure's message. */
+  outcome: string;
+  durationMs?: number;
+  detectedBy?: string;
+}
+
+/** What the demo reports, render by render: the CLI draws rows from it. */
+export interface DemoReporter {
+  started(id: string): void;
+  status(id: string, status: RenderStatus): void;
+  ended(id: string, end: DemoEnd): void;
+  /** A line about the batch as a whole. */
+  say(line: string): void;
+}
+
+/** Plain `demo: ...` lines, one per status change: for callers without a view (tests, logs). */
+export function lineReporter(say: (line: string) => void): DemoReporter {
+  const last = new Map<string, string>();
+  return {
+    say,
+    started: (id) => say(`demo: ${id} previewed, render started`),
+    status(id, { state }) {
+      // Webhooks carry no progress: a percentage is shown only once Creatify reported one.
+      const line = state ? `${state.status}${state.progress ? ` ${Math.round(state.progress * 100)}%` : ''}` : '';
+      if (line && line !== last.get(id)) say(`demo: ${id} ${line}`);
+      if (line) last.set(id, line);
+    },
+    ended(id, end) {
+      say(end.ok ? `demo: ${id} done → ${end.outcome} (detected by ${end.detectedBy}, ${end.durationMs} ms)` : `demo: ${id} ${end.status}: ${end.outcome}`);
+    },
+  };
+}
+
 /** Resolves with how many demo renders reached `done`. */
-export async function runDemo(orchestrator: LipsyncOrchestrator, say: (line: string) => void): Promise<number> {
-  say(`demo: previewing and rendering ${DEMO_SCRIPTS.length} lipsyncs in the sandbox...`);
+export async function runDemo(orchestrator: LipsyncOrchestrator, report: DemoReporter): Promise<number> {
+  report.say(`demo: previewing and rendering ${DEMO_SCRIPTS.length} lipsyncs in the sandbox...`);
   const ids: string[] = [];
   for (const [i, text] of DEMO_SCRIPTS.entries()) {
     const lipsync = await orchestrator.preview(demoRequest(`demo ${i + 1}`, text));
     ids.push(lipsync.id);
     await orchestrator.startRender(lipsync.id, DEMO_OPTIONS);
-    say(`demo: ${lipsync.id} previewed, render started`);
+    report.started(lipsync.id);
   }
-  const outcomes = await Promise.all(ids.map((id) => followOne(orchestrator, id, say)));
+  const outcomes = await Promise.all(ids.map((id) => followOne(orchestrator, id, report)));
   const done = outcomes.filter(Boolean).length;
-  say(`demo: ${done}/${ids.length} renders done`);
+  report.say(`demo: ${done}/${ids.length} renders done`);
   return done;
 }
 
-async function followOne(orchestrator: LipsyncOrchestrator, id: string, say: (line: string) => void): Promise<boolean> {
-  let last = '';
+async function followOne(orchestrator: LipsyncOrchestrator, id: string, report: DemoReporter): Promise<boolean> {
   try {
     for await (const event of orchestrator.watch(id)) {
       if (event.type === 'done') {
         const { result } = event;
-        say(`demo: ${id} done → ${result.output} (detected by ${result.detectedBy}, ${result.timings.totalMs} ms)`);
+        report.ended(id, { ok: true, status: 'done', outcome: result.output, durationMs: result.timings.totalMs, detectedBy: result.detectedBy });
         return true;
       }
       if (event.type === 'ended') {
-        say(`demo: ${id} ${event.error.reason}: ${event.error.message}`);
+        report.ended(id, { ok: false, status: event.error.reason, outcome: event.error.message });
         return false;
       }
-      const { state } = event.status;
-      // Webhooks carry no progress: a percentage is shown only once Creatify reported one.
-      const line = state ? `${state.status}${state.progress ? ` ${Math.round(state.progress * 100)}%` : ''}` : '';
-      if (line && line !== last) say(`demo: ${id} ${line}`);
-      last = line || last;
+      report.status(id, event.status);
     }
   } catch (err) {
-    say(`demo: ${id} ${err instanceof Error ? err.message : String(err)}`);
+    report.ended(id, { ok: false, status: 'error', outcome: err instanceof Error ? err.message : String(err) });
   }
   return false;
 }

@@ -17,7 +17,9 @@ import { startWebhookServer } from '../webhook/server';
 import { installRuntimeOnce } from '../worker/runtime';
 import { workflowSource } from '../worker/workflow-source';
 import { createLipsyncWorker } from '../worker/worker';
-import { runDemo } from './demo';
+import { routeWorkerLog } from '../worker/logger';
+import { lineReporter, runDemo, type DemoReporter } from './demo';
+import { openComponentLogs, type Component } from './logs';
 import { dataDir, localPorts, localWebhookSecret, writeEnvFile } from './local-env';
 import { isPortInUse } from './ports';
 import { PortInUseError, startDevServer } from './temporal-server';
@@ -28,6 +30,27 @@ export interface LocalStackOptions {
   say?: (line: string) => void;
   /** Resolves when the stack should stop (the CLI: SIGINT or SIGTERM). */
   until: Promise<unknown>;
+  /** Gets the stack's addresses once it is up; without it they are said line by line. */
+  onReady?: (info: StackInfo) => void;
+  /** Follows the demo's renders; without it each status change is said as a `demo:` line. */
+  demoReporter?: DemoReporter;
+  /** Also gets every component log line (the CLI's --verbose); they always go to .data/logs/. */
+  echoLogs?: (component: Component, line: string) => void;
+}
+
+/** Where everything is, for a person to open or copy. */
+export interface StackInfo {
+  webUi: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  /** Without its secret token, which is in .data/env. */
+  webhookUrl: string;
+  /** Null when the real Creatify API is used. */
+  sandboxUrl: string | null;
+  creatifyUrl: string;
+  envFile: string;
+  logsDir: string;
 }
 
 const SANDBOX_TIME_FACTOR = 0.05; // a render takes ~10 s instead of minutes
@@ -64,12 +87,17 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
 
     const data = dataDir(env);
     fs.mkdirSync(data, { recursive: true });
-    say('starting the Temporal dev server (pinned CLI v1.5.1; the first run builds it, which takes minutes)...');
+    const logs = openComponentLogs(data, options.echoLogs);
+    // The worker's status lines are detail for the log file; the CLI draws renders itself.
+    routeWorkerLog((line) => logs.write('worker', line));
+    stops.push(async () => routeWorkerLog(null));
+    say('starting the Temporal dev server (pinned CLI v1.5.1)...');
     const serverStarting = startDevServer({
       dbFile: path.join(data, 'temporal.sqlite'),
       port: ports.temporal,
       uiPort: ports.ui,
-      logFile: path.join(data, 'temporal.log'),
+      logFile: logs.file('temporal'),
+      onBuildProgress: say,
     });
     // Registered before waiting, so a server that comes up after Ctrl-C is still stopped.
     stops.push(() => serverStarting.then((started) => started.stop()));
@@ -77,15 +105,15 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
     const temporal = loadTemporalConfig({ ...env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, TEMPORAL_API_KEY: '' });
 
     let creatifyConfig: CreatifyConfig;
+    let sandboxUrl: string | null = null;
     if (sandboxMode) {
       // Non-terminal webhooks on, so the demo shows each status as it comes.
       const sandbox = await step(startSandbox({ port: ports.sandbox, settings: { timeFactor: SANDBOX_TIME_FACTOR, webhooks: { nonTerminal: true } } }));
       stops.push(() => sandbox.close());
       creatifyConfig = { baseUrl: sandbox.url, ...sandbox.credentials, timeoutMs: 30_000 };
-      say(`sandbox Creatify on ${sandbox.url} (no CREATIFY_API_ID/CREATIFY_API_KEY set)`);
+      sandboxUrl = sandbox.url;
     } else {
       creatifyConfig = loadCreatifyConfig(env);
-      say(`using the real Creatify API at ${creatifyConfig.baseUrl}`);
     }
 
     // The same validation as a deployed receiver (secret list, 200-character URL limit).
@@ -103,7 +131,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
     const connection = await step(Connection.connect({ address: server.address }));
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: server.namespace });
-    const receiver = await step(startWebhookServer({ config: webhookConfig, client, log: (line) => say(`[webhook] ${line}`) }));
+    const receiver = await step(startWebhookServer({ config: webhookConfig, client, log: (line) => logs.write('webhook', `${new Date().toISOString()} ${line}`) }));
     stops.push(() => receiver.close());
 
     installRuntimeOnce(env);
@@ -139,17 +167,22 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
       WEBHOOK_PUBLIC_URL: webhookConfig.publicUrl,
       WEBHOOK_SECRET: webhookConfig.secrets[0]!,
     });
-    const ui = `http://localhost:${ports.ui}/namespaces/${server.namespace}/workflows`;
-    say('');
-    say(`Temporal Web UI:   ${ui}`);
-    say(`  only finished:   ${ui}?query=${encodeURIComponent(`LipsyncStatus="done"`)}`);
-    say(`Temporal address:  ${server.address} (task queue ${temporal.taskQueue})`);
-    say(`webhook receiver:  ${webhookConfig.publicUrl}/[token]`);
-    say(`another shell:     source ${path.relative(process.cwd(), envFile) || envFile} && npx lipsync --help`);
-    say('');
+    const info: StackInfo = {
+      webUi: `http://localhost:${ports.ui}/namespaces/${server.namespace}/workflows`,
+      temporalAddress: server.address,
+      namespace: server.namespace,
+      taskQueue: temporal.taskQueue,
+      webhookUrl: webhookConfig.publicUrl,
+      sandboxUrl,
+      creatifyUrl: creatifyConfig.baseUrl,
+      envFile: path.relative(process.cwd(), envFile) || envFile,
+      logsDir: path.relative(process.cwd(), logs.dir) || logs.dir,
+    };
+    if (options.onReady) options.onReady(info);
+    else for (const line of describeStack(info)) say(line);
 
     const orchestrator = new LipsyncOrchestrator({ client, taskQueue: temporal.taskQueue, webhook: webhookConfig, creatify });
-    if (options.demo && sandboxMode) await step(runDemo(orchestrator, say));
+    if (options.demo && sandboxMode) await step(runDemo(orchestrator, options.demoReporter ?? lineReporter(say)));
     say('stack is up; press Ctrl-C to stop it');
     await until;
   } catch (err) {
@@ -163,4 +196,17 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
       say('stopped');
     }
   }
+}
+
+/** The stack's addresses as lines, for a log or a header. */
+export function describeStack(info: StackInfo): string[] {
+  return [
+    `Temporal Web UI   ${info.webUi}`,
+    `Temporal          ${info.temporalAddress} (namespace ${info.namespace})`,
+    `task queue        ${info.taskQueue}`,
+    info.sandboxUrl ? `Creatify          sandbox on ${info.sandboxUrl}` : `Creatify          ${info.creatifyUrl}`,
+    `webhook receiver  ${info.webhookUrl}/<token>`,
+    `logs              ${info.logsDir}/ (worker.log, webhook.log, temporal.log)`,
+    `another shell     source ${info.envFile} && npx lipsync --help`,
+  ];
 }

@@ -14,6 +14,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** Where the server's own log goes; discarded when absent. */
   logFile?: string;
+  /** Where the first-run build of the pinned CLI reports progress; stderr when absent. */
+  onBuildProgress?: (line: string) => void;
   /** Extra `--dynamic-config-value` settings, e.g. low history limits for a test. */
   dynamicConfig?: Record<string, unknown>;
 }
@@ -62,7 +64,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   else args.push('--ui-port', String(uiPort));
 
   const logFd = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(await temporalCliPath(), args, { stdio: ['ignore', logFd, logFd] });
+  const child = spawn(await temporalCliPath(options.onBuildProgress), args, { stdio: ['ignore', logFd, logFd] });
   if (typeof logFd === 'number') fs.closeSync(logFd);
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);

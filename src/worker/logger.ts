@@ -7,9 +7,21 @@ import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker'
 import { STATUS_LOG_MESSAGE } from '../contract/messages';
 const ORDER: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
+const toStdout = (line: string): void => void process.stdout.write(line + '\n');
+let defaultSink: (line: string) => void = toStdout;
+
+/**
+ * Where loggers made without a `write` send their lines. The SDK's Runtime (and so its
+ * logger) is installed once per process, before the local stack knows its log file; the
+ * stack points this at .data/logs/worker.log so the terminal shows only its live view.
+ */
+export function routeWorkerLog(write: ((line: string) => void) | null): void {
+  defaultSink = write ?? toStdout;
+}
+
 export function createWorkerLogger(
   level: LogLevel = 'WARN',
-  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+  write: (line: string) => void = (line) => defaultSink(line),
 ): DefaultLogger {
   const threshold = ORDER.indexOf(level);
   return new DefaultLogger('INFO', (entry: LogEntry) => {

@@ -13,7 +13,7 @@ function status(tracked: TrackingState['status'], progress: number, phase: Track
 }
 
 describe('the live status line', () => {
-  test('on a TTY rewrites one line in place and ends it once', () => {
+  test('on a TTY redraws one line in place (log-update) and leaves the last one on screen', () => {
     const tty = terminal(true);
     const line = new LiveStatusLine(tty);
     for (const [ms, s] of [[0, status('pending', 0, 'waiting-for-webhook')], [1000, status('pending', 0, 'waiting-for-webhook')], [2000, status('running', 0.5, 'waiting-for-webhook')]] as const) {
@@ -21,12 +21,11 @@ describe('the live status line', () => {
       line.show(key, text);
     }
     line.finish();
-    expect(tty.writes).toEqual([
-      '\r[0s] pending 0% (waiting for webhook)\x1b[K',
-      '\r[1s] pending 0% (waiting for webhook)\x1b[K',
-      '\r[2s] running 50% (waiting for webhook)\x1b[K',
-      '\n',
-    ]);
+    const out = tty.writes.join('');
+    // Each frame erases the one before: what stays on screen is the last line, once.
+    const lastFrame = out.slice(out.lastIndexOf('\x1b[G') + 3);
+    expect(lastFrame).toBe('[2s] running 50% (waiting for webhook)\n');
+    expect(out.match(/\n/g)).toHaveLength(3);
   });
 
   test('elsewhere writes a line only when status, progress or phase changes', () => {

@@ -36,4 +36,30 @@ describe('scripts/temporal-cli.sh', () => {
     expect(result.stderr).toMatch(/Go is not installed/);
     expect(result.stderr).toMatch(/TEMPORAL_CLI_PATH/);
   });
+
+  test('a first-run build says how long it usually takes and shows it is progressing', () => {
+    const emptyCache = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-cache-'));
+    // A stand-in for `go install`: slow and silent like the real one, then leaves a binary in GOBIN.
+    const fakeGo = path.join(emptyCache, 'go');
+    fs.writeFileSync(fakeGo, '#!/usr/bin/env bash\nsleep 2.5\nprintf "#!/bin/sh\\necho fake\\n" > "$GOBIN/temporal"\nchmod +x "$GOBIN/temporal"\n', { mode: 0o755 });
+    const result = spawnSync('bash', [SCRIPT], {
+      encoding: 'utf8',
+      env: { ...process.env, LIPSYNC_CACHE_DIR: emptyCache, GO: fakeGo, LIPSYNC_BUILD_TICK_SECONDS: '1' },
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`${path.join(emptyCache, 'temporal-cli/v1.5.1/temporal')}\n`);
+    expect(result.stderr).toMatch(/usually takes 3-5 minutes/);
+    expect(result.stderr.match(/still building Temporal CLI v1\.5\.1: \d+s so far/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(result.stderr).toMatch(/built .* in \d+s/);
+  });
+
+  test('a failed build exits with go install\'s code and says so', () => {
+    const emptyCache = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-cache-'));
+    const fakeGo = path.join(emptyCache, 'go');
+    fs.writeFileSync(fakeGo, '#!/usr/bin/env bash\necho "go: no network" >&2\nexit 3\n', { mode: 0o755 });
+    const result = spawnSync('bash', [SCRIPT], { encoding: 'utf8', env: { ...process.env, LIPSYNC_CACHE_DIR: emptyCache, GO: fakeGo } });
+    expect(result.status).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/go: no network[\s\S]*go install failed \(exit 3\)/);
+  });
 });

@@ -12,6 +12,7 @@ import {
   workerCommand,
 } from './services';
 import { statusCommand } from './status';
+import { watchCommand } from './watch';
 
 /** In the order the main help lists them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CliCommand[] = [
   renderCommand,
   statusCommand,
   listCommand,
+  watchCommand,
   cancelCommand,
   startCommand,
   workerCommand,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { loadCreatifyConfig, loadWebhookConfig } from '../../config';
 import { previewWithWebhook } from '../../client/preview';
 import { CreatifyClient, LipsyncRequest } from '../../creatify';
-import { defineCommand, UsageError } from '../args';
+import { defineCommand, Flag, UsageError } from '../args';
 import { ExitCode } from '../exit-codes';
 import { writeLine } from '../io';
 import { formatFields } from '../output';
@@ -16,10 +16,11 @@ export const previewCommand = defineCommand(
     synopsis: '<file.json>',
     details:
       'The file holds a lipsync create/preview body ({"video_inputs": [...], ...}); its webhook_url is replaced.\n' +
-      'Needs CREATIFY_API_ID, CREATIFY_API_KEY, WEBHOOK_PUBLIC_URL and WEBHOOK_SECRET.',
+      'Needs CREATIFY_API_ID, CREATIFY_API_KEY, WEBHOOK_PUBLIC_URL and WEBHOOK_SECRET.\n' +
+      'When stdout is not a terminal only the id is printed, so id=$(lipsync preview x.json) works.',
     positionals: ['file'],
-    options: {},
-    schema: z.object({ file: z.string().min(1, 'must not be empty') }),
+    options: { json: { type: 'boolean', help: "print Creatify's lipsync record as JSON" } },
+    schema: z.object({ file: z.string().min(1, 'must not be empty'), json: Flag }),
   },
   async (args, io) => {
     const body = await readRequestFile(args.file);
@@ -29,7 +30,9 @@ export const previewCommand = defineCommand(
     const creatify = new CreatifyClient(creatifyConfig);
     try {
       const lipsync = await previewWithWebhook(creatify, webhook, body);
-      writeLine(io.stdout, formatFields([['lipsync id', lipsync.id], ['status', lipsync.status], ['preview', lipsync.preview]]));
+      if (args.json) writeLine(io.stdout, JSON.stringify(lipsync, null, 2));
+      else if (!io.stdout.isTTY) writeLine(io.stdout, lipsync.id);
+      else writeLine(io.stdout, formatFields([['lipsync id', lipsync.id], ['status', lipsync.status], ['preview', lipsync.preview]]));
       writeLine(io.stderr, `render it with: lipsync render ${lipsync.id} --wait`);
       return ExitCode.Ok;
     } finally {

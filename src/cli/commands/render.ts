@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import type { LipsyncOrchestrator, RenderResult, TrackingOptions } from '../../client';
+import { workflowIdFor } from '../../contract/lipsync-id';
 import { TrackingOptionsSchema } from '../../contract/schemas';
 import { defineCommand, DurationArg, Flag, LipsyncIdArg, UsageError } from '../args';
 import { withOrchestrator } from '../connect';
 import { ExitCode } from '../exit-codes';
 import { writeLine, type CliIo } from '../io';
+import { estimate, formatDuration, formatRow, typicalDuration } from '../live/format';
 import { describeLiveStatus, formatFields, LiveStatusLine } from '../output';
+import { painter, wantsColor } from '../style';
+import { statusOf } from './start';
 
 const DURATION_NOTE = 'D is a duration: "30s", "5 minutes", or milliseconds';
 const STATUS_INTERVAL_MS = 1_000;
@@ -18,7 +22,8 @@ export const renderCommand = defineCommand(
     synopsis: '<lipsync-id> [--wait] [options]',
     details:
       'Starting twice tracks, and pays for, one render. With --wait, follows it (a status line on stderr)\n' +
-      `and prints the video URL; exit 1 if it ends without a video. ${DURATION_NOTE}.`,
+      `and prints the video URL; exit 1 if it ends without a video. ${DURATION_NOTE}.\n` +
+      'The ETA is the median duration of the renders done so far in this namespace.',
     positionals: ['lipsync-id'],
     options: {
       wait: { type: 'boolean', help: 'follow the render until it ends' },
@@ -27,6 +32,7 @@ export const renderCommand = defineCommand(
       'poll-max': { type: 'string', value: 'D', help: 'longest poll interval (default 5 min)' },
       deadline: { type: 'string', value: 'D', help: 'give up tracking after this long (default 24 h)' },
       'trust-webhook': { type: 'boolean', help: 'believe a terminal webhook without a confirming GET' },
+      json: { type: 'boolean', help: 'print JSON: {"workflowId"}, and with --wait the result' },
     },
     schema: z.object({
       'lipsync-id': LipsyncIdArg,
@@ -36,6 +42,7 @@ export const renderCommand = defineCommand(
       'poll-max': DurationArg.optional(),
       deadline: DurationArg.optional(),
       'trust-webhook': Flag,
+      json: Flag,
     }),
   },
   (args, io) => {
@@ -51,16 +58,20 @@ export const renderCommand = defineCommand(
     if (!checked.success) throw new UsageError(checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     return withOrchestrator(io, async (orchestrator) => {
       const handle = await orchestrator.startRender(args['lipsync-id'], checked.data);
-      writeLine(io.stdout, handle.workflowId);
+      // --json --wait prints one document, the result; the workflow id is in it (as in `status --json`).
+      if (!args.json) writeLine(io.stdout, handle.workflowId);
+      else if (!args.wait) writeLine(io.stdout, JSON.stringify({ workflowId: handle.workflowId }));
       if (!args.wait) return ExitCode.Ok;
-      return follow(orchestrator, args['lipsync-id'], io);
+      return follow(orchestrator, args['lipsync-id'], io, args.json);
     });
   },
 );
 
-async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: CliIo): Promise<number> {
+async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: CliIo, json: boolean): Promise<number> {
   const started = Date.now();
   const line = new LiveStatusLine(io.stderr);
+  const paint = painter(wantsColor(io.env, io.stderr));
+  const typical = io.stderr.isTTY ? await typicalRenderMs(orchestrator) : null;
   // Ctrl-C stops following, not the render: Temporal keeps tracking it.
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
@@ -69,13 +80,16 @@ async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: 
     // Every look, not only changes: on a terminal the elapsed time keeps counting.
     for await (const event of orchestrator.watch(lipsyncId, { intervalMs: STATUS_INTERVAL_MS, changesOnly: false, signal: interrupt.signal })) {
       if (event.type === 'status') {
-        const { key, text } = describeLiveStatus(event.status, Date.now() - started);
-        line.show(key, text);
+        const elapsed = Date.now() - started;
+        const { key, text } = describeLiveStatus(event.status, elapsed);
+        const row = formatRow({ id: lipsyncId, status: statusOf(event.status), progress: event.status.state?.progress || null, elapsedMs: elapsed }, typical, paint);
+        const { etaMs } = estimate(event.status.state?.progress || null, elapsed, typical, false);
+        line.show(key, text, `${row}  ${etaMs === null ? '' : etaMs > 0 ? `ETA ~${formatDuration(etaMs)}` : 'any moment now'}`);
         continue;
       }
       line.finish();
       if (event.type === 'done') {
-        writeLine(io.stdout, formatResult(event.result));
+        writeLine(io.stdout, json ? JSON.stringify({ workflowId: workflowIdFor(lipsyncId), ...event.result }, null, 2) : formatResult(event.result));
         return ExitCode.Ok;
       }
       writeLine(io.stderr, `render ${event.error.reason}: ${event.error.message}`);
@@ -87,6 +101,12 @@ async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: 
   } finally {
     process.off('SIGINT', onInterrupt);
   }
+}
+
+/** The median duration of recent finished renders: the ETA's basis; none when nothing finished yet. */
+async function typicalRenderMs(orchestrator: LipsyncOrchestrator): Promise<number | null> {
+  const done = await orchestrator.list({ status: 'done', limit: 50 }).catch(() => []);
+  return typicalDuration(done.flatMap((render) => (render.closeTime ? [render.closeTime.getTime() - render.startTime.getTime()] : [])));
 }
 
 function formatResult(result: RenderResult): string {

@@ -6,10 +6,12 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { defineCommand, Flag, type CliCommand } from '../args';
+import { defineCommand, type CliCommand } from '../args';
 import { ExitCode, sandboxExitCode } from '../exit-codes';
 import { writeLine } from '../io';
 import { stopSignal } from '../services/signals';
+
+export { startCommand } from './start';
 
 const TEMPORAL_ENV = 'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, LIPSYNC_TASK_QUEUE';
 const noArgs = z.object({});
@@ -82,25 +84,6 @@ export const sandboxCommand: CliCommand = {
     return sandboxExitCode(code);
   },
 };
-
-export const startCommand = defineCommand(
-  {
-    name: 'start',
-    group: 'services',
-    summary: 'run everything locally: Temporal dev server, worker, webhook receiver, sandbox Creatify',
-    details: 'The sandbox stands in for Creatify unless CREATIFY_API_ID and CREATIFY_API_KEY are set.',
-    synopsis: '[--no-demo]',
-    positionals: [],
-    options: { 'no-demo': { type: 'boolean', help: 'do not start a demo render' } },
-    schema: z.object({ 'no-demo': Flag }),
-  },
-  async (args, io) => {
-    const { runLocalStack } = await import('../../dev/stack');
-    // Listening from the start: Ctrl-C during start-up stops what has started, cleanly.
-    await runLocalStack({ demo: !args['no-demo'], env: io.env, say: (line) => writeLine(io.stdout, line), until: stopSignal() });
-    return ExitCode.Ok;
-  },
-);
 
 export const buildBundleCommand = defineCommand(
   {
