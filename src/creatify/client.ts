@@ -86,7 +86,7 @@ export class CreatifyClient {
     return this.call({ method: 'POST', path, schema: Lipsync, body: this.checkRequest(`POST ${path}`, body), timeoutMs: this.previewTimeoutMs });
   }
 
-  /** POST /api/lipsyncs_v2/{id}/render/ — not idempotent, charges credits (see hasRenderStarted). */
+  /** POST /api/lipsyncs_v2/{id}/render/ — not idempotent, charges credits (see render-judgement.ts). */
   async render(id: string): Promise<Lipsync> {
     const path = `${LIPSYNCS}${this.checkId(`POST ${LIPSYNCS}{id}/render/`, id)}/render/`;
     return this.call({ method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs });
