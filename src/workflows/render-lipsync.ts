@@ -14,15 +14,12 @@ import {
   log,
   metricMeter,
   patched,
-  proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
-import { INVALID_REQUEST_FAILURES, type LipsyncActivities, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
+import { INVALID_REQUEST_FAILURES, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
   FailureType,
@@ -37,6 +34,7 @@ import {
   type TrackRenderInput,
 } from '../contract/messages';
 import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contract/tracking-options';
+import { api, confirmer, local, poller, quick } from './activity-calls';
 import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
 import { Tracker, type PendingClaim } from './tracker';
@@ -51,23 +49,7 @@ export const EXACTLY_ONCE_PATCH = 'render-snapshot-and-claim-rechecks';
 const STALL_POLLS = 3;
 /** …at most this many times per job. */
 const MAX_REJUDGEMENTS = 2;
-const CONFIRM_MAX_INTERVAL_MS = 4_000;
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
-
-// A render that cannot get through is retried every 10 s at most: a job waiting on a
-// POST nobody sent is as bad as a double charge, and every attempt first compares.
-const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES] };
-// Activities heartbeat while they run: a worker killed mid-call is noticed in seconds.
-const HEARTBEAT_TIMEOUT = '10 seconds';
-const api = proxyActivities<LipsyncActivities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry });
-// The snapshot is recorded in the same workflow task that schedules the render, so it is
-// in history before any POST can happen, at no extra round trip.
-const local = proxyLocalActivities<LipsyncActivities>({ startToCloseTimeout: '30 seconds', retry });
-// A claim's first GET: short, so a slow Creatify leaves the re-checks to a normal activity.
-const quick = proxyLocalActivities<LipsyncActivities>({
-  startToCloseTimeout: '5 seconds',
-  retry: { initialInterval: '200 ms', maximumAttempts: 2, nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES] },
-});
 
 const claimsCounter = metricMeter.createCounter(
   'lipsync_webhook_claims',
@@ -227,16 +209,7 @@ class RenderFlow {
     const stall = this.current && preRender && rejudgements < MAX_REJUDGEMENTS ? { before: preRender, afterAttempts: STALL_POLLS } : undefined;
     const pollScope = new CancellationScope();
     const poll = pollScope.run(() =>
-      proxyActivities<LipsyncActivities>({
-        startToCloseTimeout: '1 minute',
-        heartbeatTimeout: HEARTBEAT_TIMEOUT,
-        retry: {
-          initialInterval: this.options.pollInitialInterval.ms,
-          backoffCoefficient: 2,
-          maximumInterval: this.options.pollMaxInterval.ms,
-          nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES],
-        },
-      }).pollUntilTerminal.executeWithOptions({ summary: `poll lipsync ${this.id} until it ends` }, [
+      poller(this.options).pollUntilTerminal.executeWithOptions({ summary: `poll lipsync ${this.id} until it ends` }, [
         {
           lipsyncId: this.id,
           initialIntervalMs: this.options.pollInitialInterval.ms,
@@ -298,20 +271,9 @@ class RenderFlow {
     }
     if (first?.terminal || claim.maxGets <= 1) return { gets: 1, lipsync: first };
     // The API does not agree yet: re-checks 1 s, 2 s, 4 s, 4 s … later, as retries (no history per GET).
-    const confirmer = proxyActivities<LipsyncActivities>({
-      startToCloseTimeout: '1 minute',
-      heartbeatTimeout: HEARTBEAT_TIMEOUT,
-      retry: {
-        initialInterval: '1 second',
-        backoffCoefficient: 2,
-        maximumInterval: Math.min(CONFIRM_MAX_INTERVAL_MS, this.options.pollMaxInterval.ms),
-        maximumAttempts: claim.maxGets - 1,
-        nonRetryableErrorTypes: [...INVALID_REQUEST_FAILURES],
-      },
-    });
     try {
       const recheck = { lipsyncId: this.id, maxGets: claim.maxGets - 1, firstAfterMs: CONFIRM_FIRST_RECHECK_MS };
-      const outcome = await confirmer.confirmClaim.executeWithOptions({ summary: `re-check ${summary}` }, [recheck]);
+      const outcome = await confirmer(this.options, recheck.maxGets).confirmClaim.executeWithOptions({ summary: `re-check ${summary}` }, [recheck]);
       return { gets: 1 + outcome.gets, lipsync: outcome.lipsync };
     } catch (err) {
       const mapped = this.mapActivityError(err);
