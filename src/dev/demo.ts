@@ -62,24 +62,29 @@ export function lineReporter(say: (line: string) => void): DemoReporter {
 }
 
 /** Resolves with how many demo renders reached `done`. */
-export async function runDemo(orchestrator: LipsyncOrchestrator, report: DemoReporter): Promise<number> {
+export async function runDemo(orchestrator: LipsyncOrchestrator, report: DemoReporter, signal?: AbortSignal): Promise<number> {
   report.say(`demo: previewing and rendering ${DEMO_SCRIPTS.length} lipsyncs in the sandbox...`);
   const ids: string[] = [];
   for (const [i, text] of DEMO_SCRIPTS.entries()) {
+    if (signal?.aborted) return 0;
     const lipsync = await orchestrator.preview(demoRequest(`demo ${i + 1}`, text));
     ids.push(lipsync.id);
     await orchestrator.startRender(lipsync.id, DEMO_OPTIONS);
     report.started(lipsync.id);
   }
-  const outcomes = await Promise.all(ids.map((id) => followOne(orchestrator, id, report)));
-  const done = outcomes.filter(Boolean).length;
-  report.say(`demo: ${done}/${ids.length} renders done`);
-  return done;
+  const outcomes = await Promise.all(ids.map((id) => followOne(orchestrator, id, report, signal)));
+  if (signal?.aborted) return done(outcomes);
+  report.say(`demo: ${done(outcomes)}/${ids.length} renders done`);
+  return done(outcomes);
 }
 
-async function followOne(orchestrator: LipsyncOrchestrator, id: string, report: DemoReporter): Promise<boolean> {
+function done(outcomes: boolean[]): number {
+  return outcomes.filter(Boolean).length;
+}
+
+async function followOne(orchestrator: LipsyncOrchestrator, id: string, report: DemoReporter, signal?: AbortSignal): Promise<boolean> {
   try {
-    for await (const event of orchestrator.watch(id)) {
+    for await (const event of orchestrator.watch(id, { signal })) {
       if (event.type === 'done') {
         const { result } = event;
         report.ended(id, { ok: true, status: 'done', outcome: result.output, durationMs: result.timings.totalMs, detectedBy: result.detectedBy });

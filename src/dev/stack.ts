@@ -129,7 +129,13 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
     }
 
     const connection = await step(Connection.connect({ address: server.address }));
-    stops.push(() => connection.close());
+    // A demo render still being followed has a long poll for its result on this connection
+    // that nothing can cancel; closing under it makes the SDK's retry timer throw
+    // "Channel has been shut down" from nowhere. Left open then: the process is ending.
+    let demoRunning = false;
+    stops.push(async () => {
+      if (!demoRunning) await connection.close();
+    });
     const client = new Client({ connection, namespace: server.namespace });
     const receiver = await step(startWebhookServer({ config: webhookConfig, client, log: (line) => logs.write('webhook', `${new Date().toISOString()} ${line}`) }));
     stops.push(() => receiver.close());
@@ -175,14 +181,23 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
       webhookUrl: webhookConfig.publicUrl,
       sandboxUrl,
       creatifyUrl: creatifyConfig.baseUrl,
-      envFile: path.relative(process.cwd(), envFile) || envFile,
-      logsDir: path.relative(process.cwd(), logs.dir) || logs.dir,
+      envFile: shortPath(envFile),
+      logsDir: shortPath(logs.dir),
     };
     if (options.onReady) options.onReady(info);
     else for (const line of describeStack(info)) say(line);
 
     const orchestrator = new LipsyncOrchestrator({ client, taskQueue: temporal.taskQueue, webhook: webhookConfig, creatify });
-    if (options.demo && sandboxMode) await step(runDemo(orchestrator, options.demoReporter ?? lineReporter(say)));
+    if (options.demo && sandboxMode) {
+      const demoStop = new AbortController();
+      demoRunning = true;
+      const demo = runDemo(orchestrator, options.demoReporter ?? lineReporter(say), demoStop.signal);
+      // Runs first on stop: no new status queries while the worker goes away.
+      stops.push(async () => demoStop.abort());
+      await step(demo);
+      // Only a demo that saw every render end has no result poll left open.
+      demoRunning = false;
+    }
     say('stack is up; press Ctrl-C to stop it');
     await until;
   } catch (err) {
@@ -209,4 +224,10 @@ export function describeStack(info: StackInfo): string[] {
     `logs              ${info.logsDir}/ (worker.log, webhook.log, temporal.log)`,
     `another shell     source ${info.envFile} && npx lipsync --help`,
   ];
+}
+
+/** `.data/logs` when under the current directory, the absolute path otherwise. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }

@@ -84,7 +84,7 @@ async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: 
         const { key, text } = describeLiveStatus(event.status, elapsed);
         const row = formatRow({ id: lipsyncId, status: statusOf(event.status), progress: event.status.state?.progress || null, elapsedMs: elapsed }, typical, paint);
         const { etaMs } = estimate(event.status.state?.progress || null, elapsed, typical, false);
-        line.show(key, text, `${row}  ${etaMs === null ? '' : etaMs > 0 ? `ETA ~${formatDuration(etaMs)}` : 'any moment now'}`);
+        line.show(key, text, `${row}  ${etaMs === null ? '' : etaMs >= 1_000 ? `ETA ~${formatDuration(etaMs)}` : 'ETA any moment now'}`);
         continue;
       }
       line.finish();
