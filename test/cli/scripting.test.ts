@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { demoRequest, startTestStack, type TestStack } from '../support/stack';
-import { testTemporalAddress } from '../support/temporal';
 
 const BIN = path.resolve(__dirname, '../../bin/lipsync.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -30,18 +29,8 @@ const lipsync = (...args: string[]) => run(process.execPath, [BIN, ...args]);
 
 beforeAll(async () => {
   stack = await startTestStack();
-  env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TERM: 'xterm',
-    TEMPORAL_ADDRESS: testTemporalAddress(),
-    LIPSYNC_TASK_QUEUE: stack.taskQueue,
-    CREATIFY_API_BASE_URL: stack.sandbox.url,
-    CREATIFY_API_ID: stack.sandbox.credentials.apiId,
-    CREATIFY_API_KEY: stack.sandbox.credentials.apiKey,
-    WEBHOOK_PUBLIC_URL: stack.webhookConfig.publicUrl,
-    WEBHOOK_SECRET: stack.webhookConfig.secrets[0],
-  };
+  // The stack's own variables, as a `lipsync` process serving it would get them.
+  env = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', ...stack.workerEnv() };
 });
 afterAll(async () => {
   await stack?.close();
