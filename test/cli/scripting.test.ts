@@ -64,12 +64,16 @@ test('render --json --wait prints one JSON document with the result; cancel --js
 
 (HAS_SCRIPT ? test : test.skip)('render --wait on a terminal: one line redrawn in place with the bar, then the result', async () => {
   const id = await stack.preview('tty render');
+  // Held for a few status looks (1 s apart), so there is more than one frame to redraw.
+  await stack.sandbox.control.setLipsync(id, { hold: true });
+  const release = setTimeout(() => void stack.sandbox.control.setLipsync(id, { hold: false }), 3_000);
   const { code, stdout } = await run('script', ['-qefc', `exec ${process.execPath} ${BIN} render ${id} --wait ${FAST.map((arg) => `'${arg}'`).join(' ')}`, '/dev/null']);
   expect(code).toBe(0);
   const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
   const text = strip(stdout);
   // Each frame erases the one before (log-update starts a frame with ESC[G): what stays
   // on screen is the last frame, one status row, followed by the result.
+  clearTimeout(release);
   const frames = stdout.split('\x1b[G');
   expect(frames.length).toBeGreaterThan(1);
   const screen = strip(frames[frames.length - 1]!).split('\n');
