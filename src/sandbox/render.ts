@@ -7,6 +7,11 @@ import type { SandboxSettings } from './settings';
 import type { OperationResult } from './store';
 import type { Webhooks } from './webhooks';
 
+/** A paid call the balance cannot cover: nothing stored or changed. */
+export function insufficientCredits(settings: SandboxSettings): OperationResult {
+  return { ok: false, status: settings.insufficientCreditsStatus, body: { detail: 'Insufficient credits' } };
+}
+
 // Render (creatify-api.md §4.3) and the readings of it the docs leave open: what it
 // does to media_job and progress, what its 200 body shows, and whether the record
 // changes at once or a little after the answer (renderApplyDelayMs).
@@ -36,7 +41,7 @@ export function renderRecord(deps: RenderDeps, record: LipsyncRecord): Operation
   const previewProgress = record.progress;
   const wasPreviewed = record.previewed;
   if (!deps.charge(record)) {
-    return { ok: false, status: 400, body: { detail: 'Insufficient credits' } };
+    return insufficientCredits(settings);
   }
   const plan: RenderPlan = {
     mediaJob: settings.renderMediaJob === 'replace' ? randomUUID() : record.media_job,

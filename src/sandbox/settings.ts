@@ -50,6 +50,8 @@ export const sandboxSettingsSchema = z.strictObject({
   progressAs: z.enum(['string', 'number']),
   secondRender: z.enum(['reject', 'idempotent', 'charge']),
   authFailureStatus: z.union([z.literal(401), z.literal(403)]),
+  /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */
+  insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403)]),
   initialCredits: z.number().min(0),
   webhooks: webhookSettingsSchema,
   randomFaults: randomFaultsSchema,
@@ -101,6 +103,7 @@ export function defaultSettings(): SandboxSettings {
     progressAs: 'string',
     secondRender: 'reject',
     authFailureStatus: 401,
+    insufficientCreditsStatus: 400,
     initialCredits: 1000,
     webhooks: defaultWebhookSettings(),
     randomFaults: defaultRandomFaults(),

@@ -5,7 +5,7 @@ import { Lifecycle } from './lifecycle';
 import { newRecord, previewUrl, touch } from './record';
 import type { LipsyncRecord, LipsyncStatus } from './record';
 import { streamFor } from './random';
-import { renderRecord } from './render';
+import { insufficientCredits, renderRecord } from './render';
 import type { LipsyncRequest } from './request-schema';
 import type { Outcome, SandboxSettings } from './settings';
 import { Timers } from './timers';
@@ -25,7 +25,6 @@ export interface LipsyncPatch {
   progress?: number;
 }
 
-const INSUFFICIENT = { ok: false, status: 400, body: { detail: 'Insufficient credits' } } as const;
 
 export class Store {
   private readonly records = new Map<string, LipsyncRecord>();
@@ -63,7 +62,7 @@ export class Store {
   /** Synchronous preview (§4.2): the record comes back with `preview` already set. */
   preview(request: LipsyncRequest, rawVideoInputs: unknown[]): OperationResult {
     const record = this.makeRecord(request, rawVideoInputs);
-    if (!this.chargeFor(record, 'preview')) return INSUFFICIENT;
+    if (!this.chargeFor(record, 'preview')) return insufficientCredits(this.settings());
     const settings = this.settings();
     record.previewed = true;
     record.preview = previewUrl();
@@ -77,7 +76,7 @@ export class Store {
   /** One-step create (§4.1): straight into processing. */
   create(request: LipsyncRequest, rawVideoInputs: unknown[]): OperationResult {
     const record = this.makeRecord(request, rawVideoInputs);
-    if (!this.chargeFor(record, 'create')) return INSUFFICIENT;
+    if (!this.chargeFor(record, 'create')) return insufficientCredits(this.settings());
     record.media_job = randomUUID();
     this.keep(record);
     this.lifecycle.begin(record);

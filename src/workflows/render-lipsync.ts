@@ -249,7 +249,8 @@ class RenderFlow {
     this.phase('confirming');
     const { gets, lipsync } = await this.confirm(claim);
     if (this.tracker.claimChecked(claim, gets, lipsync)) return { ended: lipsync! };
-    this.tracker.claimRejected(previousPhase);
+    // No end: back to where the workflow was.
+    this.tracker.enterPhase(previousPhase);
     this.publish();
     return { pollNow: this.current && claim.kind === 'url' };
   }

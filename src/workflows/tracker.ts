@@ -249,11 +249,6 @@ export class Tracker {
     this.state.phase = phase;
   }
 
-  /** Leaves a confirmation without an end: back to where the workflow was. */
-  claimRejected(phase: TrackingPhase): void {
-    this.state.phase = phase;
-  }
-
   finished(detectedBy: Detection, now: Date): void {
     this.state.phase = 'finished';
     this.state.finishedAt = now.toISOString();

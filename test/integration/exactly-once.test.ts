@@ -83,9 +83,10 @@ describe('exactly one render, across every preview shape and render-POST fault',
 describe('a render Creatify refuses, and one wrongly judged started', () => {
   const stack = useTestStack({}, { creatifyTimeoutMs: CLIENT_TIMEOUT_MS });
 
-  test('a 400 "Insufficient credits" ends the job at once as a typed failure, nothing paid', async () => {
+  // The docs give no status for it ([U]): 400 as §15 assumes, 402, or 403.
+  test.each([400, 402, 403] as const)('"Insufficient credits" (%i) ends the job at once as a typed failure, nothing paid', async (insufficientCreditsStatus) => {
     // Preview costs 1 credit for this short text, render 4: 3 credits pay only the preview.
-    await stack.sandbox.control.reset({ initialCredits: 3 });
+    await stack.sandbox.control.reset({ initialCredits: 3, insufficientCreditsStatus });
     const id = await stack.preview('refused render');
     const started = Date.now();
     await stack.orchestrator.startRender(id, FAST);

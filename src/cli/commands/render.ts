@@ -6,10 +6,9 @@ import { defineCommand, DurationArg, Flag, LipsyncIdArg, UsageError } from '../a
 import { withOrchestrator } from '../connect';
 import { ExitCode } from '../exit-codes';
 import { writeLine, type CliIo } from '../io';
-import { estimate, formatDuration, formatRow, typicalDuration } from '../live/format';
+import { estimate, formatElapsed, formatRow, statusOf, typicalDuration } from '../live/format';
 import { describeLiveStatus, formatFields, LiveStatusLine } from '../output';
 import { painter, wantsColor } from '../style';
-import { statusOf } from './start';
 
 const DURATION_NOTE = 'D is a duration: "30s", "5 minutes", or milliseconds';
 const STATUS_INTERVAL_MS = 1_000;
@@ -84,7 +83,7 @@ async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: 
         const { key, text } = describeLiveStatus(event.status, elapsed);
         const row = formatRow({ id: lipsyncId, status: statusOf(event.status), progress: event.status.state?.progress || null, elapsedMs: elapsed }, typical, paint);
         const { etaMs } = estimate(event.status.state?.progress || null, elapsed, typical, false);
-        line.show(key, text, `${row}  ${etaMs === null ? '' : etaMs >= 1_000 ? `ETA ~${formatDuration(etaMs)}` : 'ETA any moment now'}`);
+        line.show(key, text, `${row}  ${etaMs === null ? '' : etaMs >= 1_000 ? `ETA ~${formatElapsed(etaMs)}` : 'ETA any moment now'}`);
         continue;
       }
       line.finish();

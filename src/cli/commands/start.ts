@@ -5,12 +5,12 @@
  * .data/logs/ unless --verbose asks for them here too.
  */
 import { z } from 'zod';
-import type { RenderStatus } from '../../client';
 import type { DemoReporter } from '../../dev/demo';
 import type { StackInfo } from '../../dev/stack';
 import { defineCommand, Flag } from '../args';
 import { ExitCode } from '../exit-codes';
 import { LiveView } from '../live/view';
+import { statusOf } from '../live/format';
 import { stopSignal } from '../services/signals';
 import { painter, wantsColor } from '../style';
 
@@ -66,6 +66,3 @@ function demoRows(view: LiveView): DemoReporter {
   };
 }
 
-export function statusOf(status: RenderStatus): string {
-  return status.status ?? status.state?.status ?? status.execution.toLowerCase();
-}

@@ -4,6 +4,7 @@
  * so the same row reads the same on a terminal and in a log.
  */
 import type { Paint } from '../style';
+import type { RenderStatus } from '../../client';
 
 /** Statuses after which a render's tracking is over. */
 const ENDED = new Set(['done', 'failed', 'rejected', 'timed_out', 'cancelled', 'invalid', 'completed', 'terminated']);
@@ -18,7 +19,7 @@ export function shortId(id: string): string {
 }
 
 /** "7s", "2m05s", "1h02m": as long as needed, no longer. */
-export function formatDuration(ms: number): string {
+export function formatElapsed(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
@@ -84,7 +85,7 @@ export function formatRow(row: RowView, typicalMs: number | null, paint: Paint, 
   const colored = row.ok === true ? paint('green', status) : row.ok === false ? paint('red', status) : paint('cyan', status);
   const text = row.outcome ? fit(row.outcome, columns - ROW_PREFIX_WIDTH - 2) : '';
   const outcome = text ? `  ${row.ok === false ? paint('red', text) : text}` : '';
-  return `${shortId(row.id)}  ${colored} ${progressBar(fraction)} ${percent}  ${formatDuration(row.elapsedMs).padStart(6)}${outcome}`;
+  return `${shortId(row.id)}  ${colored} ${progressBar(fraction)} ${percent}  ${formatElapsed(row.elapsedMs).padStart(6)}${outcome}`;
 }
 
 /**
@@ -95,4 +96,9 @@ export function fit(text: string, width: number): string {
   if (text.length <= width) return text;
   if (width < 12) return '';
   return /^https?:\/\//.test(text) ? `…${text.slice(text.length - width + 1)}` : `${text.slice(0, width - 1)}…`;
+}
+
+/** The word a row shows for a render: the tracker's status, else Temporal's. */
+export function statusOf(status: RenderStatus): string {
+  return status.status ?? status.state?.status ?? status.execution.toLowerCase();
 }

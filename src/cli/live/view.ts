@@ -11,7 +11,7 @@ import logUpdate from 'log-update';
 import type { CliIo, Terminal } from '../io';
 import { writeLine } from '../io';
 import { painter, wantsColor, type Paint } from '../style';
-import { formatDuration, formatRow, shortId, typicalDuration } from './format';
+import { formatElapsed, formatRow, shortId, typicalDuration } from './format';
 
 interface Row {
   id: string;
@@ -182,6 +182,6 @@ export class LiveView {
   private plainRow(row: Row): string {
     const progress = row.ok === undefined && row.progress ? ` ${Math.round(row.progress * 100)}%` : '';
     const outcome = row.outcome ? ` ${row.outcome}` : '';
-    return `${shortId(row.id)} ${row.status}${progress} (${formatDuration(this.elapsed(row))})${outcome}`;
+    return `${shortId(row.id)} ${row.status}${progress} (${formatElapsed(this.elapsed(row))})${outcome}`;
   }
 }
