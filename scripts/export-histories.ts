@@ -14,10 +14,12 @@ import { buildWorkflowBundle } from '../src/worker/workflow-source';
 import { webhookUrl } from '../src/contract/webhook-url';
 import { statusQuery } from '../src/contract/messages';
 import { type TrackingOptions } from '../src/contract/tracking-options';
+import { reconcilerWorkflowId } from '../src/contract/reconciler';
+import { workflowIdFor } from '../src/contract/lipsync-id';
 
 const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
 // One prefix per workflow version: older histories stay, so every version in flight keeps replaying.
-const PREFIX = 'v2-';
+const PREFIX = 'v3-';
 
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-export-'));
@@ -26,12 +28,13 @@ async function main(): Promise<void> {
   process.env.TEST_WORKFLOW_BUNDLE = (await buildWorkflowBundle(path.join(tmp, 'bundle.js'))).path;
   // Imported late: the stack reads the environment set above.
   const { startTestStack, eventually } = await import('../test/support/stack');
-  const stack = await startTestStack();
+  // v3: the fleet reconciler follows renders past their webhook window.
+  const stack = await startTestStack({}, { reconciler: { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 } });
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const cli = await temporalCliPath();
   // The CLI's JSON is the format `temporal workflow show` users share; the replayer reads it.
-  const save = async (name: string, id: string) => {
-    const json = execFileSync(cli, ['workflow', 'show', '-w', `lipsync-render-${id}`, '--address', server.address, '--output', 'json']);
+  const save = async (name: string, id: string, workflowId = workflowIdFor(id)) => {
+    const json = execFileSync(cli, ['workflow', 'show', '-w', workflowId, '--address', server.address, '--output', 'json']);
     fs.writeFileSync(path.join(OUT_DIR, `${PREFIX}${name}.json`), json);
     console.log(`wrote ${PREFIX}${name}.json (${JSON.parse(json.toString()).events.length} events)`);
   };
@@ -92,6 +95,17 @@ async function main(): Promise<void> {
     await stack.sandbox.control.setLipsync(id, { progress: 0 });
     await healing.result();
     await save('rejudged-render', id);
+
+    // Every webhook lost, long self-poll silence: the reconciler's reads close the job.
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    id = await stack.preview('replay: reconciled');
+    await (await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '500 ms', pollMaxInterval: '1 minute' })).result();
+    await save('reconciled-path', id);
+
+    // The reconciler itself, ended by hand (it runs forever).
+    const reconciler = stack.client.workflow.getHandle(reconcilerWorkflowId(stack.taskQueue));
+    await reconciler.terminate('history export');
+    await save('reconciler', 'reconciler', reconciler.workflowId);
   } finally {
     await stack.close();
     await server.stop();

@@ -6,7 +6,10 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { ConnectionOptions } from '@temporalio/client';
 import { z } from 'zod';
+import type { Duration } from '@temporalio/common';
 import { DEFAULT_TASK_QUEUE } from './contract/messages';
+import { DEFAULT_RECONCILER_CONFIG, type ReconcilerConfig } from './contract/reconciler';
+import { durationMs } from './contract/tracking-options';
 
 type Env = Record<string, string | undefined>;
 
@@ -137,3 +140,26 @@ export function loadMetricsAddress(env: Env = process.env): string | null {
   return read(env, 'LIPSYNC_METRICS_ADDRESS', hostPort.optional()) ?? null;
 }
 
+
+const duration = z.string().transform((value, ctx) => {
+  const ms = durationMs(/^\d+$/.test(value) ? Number(value) : (value as Duration));
+  if (!(ms > 0)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as "10s", "1 minute" or 500 (ms)' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/**
+ * The fleet reconciler this worker starts (or re-configures) for its task queue; false
+ * when LIPSYNC_RECONCILER=off, and trackers then poll by themselves after the webhook window.
+ */
+export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig | false {
+  const enabled = read(env, 'LIPSYNC_RECONCILER', z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'));
+  if (enabled === 'off') return false;
+  return {
+    overdueIntervalMs: read(env, 'LIPSYNC_RECONCILE_OVERDUE_INTERVAL', duration.optional()) ?? DEFAULT_RECONCILER_CONFIG.overdueIntervalMs,
+    idleIntervalMs: read(env, 'LIPSYNC_RECONCILE_IDLE_INTERVAL', duration.optional()) ?? DEFAULT_RECONCILER_CONFIG.idleIntervalMs,
+    progressIntervalMs: read(env, 'LIPSYNC_RECONCILE_PROGRESS_INTERVAL', duration.optional()) ?? DEFAULT_RECONCILER_CONFIG.progressIntervalMs,
+  };
+}

@@ -12,9 +12,9 @@ import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
 import { withHeartbeat } from './heartbeat';
 import { asActivity, toActivityFailure } from './failures';
-import { ActivityFailureType, type LipsyncActivities, type ConfirmInput, type ConfirmOutcome, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderInput, type RenderOutcome } from '../contract/activities';
+import { ActivityFailureType, type LipsyncActivities, type ConfirmInput, type ConfirmOutcome, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderInput, type RenderOutcome, type SnapshotOutcome } from '../contract/activities';
 
-export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get'>;
+export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get' | 'list'>;
 
 export interface ActivityTuning {
   /**
@@ -23,6 +23,8 @@ export interface ActivityTuning {
    * must not be paid twice. Default 2 s.
    */
   settleMs?: number;
+  /** This worker fleet runs the fleet reconciler (see SnapshotOutcome.reconciler). Default false. */
+  reconciler?: boolean;
 }
 
 const DEFAULT_SETTLE_MS = 2_000;
@@ -98,9 +100,9 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
 
   return {
     /** The record before the first render POST: the baseline every later judgement compares with. */
-    async snapshotBeforeRender(lipsyncId: string): Promise<{ snapshot: LipsyncSnapshot; renderShown: string | null }> {
+    async snapshotBeforeRender(lipsyncId: string): Promise<SnapshotOutcome> {
       const snapshot = await readSteadily(lipsyncId);
-      return { snapshot, renderShown: renderShownOnRecord(snapshot) ?? null };
+      return { snapshot, renderShown: renderShownOnRecord(snapshot) ?? null, ...(tuning.reconciler ? { reconciler: true } : {}) };
     },
 
     /** POSTs the render, exactly once per job (see renderOnce). */

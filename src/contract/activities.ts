@@ -70,6 +70,18 @@ export interface ConfirmOutcome {
   gets: number;
 }
 
+export interface SnapshotOutcome {
+  snapshot: LipsyncSnapshot;
+  /** Why the record already shows a render, if it does. */
+  renderShown: string | null;
+  /**
+   * Whether this worker fleet runs the fleet reconciler: if so, the tracker leaves reads
+   * after the webhook window to it and polls on its own only when it goes quiet. Recorded
+   * in history with the snapshot, so a replay follows the same path.
+   */
+  reconciler?: boolean;
+}
+
 /** ApplicationFailure types raised by activities. */
 export const ActivityFailureType = {
   NotTerminalYet: 'LipsyncNotTerminalYet',
@@ -91,7 +103,7 @@ export const INVALID_REQUEST_FAILURES: readonly string[] = [
 
 /** The activities a worker registers for the tracking workflow. */
 export interface LipsyncActivities {
-  snapshotBeforeRender(lipsyncId: string): Promise<{ snapshot: LipsyncSnapshot; renderShown: string | null }>;
+  snapshotBeforeRender(lipsyncId: string): Promise<SnapshotOutcome>;
   renderLipsync(input: RenderInput | string): Promise<RenderOutcome>;
   fetchLipsyncStatus(lipsyncId: string): Promise<LipsyncSnapshot>;
   confirmClaim(input: ConfirmInput): Promise<ConfirmOutcome>;

@@ -80,6 +80,12 @@ export interface TrackingState {
   polls: number;
   /** GETs made to confirm deliveries that claimed an end (bounded per job, see Tracker). */
   confirmations: number;
+  /** Reads of this render by the fleet reconciler (shared list calls), signalled to the tracker. */
+  observations?: number;
+  /** When the reconciler last said something about this render (ISO). */
+  lastObservedAt?: string | null;
+  /** The worker fleet runs the fleet reconciler: after the webhook window it reads this render. */
+  reconciler?: boolean;
   /** Deliveries that claimed an end: confirmed by the API, contradicted by it, or ignored (duplicate, over budget). */
   claims: { confirmed: number; contradicted: number; ignored: number };
   /** The record before the first render POST: what "has a render started?" is judged against. */

@@ -52,8 +52,10 @@ export const Lipsync = z
 export type Lipsync = z.infer<typeof Lipsync>;
 
 // List is a bare array, no pagination envelope [D] (§4.5).
-export const LipsyncList = z.array(Lipsync);
-export type LipsyncList = z.infer<typeof LipsyncList>;
+// Documented as a plain array (§4.5); a DRF paginated envelope `{count, next, results}`,
+// as /api/personas/ answers, is read too.
+export const LipsyncList = z.union([z.array(Lipsync), z.looseObject({ results: z.array(Lipsync) }).transform((page) => page.results)]);
+export type LipsyncList = z.output<typeof LipsyncList>;
 
 // `remaining_credits` is a double [D] (DOC-CREDITS).
 export const RemainingCredits = z.looseObject({ remaining_credits: z.number() });

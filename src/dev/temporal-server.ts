@@ -31,7 +31,8 @@ export interface RunningDevServer {
   kill(): void;
 }
 
-export const SEARCH_ATTRIBUTES = ['LipsyncStatus=Keyword'];
+/** Every search attribute the project defines (src/contract): each cluster that runs the worker registers them. */
+export const SEARCH_ATTRIBUTES = ['LipsyncStatus=Keyword', 'LipsyncPollFrom=Datetime'];
 
 export class PortInUseError extends Error {
   constructor(readonly port: number, readonly what: string) {

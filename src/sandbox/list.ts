@@ -18,22 +18,44 @@ export function wellFormedIds(ids: string[] | null): string[] {
   return [...new Set((ids ?? []).filter((id) => UUID_RE.test(id)).map((id) => id.toLowerCase()))];
 }
 
+/** How this sandbox plays the list's undocumented parts: envelope, order, and how much of each record. */
+export interface ListReading {
+  listShape: 'array' | 'paginated';
+  listOrder: 'newest' | 'asked' | 'reversed';
+  listFields: 'full' | 'summary';
+}
+
+const SUMMARY_OMITS = ['output', 'video_output', 'video_thumbnail', 'progress'];
+
+function answer(records: LipsyncRecord[], serialize: (r: LipsyncRecord) => Record<string, unknown>, reading: ListReading): JsonReply {
+  const items = records.map((record) => {
+    const body = serialize(record);
+    if (reading.listFields === 'summary') for (const key of SUMMARY_OMITS) delete body[key];
+    return body;
+  });
+  if (reading.listShape === 'array') return { status: 200, body: items };
+  return { status: 200, body: { count: items.length, next: null, previous: null, results: items } };
+}
+
 export function listRecords(
   ctx: { store: Store; ledger: Ledger },
   ids: string[] | null,
   serialize: (r: LipsyncRecord) => Record<string, unknown>,
+  reading: ListReading,
 ): JsonReply {
   if (ids === null) {
     const records = ctx.store.all();
     for (const record of records) ctx.ledger.countFor(record.id, 'list');
-    return { status: 200, body: records.map(serialize) };
+    return answer(records, serialize, reading);
   }
   if (ids.length === 0) return { status: 400, body: { ids: ['This field may not be blank.'] } };
   if (ids.length > 100) return { status: 400, body: { ids: ['Maximum 100 entries allowed.'] } };
   const invalid = ids.find((id) => !UUID_RE.test(id));
   if (invalid !== undefined) return { status: 400, body: { ids: [`“${invalid}” is not a valid UUID.`] } };
-  const wanted = new Set(ids.map((id) => id.toLowerCase()));
+  const asked = [...new Set(ids.map((id) => id.toLowerCase()))];
   // Unknown ids are silently left out ([I] creatify-api.md §15).
-  const records = ctx.store.all().filter((r) => wanted.has(r.id));
-  return { status: 200, body: records.map(serialize) };
+  const byId = new Map(ctx.store.all().map((r) => [r.id, r]));
+  let records = reading.listOrder === 'newest' ? ctx.store.all().filter((r) => asked.includes(r.id)) : asked.flatMap((id) => byId.get(id) ?? []);
+  if (reading.listOrder === 'reversed') records = records.reverse();
+  return answer(records, serialize, reading);
 }

@@ -150,7 +150,7 @@ async function runEndpoint(
       return { reply: record ? { status: 200, body: serialize(record) } : notFound(), lipsyncId: route.id };
     }
     case 'list':
-      return { reply: listRecords(ctx, route.ids ?? null, serialize) };
+      return { reply: listRecords(ctx, route.ids ?? null, serialize, settings) };
     case 'render': {
       const result = ctx.store.render(route.id!);
       return result ? { ...fromOperation(result), lipsyncId: route.id } : { reply: notFound() };

@@ -53,6 +53,12 @@ export const sandboxSettingsSchema = z.strictObject({
   /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */
   insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403)]),
   initialCredits: z.number().min(0),
+  /** §4.5 documents a plain array; a DRF paginated envelope `{count, next, previous, results}` is the other plausible shape. */
+  listShape: z.enum(['array', 'paginated']),
+  /** §4.5/§15: the order of `?ids=` answers is not documented. */
+  listOrder: z.enum(['newest', 'asked', 'reversed']),
+  /** A list serializer may be lighter than the detail one: 'summary' leaves out output, thumbnail and progress. */
+  listFields: z.enum(['full', 'summary']),
   webhooks: webhookSettingsSchema,
   randomFaults: randomFaultsSchema,
 });
@@ -105,6 +111,9 @@ export function defaultSettings(): SandboxSettings {
     authFailureStatus: 401,
     insufficientCreditsStatus: 400,
     initialCredits: 1000,
+    listShape: 'array',
+    listOrder: 'newest',
+    listFields: 'full',
     webhooks: defaultWebhookSettings(),
     randomFaults: defaultRandomFaults(),
   };

@@ -1,5 +1,8 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type CreatifyApi } from '../activities';
+import { createSweepActivities } from '../activities/sweep';
+import { DEFAULT_RECONCILER_CONFIG, type ReconcilerConfig } from '../contract/reconciler';
+import { clientOn, ensureReconciler } from './reconciler';
 
 export interface LipsyncWorkerOptions {
   connection: NativeConnection;
@@ -10,20 +13,33 @@ export interface LipsyncWorkerOptions {
   /** Time running activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   identity?: string;
+  /**
+   * The fleet reconciler for this task queue (started, or re-configured, when the worker
+   * is created). Default on with DEFAULT_RECONCILER_CONFIG; `false` leaves polling to each
+   * tracker. Every worker of a task queue should say the same.
+   */
+  reconciler?: ReconcilerConfig | false;
 }
 
 /** The one place a worker for our task queue is assembled: the CLI, the local stack and tests all use it. */
 export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  const reconciler = options.reconciler === undefined ? DEFAULT_RECONCILER_CONFIG : options.reconciler;
+  const client = clientOn(options.connection, options.namespace);
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...options.workflows,
-    activities: createActivities(options.creatify),
+    activities: {
+      ...createActivities(options.creatify, { reconciler: reconciler !== false }),
+      ...createSweepActivities(client, options.creatify),
+    },
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
     // A killed worker's workflows are handed to another after 3 s instead of the SDK's 10 s;
     // the price is a replay of a short history on the new worker.
     stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(options.identity ? { identity: options.identity } : {}),
   });
+  if (reconciler !== false) await ensureReconciler(client, options.taskQueue, reconciler);
+  return worker;
 }

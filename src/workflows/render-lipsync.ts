@@ -33,11 +33,12 @@ import {
   type TrackingPhase,
   type TrackRenderInput,
 } from '../contract/messages';
+import { apiObservationSignal, LIPSYNC_POLL_FROM } from '../contract/reconciler';
 import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contract/tracking-options';
 import { api, confirmer, local, poller, quick } from './activity-calls';
 import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
-import { Tracker, type PendingClaim } from './tracker';
+import { MAX_REJUDGEMENTS, STALL_READS, Tracker, type PendingClaim } from './tracker';
 
 /**
  * Runs recorded before this marker render without a snapshot and confirm a claim with
@@ -45,10 +46,11 @@ import { Tracker, type PendingClaim } from './tracker';
  * comparison, re-check claims and re-judge a render that never shows.
  */
 export const EXACTLY_ONCE_PATCH = 'render-snapshot-and-claim-rechecks';
-/** A render judged started that shows no strong sign after this many polls is re-judged… */
-const STALL_POLLS = 3;
-/** …at most this many times per job. */
-const MAX_REJUDGEMENTS = 2;
+/**
+ * Runs from this marker on take the fleet reconciler's reads (when the worker fleet runs
+ * one) and publish when their webhook window ends (LipsyncPollFrom).
+ */
+export const FLEET_RECONCILER_PATCH = 'fleet-reconciler';
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
 
 const claimsCounter = metricMeter.createCounter(
@@ -59,19 +61,26 @@ const claimsCounter = metricMeter.createCounter(
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
   const current = patched(EXACTLY_ONCE_PATCH);
+  const fleet = current && patched(FLEET_RECONCILER_PATCH);
   const options = resolveTrackingOptions(input.options);
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
-  const publish = publisher(tracker);
+  const publish = publisher(tracker, fleet ? options.webhookTimeout.ms : null);
   setHandler(statusQuery, () => tracker.state);
   setHandler(webhookSignal, (hint) => {
     tracker.receiveWebhook(hint, new Date());
     publish();
   });
+  if (fleet) {
+    setHandler(apiObservationSignal, (observation) => {
+      tracker.apiObserved(observation, new Date());
+      publish();
+    });
+  }
   publish();
 
   const elapsed = Date.now() - Date.parse(tracker.state.startedAt);
-  const flow = new RenderFlow(tracker, options, publish, input, current);
+  const flow = new RenderFlow(tracker, options, publish, input, current, fleet);
   try {
     return await withDeadline(options.deadline.ms - elapsed, () => flow.run());
   } catch (err) {
@@ -88,9 +97,14 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   }
 }
 
-/** Web UI details on every change; search attribute, log line and claim metrics only when they change. */
-function publisher(tracker: Tracker): () => void {
+/**
+ * Web UI details on every change; search attributes, log line and claim metrics only when
+ * they change. With `webhookTimeoutMs`, the end of the webhook window (LipsyncPollFrom)
+ * too, once the render is accepted and the reconciler follows it.
+ */
+function publisher(tracker: Tracker, webhookTimeoutMs: number | null): () => void {
   let published: string | null = null;
+  let pollFromPublished = false;
   const counted = { ...tracker.state.claims };
   return () => {
     const { state } = tracker;
@@ -99,11 +113,16 @@ function publisher(tracker: Tracker): () => void {
       if (state.claims[outcome] > counted[outcome]) claimsCounter.add(state.claims[outcome] - counted[outcome], { outcome });
       counted[outcome] = state.claims[outcome];
     }
-    // Each upsert is a history event: only on a status change.
-    if (published === state.status) return;
+    // Each upsert is a history event: only on a change, both attributes in one.
+    const pollFrom = webhookTimeoutMs !== null && !pollFromPublished && state.reconciler && state.renderAcceptedAt && state.phase !== 'finished'
+      ? new Date(Date.parse(state.renderAcceptedAt) + webhookTimeoutMs)
+      : null;
+    if (published === state.status && !pollFrom) return;
+    const statusChanged = published !== state.status;
     published = state.status;
-    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: state.status }]);
-    log.info(STATUS_LOG_MESSAGE, { lipsyncId: state.lipsyncId, status: state.status, event: state.lastEvent });
+    pollFromPublished ||= pollFrom !== null;
+    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: state.status }, ...(pollFrom ? [{ key: LIPSYNC_POLL_FROM, value: pollFrom }] : [])]);
+    if (statusChanged) log.info(STATUS_LOG_MESSAGE, { lipsyncId: state.lipsyncId, status: state.status, event: state.lastEvent });
   };
 }
 
@@ -115,6 +134,8 @@ class RenderFlow {
     private readonly input: TrackRenderInput,
     /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
     private readonly current: boolean,
+    /** False while replaying a run recorded before FLEET_RECONCILER_PATCH. */
+    private readonly fleet: boolean,
   ) {}
 
   private get id(): string {
@@ -132,15 +153,23 @@ class RenderFlow {
 
     this.phase('waiting-for-webhook');
     const webhookDeadline = Date.parse(state.renderAcceptedAt!) + this.options.webhookTimeout.ms;
+    let pollNow = false;
     for (;;) {
       const remaining = webhookDeadline - Date.now();
-      if (remaining <= 0 || !(await condition(() => this.tracker.hasClaim || historyTooLong(), remaining))) break;
+      const woke = remaining > 0 && (await condition(() => this.tracker.hasClaim || this.tracker.endObserved !== null || historyTooLong(), remaining));
+      // The reconciler's progress sweep may read the end before any webhook says it.
+      if (this.fleet && this.tracker.endObserved) return this.finish(this.tracker.endObserved, 'poll');
+      if (!woke) break;
       const checked = await this.checkClaim();
-      if (checked.ended) return this.finish(checked.ended, 'webhook');
+      if (checked.ended) return this.finish(checked.ended, checked.by ?? 'webhook');
       // A claim with a URL that the API does not yet show: Creatify never re-sends, so poll from now on.
-      if (checked.pollNow) break;
+      if (checked.pollNow) {
+        pollNow = true;
+        break;
+      }
       await this.continueAsNewIfSuggested();
     }
+    if (this.fleet && state.reconciler) return this.followReconciler(pollNow);
 
     for (;;) {
       this.phase('polling');
@@ -152,7 +181,7 @@ class RenderFlow {
       }
       if (polled) return this.finish(polled.lipsync, 'poll');
       const checked = await this.checkClaim();
-      if (checked.ended) return this.finish(checked.ended, 'webhook');
+      if (checked.ended) return this.finish(checked.ended, checked.by ?? 'webhook');
       await this.continueAsNewIfSuggested();
     }
   }
@@ -163,8 +192,8 @@ class RenderFlow {
     if (!this.current) {
       return { outcome: await this.activity(() => api.renderLipsync.executeWithOptions({ summary }, [this.id])), detectedBy: 'render-response' };
     }
-    const { snapshot, renderShown } = await this.activity(() => local.snapshotBeforeRender(this.id));
-    this.tracker.preRenderRead(snapshot);
+    const { snapshot, renderShown, reconciler } = await this.activity(() => local.snapshotBeforeRender(this.id));
+    this.tracker.preRenderRead(snapshot, this.fleet && reconciler === true);
     if (renderShown) {
       return { outcome: { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' }, detectedBy: 'render-response' };
     }
@@ -187,6 +216,55 @@ class RenderFlow {
     }
   }
 
+  /**
+   * After the webhook window, when the fleet runs a reconciler: its reads (shared list
+   * calls) end the job, move progress and feed the stall watch. The tracker polls by
+   * itself only while the reconciler says nothing about this render for pollMaxInterval
+   * (or at once after a claim the API did not show), and stops when it speaks again.
+   */
+  private async followReconciler(pollFirst: boolean): Promise<RenderResult> {
+    const { tracker } = this;
+    const stallSpanMs = STALL_READS * this.options.pollInitialInterval.ms;
+    const silenceMs = this.options.pollMaxInterval.ms;
+    let quietSince = Date.now();
+    const lastHeard = () => Math.max(quietSince, tracker.state.lastObservedAt ? Date.parse(tracker.state.lastObservedAt) : 0);
+    let selfPoll = pollFirst;
+    for (;;) {
+      this.phase('polling');
+      if (!selfPoll) {
+        const actionable = () => tracker.endObserved !== null || tracker.hasClaim || tracker.stallSuspected(new Date(), stallSpanMs) || historyTooLong();
+        const woke = await condition(actionable, Math.max(lastHeard() + silenceMs - Date.now(), 1));
+        const end = tracker.endObserved;
+        if (end) return this.finish(end, 'poll');
+        if (tracker.hasClaim) {
+          const checked = await this.checkClaim();
+          if (checked.ended) return this.finish(checked.ended, checked.by ?? 'webhook');
+          selfPoll = checked.pollNow === true;
+        } else if (tracker.stallSuspected(new Date(), stallSpanMs)) {
+          const outcome = await this.rejudge();
+          if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
+          quietSince = Date.now();
+        } else if (!woke) {
+          // Heard from the reconciler meanwhile: a new quiet period starts from then.
+          selfPoll = lastHeard() + silenceMs <= Date.now();
+        }
+      }
+      if (selfPoll) {
+        selfPoll = false;
+        const since = Date.now();
+        const polled = await this.pollUntilTerminalOrInterrupted(() => tracker.endObserved !== null || lastHeard() > since);
+        if (polled?.untouched) {
+          const outcome = await this.rejudge();
+          if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
+        } else if (polled) {
+          return this.finish(polled.lipsync, 'poll');
+        }
+        quietSince = Date.now();
+      }
+      await this.continueAsNewIfSuggested();
+    }
+  }
+
   /** Self-healing: a render judged started never showed on the record, so judge (and maybe POST) again. */
   private async rejudge(): Promise<RenderOutcome> {
     this.phase('rendering');
@@ -201,12 +279,12 @@ class RenderFlow {
   }
 
   /**
-   * Resolves with the poll's outcome, or null when a webhook claim (or a history grown
-   * long enough to continue as new) interrupted it.
+   * Resolves with the poll's outcome, or null when a webhook claim, a history grown
+   * long enough to continue as new, or `interrupted` stopped it.
    */
-  private async pollUntilTerminalOrInterrupted(): Promise<PollOutcome | null> {
+  private async pollUntilTerminalOrInterrupted(interrupted: () => boolean = () => false): Promise<PollOutcome | null> {
     const { preRender, rejudgements } = this.tracker.state;
-    const stall = this.current && preRender && rejudgements < MAX_REJUDGEMENTS ? { before: preRender, afterAttempts: STALL_POLLS } : undefined;
+    const stall = this.current && preRender && rejudgements < MAX_REJUDGEMENTS ? { before: preRender, afterAttempts: STALL_READS } : undefined;
     const pollScope = new CancellationScope();
     const poll = pollScope.run(() =>
       poller(this.options).pollUntilTerminal.executeWithOptions({ summary: `poll lipsync ${this.id} until it ends` }, [
@@ -219,7 +297,7 @@ class RenderFlow {
       ]),
     );
     const claimScope = new CancellationScope();
-    const claim = claimScope.run(() => condition(() => this.tracker.hasClaim || historyTooLong()));
+    const claim = claimScope.run(() => condition(() => this.tracker.hasClaim || historyTooLong() || interrupted()));
     claim.catch(() => undefined);
     poll.catch(() => undefined);
     const first = await Promise.race([poll.then((outcome) => ({ outcome })), claim.then(() => null)]).catch((err) => {
@@ -238,17 +316,18 @@ class RenderFlow {
   }
 
   /** Confirms the queued claim with GETs (unless trusted). `ended` when the API shows the end. */
-  private async checkClaim(): Promise<{ ended?: LipsyncSnapshot; pollNow?: boolean }> {
+  private async checkClaim(): Promise<{ ended?: LipsyncSnapshot; by?: Detection; pollNow?: boolean }> {
     const claim = this.tracker.takeClaim();
     if (!claim) return {};
+    const by: Detection = claim.source === 'reconciler' ? 'poll' : 'webhook';
     if (!this.options.confirmWebhook) {
       const trusted = this.tracker.trustClaim(claim);
-      if (trusted) return { ended: trusted };
+      if (trusted) return { ended: trusted, by };
     }
     const previousPhase = this.tracker.state.phase;
     this.phase('confirming');
     const { gets, lipsync } = await this.confirm(claim);
-    if (this.tracker.claimChecked(claim, gets, lipsync)) return { ended: lipsync! };
+    if (this.tracker.claimChecked(claim, gets, lipsync)) return { ended: lipsync!, by };
     // No end: back to where the workflow was.
     this.tracker.enterPhase(previousPhase);
     this.publish();

@@ -5,6 +5,8 @@
  * read and unit-tested in one place.
  */
 import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../contract/activities';
+import type { ApiObservation } from '../contract/reconciler';
+import { judgeRenderStarted } from '../creatify/render-judgement';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from '../contract/messages';
 
@@ -36,6 +38,10 @@ const CREATIFY_PROGRESS_STATUSES = new Set(['pending', 'in_queue', 'running']);
 export const CLAIM_GET_BUDGET = 20;
 export const CONFIRM_BURST_GETS = 8;
 export const NO_URL_RECHECK_MS = 30_000;
+/** A render judged started that shows no strong sign after this many reads (polls or the reconciler's) is re-judged… */
+export const STALL_READS = 3;
+/** …at most this many times per job. */
+export const MAX_REJUDGEMENTS = 2;
 /** Distinct claims remembered so that their duplicates cost nothing. */
 const REMEMBERED_CLAIMS = 16;
 
@@ -44,6 +50,8 @@ export type ClaimKind = 'url' | 'no-url';
 export interface PendingClaim {
   hint: WebhookHint;
   kind: ClaimKind;
+  /** A webhook delivery, or a reconciler read that named an end without its details. */
+  source: 'webhook' | 'reconciler';
   /** GETs this claim may spend. */
   maxGets: number;
 }
@@ -60,6 +68,10 @@ export class Tracker {
   readonly state: TrackingState;
   private claim: PendingClaim | null = null;
   private readonly memory: ClaimMemory;
+  /** An end the reconciler read on the API, waiting for the workflow to close on it. */
+  private observedEnd: LipsyncSnapshot | null = null;
+  /** The reconciler's reads since the last one that showed a render (strong evidence). */
+  private untouchedReads: { count: number; since: number } | null = null;
 
   constructor(lipsyncId: string, now: Date, carried?: CarriedState, private readonly options: TrackerOptions = {}) {
     const fresh: TrackingState = {
@@ -73,6 +85,8 @@ export class Tracker {
       webhooksIgnored: 0,
       polls: 0,
       confirmations: 0,
+      observations: 0,
+      lastObservedAt: null,
       claims: { confirmed: 0, contradicted: 0, ignored: 0 },
       preRender: null,
       renderPosts: 0,
@@ -101,6 +115,52 @@ export class Tracker {
 
   get isFinished(): boolean {
     return (RANK[this.state.status] ?? 0) >= 4;
+  }
+
+  get endObserved(): LipsyncSnapshot | null {
+    return this.observedEnd;
+  }
+
+  /**
+   * What the fleet reconciler read on the API. An end is the truth (as a poll's would be);
+   * a `done` without its URL (a list serializer may leave it out) is checked by one GET,
+   * as a claim; anything else moves status and progress forward and feeds the stall watch.
+   */
+  apiObserved(observation: ApiObservation, now: Date): void {
+    if (this.isFinished || this.observedEnd) return;
+    const { lipsync } = observation;
+    this.state.observations = (this.state.observations ?? 0) + 1;
+    this.state.lastObservedAt = now.toISOString();
+    if (lipsync.terminal) {
+      this.observedEnd = lipsync;
+      this.state.lastEvent = `reconciler: API shows ${lipsync.status}`;
+      return;
+    }
+    if (!CREATIFY_PROGRESS_STATUSES.has(lipsync.status) && this.state.renderAcceptedAt) {
+      const hint: WebhookHint = { id: lipsync.id, status: lipsync.status, failedReason: lipsync.failedReason, output: null, receivedAt: now.toISOString() };
+      this.queueClaim(hint, 'no-url', now, 'reconciler');
+    }
+    this.observe(lipsync);
+    this.state.lastEvent = `reconciler: API shows ${lipsync.status} ${Math.round(lipsync.progress * 100)}%`;
+    const before = this.state.preRender;
+    if (!before || !this.state.renderAcceptedAt) return;
+    const judged = judgeRenderStarted(before, lipsync);
+    if (judged.started && judged.strength === 'strong') this.untouchedReads = null;
+    else {
+      this.untouchedReads ??= { count: 0, since: now.getTime() };
+      this.untouchedReads.count++;
+    }
+  }
+
+  /**
+   * Self-healing on the reconciler's reads: STALL_READS of them, at least `minSpanMs`
+   * apart in all, show no render since the snapshot. The re-judgement compares afresh
+   * before any POST, so a false alarm costs GETs, never a second render.
+   */
+  stallSuspected(now: Date, minSpanMs: number): boolean {
+    const reads = this.untouchedReads;
+    if (!reads || this.state.rejudgements >= MAX_REJUDGEMENTS) return false;
+    return reads.count >= STALL_READS && now.getTime() - reads.since >= minSpanMs;
   }
 
   /** Hands the queued claim over for confirmation, reserving its GETs from the budget. */
@@ -139,10 +199,10 @@ export class Tracker {
     if (!moved) this.state.webhooksIgnored++;
   }
 
-  private queueClaim(hint: WebhookHint, kind: ClaimKind, now: Date): void {
+  private queueClaim(hint: WebhookHint, kind: ClaimKind, now: Date, source: PendingClaim['source'] = 'webhook'): void {
     const what = `${describeStatus(hint.status)}${hint.output ? ' with a URL' : ''}`;
     if (this.options.legacyClaims) {
-      this.claim = { hint, kind, maxGets: 1 };
+      this.claim = { hint, kind, maxGets: 1, source };
       this.state.lastEvent = `webhook claims ${what}`;
       return;
     }
@@ -159,7 +219,7 @@ export class Tracker {
     if (this.claim) this.state.claims.ignored++;
     const maxGets = Math.min(remaining, kind === 'no-url' ? 1 : CONFIRM_BURST_GETS);
     if (kind === 'no-url') this.memory.noUrlCheckedAt = now.toISOString();
-    this.claim = { hint, kind, maxGets };
+    this.claim = { hint, kind, maxGets, source };
     this.state.lastEvent = `webhook claims ${what}`;
   }
 
@@ -200,8 +260,9 @@ export class Tracker {
     return trusted;
   }
 
-  preRenderRead(snapshot: LipsyncSnapshot): void {
+  preRenderRead(snapshot: LipsyncSnapshot, reconciler = false): void {
     this.state.preRender = snapshot;
+    if (reconciler) this.state.reconciler = true;
     this.state.lastEvent = `read before render: ${snapshot.status}`;
   }
 
@@ -217,6 +278,7 @@ export class Tracker {
   /** A render judged started showed nothing on the record for several polls: judged again. */
   rejudged(outcome: RenderOutcome): void {
     this.state.rejudgements++;
+    this.untouchedReads = null;
     this.state.renderPosted = outcome.posted;
     this.state.renderEvidence = outcome.evidence;
     if (outcome.posted) this.state.renderPosts++;

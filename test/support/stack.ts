@@ -14,6 +14,7 @@ import type { SandboxSettingsPatch } from '../../src/sandbox';
 import { startWebhookServer, type RunningWebhookServer } from '../../src/webhook/server';
 import { webhookUrl } from '../../src/contract/webhook-url';
 import { createLipsyncWorker } from '../../src/worker/worker';
+import type { ReconcilerConfig } from '../../src/contract/reconciler';
 import { demoRequest as demoBody } from '../../src/dev/demo';
 import { testClient, testNativeConnection, uniqueTaskQueue } from './temporal';
 import { testWorkflowBundle } from './bundle';
@@ -46,6 +47,11 @@ export interface TestStackOptions {
   temporalAddress?: string;
   /** The worker's Creatify call deadline (default 5 s); short to make a hung POST time out quickly. */
   creatifyTimeoutMs?: number;
+  /**
+   * The fleet reconciler the stack's workers run (in process and through workerEnv()).
+   * Off by default, so most suites see each tracker poll by itself.
+   */
+  reconciler?: ReconcilerConfig;
 }
 
 export async function startTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): Promise<TestStack> {
@@ -74,6 +80,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
       creatify,
       workflows: { workflowBundle: testWorkflowBundle() },
       shutdownGraceTime: '1 second',
+      reconciler: options.reconciler ?? false,
     });
   let worker: Worker | undefined = options.worker === false ? undefined : await newWorker();
   let running: Promise<void> = worker ? worker.run() : Promise.resolve();
@@ -111,6 +118,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
         WEBHOOK_PUBLIC_URL: webhookConfig.publicUrl,
         WEBHOOK_SECRET: webhookConfig.secrets[0],
         WORKFLOW_BUNDLE_PATH: testWorkflowBundle().codePath,
+        ...reconcilerEnv(options.reconciler),
       };
     },
     async close() {
@@ -124,6 +132,16 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
     },
   };
   return stack;
+}
+
+function reconcilerEnv(config: ReconcilerConfig | undefined): Record<string, string> {
+  if (!config) return { LIPSYNC_RECONCILER: 'off' };
+  return {
+    LIPSYNC_RECONCILER: 'on',
+    LIPSYNC_RECONCILE_OVERDUE_INTERVAL: String(config.overdueIntervalMs),
+    LIPSYNC_RECONCILE_IDLE_INTERVAL: String(config.idleIntervalMs),
+    LIPSYNC_RECONCILE_PROGRESS_INTERVAL: String(config.progressIntervalMs),
+  };
 }
 
 /** The demo's request body, pointed at `webhook_url`. */

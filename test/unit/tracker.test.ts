@@ -40,7 +40,7 @@ describe('Tracker', () => {
     const t = fresh();
     t.receiveWebhook(h, T0);
     expect(t.state.status).toBe('rendering');
-    expect(t.takeClaim()).toEqual({ hint: h, kind, maxGets });
+    expect(t.takeClaim()).toEqual({ hint: h, kind, maxGets, source: 'webhook' });
     expect(t.hasClaim).toBe(false);
   });
 
@@ -169,6 +169,58 @@ describe('Tracker', () => {
     t.rejudged({ lipsync: snapshot('pending'), posted: true, evidence: 'render POSTed again after re-judging' });
     expect(t.state).toMatchObject({ renderPosts: 1, rejudgements: 1, renderPosted: true });
     expect(t.state.lastEvent).toMatch(/re-judged and POSTed again/);
+  });
+});
+
+describe('Tracker and the fleet reconciler', () => {
+  const accepted = () => {
+    const t = new Tracker(ID, T0);
+    t.preRenderRead(snapshot('done', { progress: 1, updatedAt: '2026-01-01T00:00:00Z' }), true);
+    t.renderAccepted({ lipsync: snapshot('pending'), posted: true, evidence: 'render POST accepted' }, T0);
+    return t;
+  };
+  const observed = (lipsync: LipsyncSnapshot, ms: number) => ({ lipsync, observedAt: at(ms).toISOString() });
+
+  test('a read showing the end is kept for the workflow to close on; later reads change nothing', () => {
+    const t = accepted();
+    t.apiObserved(observed(snapshot('running', { progress: 0.5 }), 1_000), at(1_000));
+    expect(t.state).toMatchObject({ status: 'running', progress: 0.5, observations: 1, lastObservedAt: at(1_000).toISOString() });
+    expect(t.endObserved).toBeNull();
+    const end = snapshot('done', { progress: 1, terminal: true, output: URL });
+    t.apiObserved(observed(end, 2_000), at(2_000));
+    t.apiObserved(observed(snapshot('running'), 3_000), at(3_000));
+    expect(t.endObserved).toEqual(end);
+    expect(t.state.observations).toBe(2);
+  });
+
+  test('a read naming an end without its URL becomes a one-GET claim, counted as a reconciler read', () => {
+    const t = accepted();
+    t.apiObserved(observed(snapshot('done'), 1_000), at(1_000));
+    expect(t.endObserved).toBeNull();
+    expect(t.takeClaim()).toMatchObject({ kind: 'no-url', maxGets: 1, source: 'reconciler' });
+  });
+
+  test('reads that show no render since the snapshot raise a stall only after STALL_READS of them and the minimum span', () => {
+    const t = accepted();
+    const untouched = snapshot('done', { progress: 1, updatedAt: '2026-01-01T00:00:00Z' });
+    t.apiObserved(observed(untouched, 1_000), at(1_000));
+    t.apiObserved(observed(untouched, 2_000), at(2_000));
+    expect(t.stallSuspected(at(2_000), 0)).toBe(false);
+    t.apiObserved(observed(untouched, 3_000), at(3_000));
+    expect(t.stallSuspected(at(3_000), 5_000)).toBe(false);
+    expect(t.stallSuspected(at(6_000), 5_000)).toBe(true);
+    // A read showing the render (status moved) clears the watch.
+    t.apiObserved(observed(snapshot('running', { progress: 0.2 }), 7_000), at(7_000));
+    expect(t.stallSuspected(at(60_000), 0)).toBe(false);
+  });
+
+  test('a re-judgement clears the stall watch', () => {
+    const t = accepted();
+    const untouched = snapshot('done', { progress: 1, updatedAt: '2026-01-01T00:00:00Z' });
+    for (const ms of [1_000, 2_000, 3_000]) t.apiObserved(observed(untouched, ms), at(ms));
+    expect(t.stallSuspected(at(3_000), 0)).toBe(true);
+    t.rejudged({ lipsync: snapshot('pending'), posted: true, evidence: 'render POSTed again after re-judging' });
+    expect(t.stallSuspected(at(3_000), 0)).toBe(false);
   });
 });
 

@@ -12,10 +12,11 @@ const histories = fs.readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json'))
 const load = (file: string) => JSON.parse(fs.readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
 
 describe('replaying recorded histories', () => {
-  test('the fixtures cover the webhook and polling paths of both workflow versions', () => {
+  test('the fixtures cover the webhook and polling paths of every workflow version', () => {
     const paths = ['webhook-path.json', 'polling-path.json', 'contradicted-webhook.json', 'failed-render.json'];
     expect(histories).toEqual(expect.arrayContaining([...paths.map((p) => `v1-${p}`), ...paths.map((p) => `v2-${p}`)]));
     expect(histories).toEqual(expect.arrayContaining(['v2-lost-render-response.json', 'v2-rejudged-render.json']));
+    expect(histories).toEqual(expect.arrayContaining([...paths, 'rejudged-render.json', 'reconciled-path.json', 'reconciler.json'].map((p) => `v3-${p}`)));
   });
 
   test.each(histories)('%s replays against the current workflow', async (file) => {

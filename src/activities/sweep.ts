@@ -1,0 +1,107 @@
+/**
+ * The reconciler's sweep: who is tracked (visibility), what Creatify says about them
+ * (the list endpoint, 100 ids a call), and a signal to each tracker with the answer.
+ * The list endpoint's limits are respected: at most 100 ids, unknown ids left out, any
+ * order, and a 429's Retry-After waited out.
+ */
+import { heartbeat, sleep } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { CreatifyError, type CreatifyClient } from '../creatify';
+import { normalizeLipsyncId, lipsyncIdOfWorkflow } from '../contract/lipsync-id';
+import { WORKFLOW_TYPE } from '../contract/messages';
+import { apiObservationSignal, LIPSYNC_POLL_FROM, type SweepActivities, type SweepInput, type SweepOutcome } from '../contract/reconciler';
+import { toActivityFailure } from './failures';
+import { toSnapshot } from './index';
+
+/** Documented maximum of `?ids=` (creatify-api.md §4.5). */
+export const LIST_BATCH = 100;
+/** Signals sent at once. */
+const SIGNAL_CONCURRENCY = 16;
+/** A 429 asking for a longer wait than this fails the attempt; the reconciler's retry takes it from there. */
+const MAX_INLINE_RETRY_AFTER_MS = 30_000;
+const MAX_INLINE_RETRIES = 5;
+
+interface Tracked {
+  workflowId: string;
+  lipsyncId: string;
+  pollFrom: number;
+}
+
+export function createSweepActivities(client: Client, creatify: Pick<CreatifyClient, 'list'>): SweepActivities {
+  /** What each tracker was last told, and when: unchanged records are not sent again until resendAfterMs. */
+  const lastSent = new Map<string, { key: string; at: number }>();
+
+  async function listTracked(taskQueue: string): Promise<Tracked[]> {
+    const query = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue.replace(/'/g, "''")}' AND LipsyncPollFrom IS NOT NULL`;
+    const tracked: Tracked[] = [];
+    for await (const info of client.workflow.list({ query })) {
+      const lipsyncId = lipsyncIdOfWorkflow(info.workflowId);
+      const pollFrom = info.typedSearchAttributes.get(LIPSYNC_POLL_FROM);
+      if (lipsyncId && pollFrom) tracked.push({ workflowId: info.workflowId, lipsyncId, pollFrom: pollFrom.getTime() });
+      if (tracked.length % 1_000 === 0) heartbeat();
+    }
+    return tracked;
+  }
+
+  async function listFromCreatify(ids: string[]) {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await creatify.list(ids);
+      } catch (err) {
+        const wait = err instanceof CreatifyError && err.kind === 'rate-limited' ? (err.retryAfterMs ?? 1_000) : Infinity;
+        if (retry >= MAX_INLINE_RETRIES || wait > MAX_INLINE_RETRY_AFTER_MS) throw toActivityFailure(err);
+        heartbeat();
+        await sleep(wait);
+      }
+    }
+  }
+
+  return {
+    async sweepLipsyncs(input: SweepInput): Promise<SweepOutcome> {
+      const now = Date.now();
+      const tracked = await listTracked(input.taskQueue);
+      const overdue = tracked.filter((t) => t.pollFrom <= now);
+      const toRead = input.includeWithinWindow ? tracked : overdue;
+      let listCalls = 0;
+      let signalled = 0;
+      for (let start = 0; start < toRead.length; start += LIST_BATCH) {
+        const batch = toRead.slice(start, start + LIST_BATCH);
+        const records = await listFromCreatify(batch.map((t) => t.lipsyncId));
+        listCalls++;
+        heartbeat({ listCalls });
+        const byId = new Map<string, ReturnType<typeof toSnapshot>>(records.map((record) => [normalizeLipsyncId(record.id), toSnapshot(record)]));
+        const observedAt = new Date().toISOString();
+        const due = batch.flatMap((t) => {
+          const lipsync = byId.get(t.lipsyncId);
+          if (!lipsync) return []; // unknown to Creatify (left out of the answer): the tracker's own checks handle it
+          const key = `${lipsync.status} ${lipsync.progress} ${lipsync.output ?? ''} ${lipsync.updatedAt ?? ''}`;
+          const last = lastSent.get(t.lipsyncId);
+          const unchanged = last?.key === key;
+          const isOverdue = t.pollFrom <= now;
+          if (unchanged && !(isOverdue && Date.now() - last.at >= input.resendAfterMs)) return [];
+          return [{ t, lipsync, key }];
+        });
+        for (let i = 0; i < due.length; i += SIGNAL_CONCURRENCY) {
+          await Promise.all(
+            due.slice(i, i + SIGNAL_CONCURRENCY).map(async ({ t, lipsync, key }) => {
+              try {
+                await client.workflow.getHandle(t.workflowId).signal(apiObservationSignal, { lipsync, observedAt });
+                lastSent.set(t.lipsyncId, { key, at: Date.now() });
+                signalled++;
+              } catch (err) {
+                if (!(err instanceof WorkflowNotFoundError)) throw err; // closed since the listing: nothing to tell
+              }
+            }),
+          );
+        }
+      }
+      // Forget trackers that are gone.
+      if (lastSent.size > tracked.length) {
+        const live = new Set(tracked.map((t) => t.lipsyncId));
+        for (const id of lastSent.keys()) if (!live.has(id)) lastSent.delete(id);
+      }
+      const upcoming = tracked.filter((t) => t.pollFrom > now).map((t) => t.pollFrom - Date.now());
+      return { tracked: tracked.length, overdue: overdue.length, listCalls, signalled, nextDueInMs: upcoming.length ? Math.min(...upcoming) : null };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The fleet reconciler: one per task queue, forever (continuing as new). Each sweep lists
+ * the tracked renders through visibility, reads the overdue ones (and, at a slow cadence,
+ * all of them for progress) from Creatify 100 ids a call, and signals each tracker what
+ * the API said. It sweeps often while renders are overdue (webhooks are missing) and
+ * rarely while none is, waking early when the next webhook window ends.
+ */
+import { condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { reconcilerConfigSignal, type ReconcilerInput, type SweepActivities } from '../contract/reconciler';
+
+const { sweepLipsyncs } = proxyActivities<SweepActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  // A 429's Retry-After arrives as the failure's next retry delay; otherwise back off to a minute.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Sweeps per run before continuing as new: keeps each history short. */
+const SWEEPS_PER_RUN = 500;
+
+export async function reconcileLipsyncs(input: ReconcilerInput): Promise<never> {
+  let config = input.config;
+  let reconfigured = false;
+  setHandler(reconcilerConfigSignal, (next) => {
+    config = next;
+    reconfigured = true;
+  });
+  const { taskQueue } = workflowInfo();
+  let lastProgressSweep = input.lastProgressSweepAt ? Date.parse(input.lastProgressSweepAt) : 0;
+
+  for (let sweep = 0; sweep < SWEEPS_PER_RUN && !workflowInfo().continueAsNewSuggested; sweep++) {
+    const includeWithinWindow = Date.now() - lastProgressSweep >= config.progressIntervalMs;
+    const outcome = await sweepLipsyncs({ taskQueue, includeWithinWindow, resendAfterMs: config.progressIntervalMs });
+    if (includeWithinWindow) lastProgressSweep = Date.now();
+    if (outcome.listCalls > 0) log.debug('reconciler sweep', { ...outcome });
+
+    let waitMs = outcome.overdue > 0 ? config.overdueIntervalMs : config.idleIntervalMs;
+    if (outcome.nextDueInMs !== null) waitMs = Math.min(waitMs, Math.max(outcome.nextDueInMs, 0) + 50);
+    if (outcome.tracked > outcome.overdue) waitMs = Math.min(waitMs, Math.max(config.progressIntervalMs - (Date.now() - lastProgressSweep), 0));
+    reconfigured = false;
+    await condition(() => reconfigured, Math.max(waitMs, 10));
+  }
+  return continueAsNew<typeof reconcileLipsyncs>({ config, lastProgressSweepAt: new Date(lastProgressSweep).toISOString() });
+}

@@ -1,0 +1,115 @@
+import { statusQuery } from '../../src/contract/messages';
+import { reconcilerWorkflowId, type ReconcilerConfig } from '../../src/contract/reconciler';
+import type { TrackingOptions } from '../../src/client';
+import type { SandboxSettingsPatch } from '../../src/sandbox';
+import { eventually, useTestStack } from '../support/stack';
+
+// The fleet reconciler: with every webhook lost, renders are read through the list
+// endpoint (100 ids a call) and closed by its signals, not by per-render polls.
+
+const RECONCILER: ReconcilerConfig = { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 };
+// pollMaxInterval is the silence after which a tracker polls by itself: long here, so
+// only the reconciler can close these jobs.
+const FOLLOWED: TrackingOptions = { webhookTimeout: '1 second', pollInitialInterval: '1 second', pollMaxInterval: '1 minute', deadline: '2 minutes' };
+
+describe('fleet reconciliation', () => {
+  const stack = useTestStack({ webhooks: { drop: 1 } }, { reconciler: RECONCILER });
+
+  async function renderAll(count: number, options: TrackingOptions = FOLLOWED) {
+    const ids = await Promise.all(Array.from({ length: count }, (_, i) => stack.preview(`fleet ${i}`)));
+    const handles = await Promise.all(ids.map((id) => stack.orchestrator.startRender(id, options)));
+    const results = await Promise.all(handles.map((h) => h.result()));
+    return { ids, handles, results };
+  }
+
+  test.each<[string, SandboxSettingsPatch]>([
+    ['a plain array (documented)', {}],
+    ['a paginated envelope, in reverse order', { listShape: 'paginated', listOrder: 'reversed' }],
+    ['the order asked', { listOrder: 'asked' }],
+  ])('all webhooks lost, the list answering as %s: every render closes by the reconciler, ≤ 2.2 calls per render', async (_name, reading) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, ...reading });
+    const { ids, results } = await renderAll(12);
+
+    const stats = await stack.sandbox.control.stats();
+    for (const [i, id] of ids.entries()) {
+      expect(results[i]).toMatchObject({ detectedBy: 'poll', polls: 0, output: expect.stringContaining(id) });
+      expect(stats.renders[id]).toBe(1);
+      expect(stats.callsByLipsync[id]?.get).toBe(1); // the snapshot before the POST, nothing more
+    }
+    const perRender = (stats.calls.get + stats.calls.render + stats.calls.list) / ids.length;
+    console.log(`calls: ${JSON.stringify(stats.calls)}; per render ${perRender.toFixed(2)}`);
+    expect(stats.calls.list).toBeGreaterThan(0);
+    expect(perRender).toBeLessThanOrEqual(2.2 + 10 / ids.length); // a few sweeps while renders run, shared by all
+  });
+
+  test('a list serializer without output: the end is confirmed by one GET per render', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listFields: 'summary' });
+    const { ids, results } = await renderAll(3);
+    const stats = await stack.sandbox.control.stats();
+    for (const [i, id] of ids.entries()) {
+      expect(results[i]).toMatchObject({ detectedBy: 'poll', polls: 0, output: expect.stringContaining(id) });
+      expect(stats.renders[id]).toBe(1);
+      expect(stats.callsByLipsync[id]?.get).toBe(2); // the snapshot, and the one GET that confirms
+    }
+  });
+
+  test('a 429 from the list endpoint is waited out (Retry-After), and the renders still close', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    await stack.sandbox.control.addFault({ endpoint: 'list', kind: 'rate-limit', retryAfter: '2', times: 1 });
+    const { ids, results } = await renderAll(3);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.faultsInjected.filter((f) => f.endpoint === 'list')).toHaveLength(1);
+    for (const [i, id] of ids.entries()) {
+      expect(results[i]).toMatchObject({ detectedBy: 'poll', polls: 0 });
+      expect(stats.renders[id]).toBe(1);
+    }
+  });
+
+  test('progress of a running render is refreshed from the list while its webhook window is open', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    const id = await stack.preview('progress');
+    const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { hold: true, status: 'running', progress: 0.4 });
+    const state = await eventually(async () => {
+      const s = await handle.query(statusQuery);
+      return s.progress >= 0.4 ? s : undefined;
+    }, 10_000, 'progress from the reconciler');
+    expect(state).toMatchObject({ status: 'running', polls: 0, webhooksReceived: 0 });
+    expect(state.observations).toBeGreaterThan(0);
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    const result = await handle.result();
+    expect(result.detectedBy).toBe('poll');
+  });
+
+  test('a render whose POST never showed is re-judged on the reconciler\'s reads, and rendered once', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    const id = await stack.preview('fleet self-healing');
+    // As in exactly-once.test.ts: a throttled POST, then only updated_at moves, so the
+    // retry judges "started" on weak evidence. No render shows; the reconciler's reads
+    // must lead to a re-judgement and one real POST.
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'rate-limit', retryAfter: '3', lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, pollInitialInterval: '300 ms' });
+    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.lipsyncId === id), 5_000, 'the 429');
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // updated_at has one-second resolution
+    await stack.sandbox.control.setLipsync(id, { progress: 0 });
+    const result = await handle.result();
+    expect(result.output).toContain(id);
+    const state = await handle.query(statusQuery);
+    expect(state).toMatchObject({ rejudgements: 1, renderPosts: 1, polls: 0 });
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+  });
+
+  test('with the reconciler gone quiet, a tracker polls by itself after pollMaxInterval', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    await stack.client.workflow.getHandle(reconcilerWorkflowId(stack.taskQueue)).terminate('test: reconciler down');
+    try {
+      const { results } = await renderAll(1, { ...FOLLOWED, pollInitialInterval: '500 ms', pollMaxInterval: '2 seconds' });
+      expect(results[0]).toMatchObject({ detectedBy: 'poll' });
+      expect(results[0]!.polls).toBeGreaterThanOrEqual(1);
+    } finally {
+      await stack.restartWorker(); // starts the reconciler again for the tests after this one
+    }
+  });
+});
