@@ -89,6 +89,10 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       CREATIFY_TIMEOUT_MS: String(CREATIFY_TIMEOUT_MS),
       WORKFLOW_BUNDLE_PATH: bundlePath,
       LIPSYNC_LOG_LEVEL: 'WARN',
+      // The fleet reconciler reads renders whose webhook was lost, at the soak's pace.
+      LIPSYNC_RECONCILE_OVERDUE_INTERVAL: '1s',
+      LIPSYNC_RECONCILE_IDLE_INTERVAL: '5s',
+      LIPSYNC_RECONCILE_PROGRESS_INTERVAL: '3s',
     };
     const workers = [1, 2].map((n) => new Supervised(`worker-${n}`, 'worker', workerEnv, workDir, /worker polling task queue/, READY_TIMEOUT_MS, log));
     cleanups.push(() => receiver.stop());

@@ -7,7 +7,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { demoRequest, startTestStack, type TestStack } from '../support/stack';
+import { demoRequest, eventually, startTestStack, type TestStack } from '../support/stack';
 
 const BIN = path.resolve(__dirname, '../../bin/lipsync.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -66,7 +66,12 @@ test('render --json --wait prints one JSON document with the result; cancel --js
   const id = await stack.preview('tty render');
   // Held for a few status looks (1 s apart), so there is more than one frame to redraw.
   await stack.sandbox.control.setLipsync(id, { hold: true });
-  const release = setTimeout(() => void stack.sandbox.control.setLipsync(id, { hold: false }), 3_000);
+  // Released 3 s after the CLI's own render POST, not after its start: on a busy machine
+  // the CLI can take seconds to boot, and the render must outlast a few of its frames.
+  let release: NodeJS.Timeout | undefined;
+  void eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 60_000, 'render POST').then(() => {
+    release = setTimeout(() => void stack.sandbox.control.setLipsync(id, { hold: false }), 3_000);
+  });
   const { code, stdout } = await run('script', ['-qefc', `exec ${process.execPath} ${BIN} render ${id} --wait ${FAST.map((arg) => `'${arg}'`).join(' ')}`, '/dev/null']);
   expect(code).toBe(0);
   const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');

@@ -37,7 +37,6 @@ describe('fleet reconciliation', () => {
       expect(stats.callsByLipsync[id]?.get).toBe(1); // the snapshot before the POST, nothing more
     }
     const perRender = (stats.calls.get + stats.calls.render + stats.calls.list) / ids.length;
-    console.log(`calls: ${JSON.stringify(stats.calls)}; per render ${perRender.toFixed(2)}`);
     expect(stats.calls.list).toBeGreaterThan(0);
     expect(perRender).toBeLessThanOrEqual(2.2 + 10 / ids.length); // a few sweeps while renders run, shared by all
   });
