@@ -177,13 +177,17 @@ export function buildReport(input: ReportInput): SoakReport {
   const toClose = renders.filter((r) => r.startedAt !== null && r.closedAt !== null).map((r) => r.closedAt! - r.startedAt!);
   const spread = (values: number[]): Spread => ({
     mean: values.length === 0 ? 0 : round2(values.reduce((a, b) => a + b, 0) / values.length),
-    max: values.length === 0 ? 0 : Math.max(...values),
+    max: values.length === 0 ? 0 : round2(Math.max(...values)),
   });
+  // One list call reads up to 100 renders: each render's share is the calls over the
+  // renders, while `max` says in how many list calls the most-read render appeared.
+  const listShare = renders.length === 0 ? 0 : stats.calls.list / renders.length;
+  const perRender = (f: (r: (typeof renders)[number]) => number) => spread(renders.map(f));
   const creatifyCallsPerRender = {
-    render: spread(renders.map((r) => r.calls.render)),
-    get: spread(renders.map((r) => r.calls.get)),
-    list: spread(renders.map((r) => r.calls.list)),
-    total: spread(renders.map((r) => r.calls.render + r.calls.get + r.calls.list)),
+    render: perRender((r) => r.calls.render),
+    get: perRender((r) => r.calls.get),
+    list: { mean: round2(listShare), max: perRender((r) => r.calls.list).max },
+    total: perRender((r) => r.calls.render + r.calls.get + listShare),
   };
 
   const ids = new Set(records.map((r) => r.id));

@@ -19,7 +19,7 @@ export function formatSummary(report: SoakReport, reportPath?: string): string {
     if (l) lines.push([label, `p50 ${ms(l.p50)}, p95 ${ms(l.p95)} (max ${ms(l.max)})`]);
   }
   const k = f.creatifyCallsPerRender;
-  lines.push(['Creatify calls per render', `total ${k.total.mean} (max ${k.total.max}): render ${k.render.mean} (max ${k.render.max}), get ${k.get.mean} (max ${k.get.max}), list ${k.list.mean} (max ${k.list.max})`]);
+  lines.push(['Creatify calls per render', `total ${k.total.mean} (max ${k.total.max}): render ${k.render.mean} (max ${k.render.max}), get ${k.get.mean} (max ${k.get.max}), list calls ${k.list.mean} (shared; the most-read render was in ${k.list.max})`]);
   const o = report.otherOutcomes;
   const failed = Object.entries(o.failed).map(([reason, n]) => `${reason} ${n}`);
   const others = [
