@@ -137,3 +137,11 @@ export function loadMetricsAddress(env: Env = process.env): string | null {
   return read(env, 'LIPSYNC_METRICS_ADDRESS', hostPort.optional()) ?? null;
 }
 
+
+/**
+ * LIPSYNC_CREDIT_BUDGET_PER_DAY: the credits renders may be expected to cost per UTC
+ * day (the worker checks it before every render POST); unset means no budget.
+ */
+export function loadCreditBudget(env: Env = process.env): number | null {
+  return read(env, 'LIPSYNC_CREDIT_BUDGET_PER_DAY', z.coerce.number().positive('must be a positive number of credits').optional()) ?? null;
+}

@@ -12,9 +12,10 @@ import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
 import { withHeartbeat } from './heartbeat';
 import { asActivity, toActivityFailure } from './failures';
+import { createCreditsActivities } from './credits';
 import { ActivityFailureType, type LipsyncActivities, type ConfirmInput, type ConfirmOutcome, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderInput, type RenderOutcome } from '../contract/activities';
 
-export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get'>;
+export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get' | 'remainingCredits'>;
 
 export interface ActivityTuning {
   /**
@@ -23,6 +24,8 @@ export interface ActivityTuning {
    * must not be paid twice. Default 2 s.
    */
   settleMs?: number;
+  /** LIPSYNC_CREDIT_BUDGET_PER_DAY; null or absent: no daily budget (the balance is still checked). */
+  creditBudgetPerDay?: number | null;
 }
 
 const DEFAULT_SETTLE_MS = 2_000;
@@ -97,6 +100,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   }
 
   return {
+    ...createCreditsActivities(creatify, { creditBudgetPerDay: tuning.creditBudgetPerDay ?? null, toSnapshot }),
+
     /** The record before the first render POST: the baseline every later judgement compares with. */
     async snapshotBeforeRender(lipsyncId: string): Promise<{ snapshot: LipsyncSnapshot; renderShown: string | null }> {
       const snapshot = await readSteadily(lipsyncId);
@@ -159,9 +164,16 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
       // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
-      if (err instanceof CreatifyError && err.kind === 'validation' && err.status !== undefined) {
+      if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'insufficient-credits') && err.status !== undefined) {
         const started = await alreadyStarted(input);
         if (started) return started;
+        if (err.kind === 'insufficient-credits') {
+          throw ApplicationFailure.create({
+            type: ActivityFailureType.InsufficientCredits,
+            message: `Creatify refused the render for want of credits and the record shows none started: ${err.detail ?? err.message}`,
+            nonRetryable: true,
+          });
+        }
         throw ApplicationFailure.create({
           type: ActivityFailureType.RenderRefused,
           message: `Creatify refused the render and the record shows none started: ${err.detail ?? err.message}`,

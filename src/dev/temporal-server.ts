@@ -31,7 +31,7 @@ export interface RunningDevServer {
   kill(): void;
 }
 
-export const SEARCH_ATTRIBUTES = ['LipsyncStatus=Keyword'];
+export const SEARCH_ATTRIBUTES = ['LipsyncStatus=Keyword', 'LipsyncCreditsEstimate=Double', 'LipsyncCreditsUsed=Double', 'LipsyncDetectedBy=Keyword'];
 
 export class PortInUseError extends Error {
   constructor(readonly port: number, readonly what: string) {

@@ -1,2 +1,3 @@
 // The workflow bundle's entry: every workflow the worker registers.
 export { trackLipsyncRender } from './render-lipsync';
+export { renderBatch } from './batch';

@@ -19,7 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { INVALID_REQUEST_FAILURES, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
+import { ActivityFailureType, INVALID_REQUEST_FAILURES, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
   FailureType,
@@ -35,6 +35,8 @@ import {
 } from '../contract/messages';
 import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contract/tracking-options';
 import { api, confirmer, local, poller, quick } from './activity-calls';
+import { ApprovalGate } from './approval';
+import { checkCredits, CREDITS_PATCH, ledgerAttributes } from './credits';
 import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
 import { Tracker, type PendingClaim } from './tracker';
@@ -63,6 +65,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
   const publish = publisher(tracker);
+  const approval = new ApprovalGate(tracker, publish, input.approval);
   setHandler(statusQuery, () => tracker.state);
   setHandler(webhookSignal, (hint) => {
     tracker.receiveWebhook(hint, new Date());
@@ -70,9 +73,12 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   });
   publish();
 
-  const elapsed = Date.now() - Date.parse(tracker.state.startedAt);
   const flow = new RenderFlow(tracker, options, publish, input, current);
   try {
+    const refused = await approval.wait();
+    if (refused) throw failure(refused.type, tracker, refused.message);
+    // The deadline counts from the approval: a render approved the next morning has its whole day.
+    const elapsed = Date.now() - Date.parse(approval.clockStart);
     return await withDeadline(options.deadline.ms - elapsed, () => flow.run());
   } catch (err) {
     if (err instanceof DeadlinePassed) {
@@ -91,6 +97,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
 /** Web UI details on every change; search attribute, log line and claim metrics only when they change. */
 function publisher(tracker: Tracker): () => void {
   let published: string | null = null;
+  let publishedStatus: string | null = null;
   const counted = { ...tracker.state.claims };
   return () => {
     const { state } = tracker;
@@ -99,10 +106,14 @@ function publisher(tracker: Tracker): () => void {
       if (state.claims[outcome] > counted[outcome]) claimsCounter.add(state.claims[outcome] - counted[outcome], { outcome });
       counted[outcome] = state.claims[outcome];
     }
-    // Each upsert is a history event: only on a status change.
-    if (published === state.status) return;
-    published = state.status;
-    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: state.status }]);
+    // Each upsert is a history event: only on a change of status (or, since CREDITS_PATCH, of the ledger).
+    const ledger = ledgerAttributes(state);
+    const key = JSON.stringify([state.status, ...ledger.map((pair) => pair.value)]);
+    if (published === key) return;
+    published = key;
+    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: state.status }, ...ledger]);
+    if (publishedStatus === state.status) return;
+    publishedStatus = state.status;
     log.info(STATUS_LOG_MESSAGE, { lipsyncId: state.lipsyncId, status: state.status, event: state.lastEvent });
   };
 }
@@ -124,6 +135,11 @@ class RenderFlow {
   async run(): Promise<RenderResult> {
     const state = this.tracker.state;
     if (!state.renderAcceptedAt) {
+      if (patched(CREDITS_PATCH)) {
+        this.tracker.creditsChecked(await this.activity(() => checkCredits(this.id)));
+        this.publish();
+        if (!state.credits!.fits) throw failure(FailureType.InsufficientCredits, this.tracker, `lipsync ${this.id} not rendered: ${state.credits!.reason}`);
+      }
       const { outcome, detectedBy } = await this.render();
       this.tracker.renderAccepted(outcome, new Date());
       this.publish();
@@ -287,6 +303,7 @@ class RenderFlow {
   private finish(lipsync: LipsyncSnapshot, detectedBy: Detection): RenderResult {
     const { tracker } = this;
     tracker.finished(detectedBy, new Date());
+    tracker.creditsSettled(lipsync.creditsUsed, detectedBy);
     this.publish();
     const state = tracker.state;
     if (lipsync.status === 'failed' || lipsync.status === 'rejected') {
@@ -324,6 +341,11 @@ class RenderFlow {
   private mapActivityError(err: unknown): unknown {
     // A local activity's failure arrives as the ApplicationFailure itself, not wrapped.
     const cause = err instanceof ActivityFailure ? err.cause : err instanceof ApplicationFailure ? err : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === ActivityFailureType.InsufficientCredits) {
+      this.tracker.end('insufficient_credits', cause.message);
+      this.publish();
+      return failure(FailureType.InsufficientCredits, this.tracker, cause.message, cause.type);
+    }
     if (cause instanceof ApplicationFailure && cause.type && INVALID_REQUEST_FAILURES.includes(cause.type)) {
       this.tracker.end('invalid', cause.message);
       this.publish();
