@@ -35,6 +35,8 @@ export interface CommandSpec<S extends z.ZodObject> {
   details?: string;
   /** Names of positional arguments, in order; each is also a key of `schema`. */
   positionals: readonly string[];
+  /** How many of the positionals may be left out (the last ones); default none. */
+  optionalPositionals?: number;
   options: Record<string, OptionSpec>;
   schema: S;
 }
@@ -79,7 +81,7 @@ export function parseCommandArgs<S extends z.ZodObject>(spec: CommandSpec<S>, ar
     throw new UsageError(describeParseArgsError(err));
   }
   const { values, positionals } = parsed;
-  if (positionals.length < spec.positionals.length) throw new UsageError(`missing <${spec.positionals[positionals.length]}>`);
+  if (positionals.length < spec.positionals.length - (spec.optionalPositionals ?? 0)) throw new UsageError(`missing <${spec.positionals[positionals.length]}>`);
   if (positionals.length > spec.positionals.length) {
     throw new UsageError(`unexpected argument ${quote(positionals[spec.positionals.length]!)}`);
   }
