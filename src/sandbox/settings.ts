@@ -53,6 +53,12 @@ export const sandboxSettingsSchema = z.strictObject({
   /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */
   insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403)]),
   initialCredits: z.number().min(0),
+  /**
+   * What GET /api/remaining_credits/ answers: the balance now ('live'), the balance at the
+   * last reset whatever was spent since ('stale': another tool spending between a client's
+   * check and its POST), or 404 ('absent': an account without the endpoint) [U].
+   */
+  remainingCredits: z.enum(['live', 'stale', 'absent']),
   webhooks: webhookSettingsSchema,
   randomFaults: randomFaultsSchema,
 });
@@ -105,6 +111,7 @@ export function defaultSettings(): SandboxSettings {
     authFailureStatus: 401,
     insufficientCreditsStatus: 400,
     initialCredits: 1000,
+    remainingCredits: 'live',
     webhooks: defaultWebhookSettings(),
     randomFaults: defaultRandomFaults(),
   };

@@ -46,6 +46,8 @@ export interface TestStackOptions {
   temporalAddress?: string;
   /** The worker's Creatify call deadline (default 5 s); short to make a hung POST time out quickly. */
   creatifyTimeoutMs?: number;
+  /** The worker's LIPSYNC_CREDIT_BUDGET_PER_DAY. */
+  creditBudgetPerDay?: number;
 }
 
 export async function startTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): Promise<TestStack> {
@@ -74,6 +76,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
       creatify,
       workflows: { workflowBundle: testWorkflowBundle() },
       shutdownGraceTime: '1 second',
+      creditBudgetPerDay: options.creditBudgetPerDay ?? null,
     });
   let worker: Worker | undefined = options.worker === false ? undefined : await newWorker();
   let running: Promise<void> = worker ? worker.run() : Promise.resolve();
