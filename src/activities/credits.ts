@@ -10,10 +10,10 @@ import { CreatifyError, type CreatifyClient, type Lipsync } from '../creatify';
 import { renderCostEstimate } from '../creatify/pricing';
 import { renderShownOnRecord } from '../creatify/render-judgement';
 import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../contract/approval-credits';
-import type { CreditsCheckInput, LipsyncSnapshot } from '../contract/activities';
+import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
 import { workflowIdFor } from '../contract/lipsync-id';
 import { LIPSYNC_STATUS, WORKFLOW_TYPE } from '../contract/messages';
-import { asActivity, toActivityFailure } from './failures';
+import { toActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
 
 export type CreditsApi = Pick<CreatifyClient, 'get' | 'remainingCredits'>;
@@ -23,7 +23,9 @@ const UNPAID_ENDS = new Set(['insufficient_credits', 'declined', 'expired', 'awa
 
 export interface CreditsOptions {
   creditBudgetPerDay: number | null;
-  toSnapshot: (lipsync: Lipsync) => LipsyncSnapshot;
+  /** The record, read as the snapshot before a render is (retried on a transient error). */
+  readRecord: (lipsyncId: string) => Promise<Lipsync>;
+  snapshotOf: (lipsync: Lipsync) => LipsyncSnapshot;
 }
 
 export function createCreditsActivities(creatify: CreditsApi, options: CreditsOptions) {
@@ -56,29 +58,39 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
     return sum;
   }
 
+  /**
+   * The read before the render (the snapshot every later judgement compares with, as
+   * snapshotBeforeRender reads it), and whether the render's expected cost fits.
+   */
+  async function checkCredits(input: CreditsCheckInput): Promise<CreditsCheckOutcome> {
+    const record = await options.readRecord(input.lipsyncId);
+    const snapshot = options.snapshotOf(record);
+    const renderShown = renderShownOnRecord(snapshot) ?? null;
+    return { snapshot, renderShown, check: await check(input, record, renderShown) };
+  }
+
+  async function check(input: CreditsCheckInput, record: Lipsync, shown: string | null): Promise<CreditsCheck> {
+    const estimate = renderCostEstimate(record);
+    // A render already on the record is not POSTed again: nothing to pay, nothing to refuse.
+    if (shown) return { estimate, remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
+    const remaining = await remainingCredits();
+    const spent = budget === null ? null : await spentToday(input.workflowId);
+    const cost = estimate ?? 0;
+    const base = { estimate, remaining, budgetPerDay: budget, spentToday: spent };
+    const costText = estimate === null ? 'an unknown cost (the record has no duration)' : `${estimate} credits`;
+    if (remaining !== null && (remaining < cost || remaining <= 0)) {
+      return { ...base, fits: false, reason: `the render needs ${costText}, ${remaining} remain on the Creatify account` };
+    }
+    if (budget !== null && spent !== null && spent + cost > budget) {
+      return { ...base, fits: false, reason: `the render needs ${costText}; ${spent} of today's budget of ${budget} are spent (LIPSYNC_CREDIT_BUDGET_PER_DAY)` };
+    }
+    const parts = [`the render needs ${costText}`, remaining === null ? 'the balance is not known' : `${remaining} remain`];
+    if (budget !== null) parts.push(`${spent} of today's ${budget} spent`);
+    return { ...base, fits: true, reason: parts.join('; ') };
+  }
+
   return {
-    async checkCredits(input: CreditsCheckInput): Promise<CreditsCheck> {
-      const record = await asActivity(() => creatify.get(input.lipsyncId));
-      const estimate = renderCostEstimate(record);
-      const shown = renderShownOnRecord(options.toSnapshot(record));
-      // A render already on the record is not POSTed again: nothing to pay, nothing to refuse.
-      if (shown) return { estimate, remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
-      const remaining = await remainingCredits();
-      const spent = budget === null ? null : await spentToday(input.workflowId);
-      const cost = estimate ?? 0;
-      const base = { estimate, remaining, budgetPerDay: budget, spentToday: spent };
-      const costText = estimate === null ? 'an unknown cost (the record has no duration)' : `${estimate} credits`;
-      if (remaining !== null && (remaining < cost || remaining <= 0)) {
-        return { ...base, fits: false, reason: `the render needs ${costText}, ${remaining} remain on the Creatify account` };
-      }
-      if (budget !== null && spent !== null && spent + cost > budget) {
-        return { ...base, fits: false, reason: `the render needs ${costText}; ${spent} of today's budget of ${budget} are spent (LIPSYNC_CREDIT_BUDGET_PER_DAY)` };
-      }
-      const parts = [`the render needs ${costText}`];
-      parts.push(remaining === null ? 'the balance is not known' : `${remaining} remain`);
-      if (budget !== null) parts.push(`${spent} of today's ${budget} spent`);
-      return { ...base, fits: true, reason: parts.join('; ') };
-    },
+    checkCredits,
 
     /** Waits (heartbeating) for the end of a render tracked by another start; never starts anything. */
     awaitTrackedRender: (lipsyncId: string) =>

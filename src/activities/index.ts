@@ -44,7 +44,11 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   }
 
   async function fetchSnapshot(lipsyncId: string): Promise<LipsyncSnapshot> {
-    const snapshot = toSnapshot(await creatify.get(lipsyncId));
+    return snapshotOf(await creatify.get(lipsyncId));
+  }
+
+  function snapshotOf(record: Lipsync): LipsyncSnapshot {
+    const snapshot = toSnapshot(record);
     noteUnknownStatus(snapshot);
     return snapshot;
   }
@@ -55,10 +59,14 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * render activity that fails on one would cost a whole retry interval.
    */
   async function readSteadily(lipsyncId: string): Promise<LipsyncSnapshot> {
+    return snapshotOf(await readRecordSteadily(lipsyncId));
+  }
+
+  async function readRecordSteadily(lipsyncId: string): Promise<Lipsync> {
     return asActivity(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await fetchSnapshot(lipsyncId);
+          return await creatify.get(lipsyncId);
         } catch (err) {
           const wait = err instanceof CreatifyError && err.retryable ? (err.retryAfterMs ?? 250 * 2 ** (attempt - 1)) : Infinity;
           if (attempt >= STEADY_READ_TRIES || wait > STEADY_READ_MAX_WAIT_MS) throw err;
@@ -100,7 +108,11 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   }
 
   return {
-    ...createCreditsActivities(creatify, { creditBudgetPerDay: tuning.creditBudgetPerDay ?? null, toSnapshot }),
+    ...createCreditsActivities(creatify, {
+      creditBudgetPerDay: tuning.creditBudgetPerDay ?? null,
+      readRecord: readRecordSteadily,
+      snapshotOf,
+    }),
 
     /** The record before the first render POST: the baseline every later judgement compares with. */
     async snapshotBeforeRender(lipsyncId: string): Promise<{ snapshot: LipsyncSnapshot; renderShown: string | null }> {

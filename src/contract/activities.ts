@@ -100,9 +100,16 @@ export interface LipsyncActivities {
   confirmClaim(input: ConfirmInput): Promise<ConfirmOutcome>;
   pollUntilTerminal(input: PollInput): Promise<PollOutcome>;
   /** Before the render POST: does the expected cost fit the balance and the day's budget? */
-  checkCredits(input: CreditsCheckInput): Promise<CreditsCheck>;
+  checkCredits(input: CreditsCheckInput): Promise<CreditsCheckOutcome>;
   /** For a batch: follows a render tracked by a workflow the batch did not start, to its end. */
   awaitTrackedRender(lipsyncId: string): Promise<Pick<BatchItem, 'state' | 'outcome'>>;
+}
+
+/** The record before the render (as snapshotBeforeRender reads it) and the credits check on it. */
+export interface CreditsCheckOutcome {
+  snapshot: LipsyncSnapshot;
+  renderShown: string | null;
+  check: CreditsCheck;
 }
 
 export interface CreditsCheckInput {

@@ -6,7 +6,8 @@
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
-import { LIPSYNC_CREDITS_ESTIMATE, LIPSYNC_CREDITS_USED, LIPSYNC_DETECTED_BY, type CreditsCheck } from '../contract/approval-credits';
+import { LIPSYNC_CREDITS_ESTIMATE, LIPSYNC_CREDITS_USED, LIPSYNC_DETECTED_BY } from '../contract/approval-credits';
+import type { CreditsCheckOutcome } from '../contract/activities';
 import type { TrackingState } from '../contract/messages';
 import { local } from './activity-calls';
 
@@ -16,7 +17,8 @@ import { local } from './activity-calls';
  */
 export const CREDITS_PATCH = 'credits-check-before-render';
 
-export function checkCredits(lipsyncId: string): Promise<CreditsCheck> {
+/** The read before the render (it is the snapshot the render judges by) and the credits check on it. */
+export function checkCredits(lipsyncId: string): Promise<CreditsCheckOutcome> {
   return local.checkCredits({ lipsyncId, workflowId: workflowInfo().workflowId });
 }
 

@@ -19,7 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ActivityFailureType, INVALID_REQUEST_FAILURES, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
+import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
   FailureType,
@@ -135,12 +135,14 @@ class RenderFlow {
   async run(): Promise<RenderResult> {
     const state = this.tracker.state;
     if (!state.renderAcceptedAt) {
+      let before: CreditsCheckOutcome | undefined;
       if (patched(CREDITS_PATCH)) {
-        this.tracker.creditsChecked(await this.activity(() => checkCredits(this.id)));
+        before = await this.activity(() => checkCredits(this.id));
+        this.tracker.creditsChecked(before.check);
         this.publish();
-        if (!state.credits!.fits) throw failure(FailureType.InsufficientCredits, this.tracker, `lipsync ${this.id} not rendered: ${state.credits!.reason}`);
+        if (!before.check.fits) throw failure(FailureType.InsufficientCredits, this.tracker, `lipsync ${this.id} not rendered: ${before.check.reason}`);
       }
-      const { outcome, detectedBy } = await this.render();
+      const { outcome, detectedBy } = await this.render(before);
       this.tracker.renderAccepted(outcome, new Date());
       this.publish();
       if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, detectedBy);
@@ -173,13 +175,13 @@ class RenderFlow {
     }
   }
 
-  /** Reads the record, then POSTs once unless the record already shows a render. */
-  private async render(): Promise<{ outcome: RenderOutcome; detectedBy: Detection }> {
+  /** Reads the record (unless the credits check just did), then POSTs once unless the record already shows a render. */
+  private async render(before?: CreditsCheckOutcome): Promise<{ outcome: RenderOutcome; detectedBy: Detection }> {
     const summary = `render lipsync ${this.id}`;
     if (!this.current) {
       return { outcome: await this.activity(() => api.renderLipsync.executeWithOptions({ summary }, [this.id])), detectedBy: 'render-response' };
     }
-    const { snapshot, renderShown } = await this.activity(() => local.snapshotBeforeRender(this.id));
+    const { snapshot, renderShown } = before ?? (await this.activity(() => local.snapshotBeforeRender(this.id)));
     this.tracker.preRenderRead(snapshot);
     if (renderShown) {
       return { outcome: { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' }, detectedBy: 'render-response' };
