@@ -36,9 +36,12 @@ export interface CreditsReport {
   detectedBy: Record<string, { renders: number; share: number }>;
   /** GET /api/remaining_credits/ now; null when Creatify could not be asked. */
   remainingCredits: number | null;
-  /** Renders without a ledger (started before the credits check existed). */
+  /** Renders that reached the render step without a ledger (tracked by a worker from before the credits check). */
   withoutLedger: number;
 }
+
+/** Statuses of jobs that ended (or wait) before the credits check: they have no estimate. */
+const BEFORE_CHECK = new Set(['awaiting_approval', 'declined', 'expired', 'cancelled', 'invalid']);
 
 const emptyBucket = (): CreditsBucket => ({ renders: 0, creditsUsed: 0, creditsEstimated: 0 });
 
@@ -60,7 +63,8 @@ export async function creditsReport(client: Client, query: CreditsQuery, remaini
     const used = attributes.get(LIPSYNC_CREDITS_USED) ?? 0;
     const estimate = attributes.get(LIPSYNC_CREDITS_ESTIMATE);
     const detected = attributes.get(LIPSYNC_DETECTED_BY);
-    if (estimate === undefined) withoutLedger++;
+    // Ends before the check (approval) record no estimate by design: not a gap in the ledger.
+    if (estimate === undefined && !BEFORE_CHECK.has(status)) withoutLedger++;
     const day = info.startTime.toISOString().slice(0, 10);
     for (const bucket of [total, (byDay.get(day) ?? byDay.set(day, emptyBucket()).get(day))!, (byOutcome[status] ??= emptyBucket())]) {
       bucket.renders++;

@@ -2,7 +2,7 @@
  * The commands around a render's money, as scripts run them (pipes, exit codes, --json):
  * preview --await-approval, approve, reject, render --batch (file and stdin), credits.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,19 +10,24 @@ import { demoRequest, startTestStack, type TestStack } from '../support/stack';
 
 const BIN = path.resolve(__dirname, '../../bin/lipsync.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 const FAST = ['--webhook-timeout', '30s', '--poll-initial', '200', '--poll-max', '1s', '--deadline', '1 minute'];
 
 let stack: TestStack;
 let env: NodeJS.ProcessEnv;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-money-'));
 
-function lipsync(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function lipsyncIn(command: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
+    const child = execFile(command, args, { env, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
     if (input !== undefined) child.stdin!.end(input);
   });
+}
+
+function lipsync(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return lipsyncIn(process.execPath, [BIN, ...args], input);
 }
 
 beforeAll(async () => {
@@ -98,6 +103,22 @@ test('render --batch: progress on stderr, summary on stdout, exit 1 when one fai
   expect(await lipsync(['render', ids[0]!, '--batch', file])).toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
   fs.writeFileSync(path.join(tmp, 'bad.txt'), `${ids[0]}\nnot-an-id\n`);
   expect(await lipsync(['render', '--batch', path.join(tmp, 'bad.txt')])).toMatchObject({ code: 2, stderr: expect.stringContaining('line 2') });
+});
+
+(HAS_SCRIPT ? test : test.skip)('render --batch on a terminal: one view redrawn in place, a row per render, counts and the summary', async () => {
+  const ids = await Promise.all([1, 2].map((n) => stack.preview(`tty batch ${n}`)));
+  const file = path.join(tmp, 'tty-ids.txt');
+  fs.writeFileSync(file, ids.join('\n'));
+  const { code, stdout } = await lipsyncIn('script', ['-qefc', `exec ${process.execPath} ${BIN} render --batch ${file} --concurrency 1 ${FAST.map((a) => `'${a}'`).join(' ')}`, '/dev/null']);
+  expect(code).toBe(0);
+  const strip = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+  const frames = stdout.split('\x1b[G');
+  expect(frames.length).toBeGreaterThan(1);
+  const screen = strip(frames[frames.length - 1]!);
+  expect(screen).toMatch(/2 render\(s\), 1 at once/);
+  for (const id of ids) expect(screen).toMatch(new RegExp(`${id.slice(0, 8)} {2}done +\\[#{20}\\] +100%`));
+  expect(screen).toMatch(/2\/2 done · 0 failed · 0 rendering · 0 queued/);
+  expect(screen).toMatch(/2 done, 0 failed of 2/);
 });
 
 test('credits prints the ledger by day and outcome; --json the same data', async () => {

@@ -9,7 +9,7 @@ import type { ApprovalState } from '../../client';
 import { defineCommand, Flag, LipsyncIdArg } from '../args';
 import { withOrchestrator } from '../connect';
 import { ExitCode } from '../exit-codes';
-import { writeLine } from '../io';
+import { writeLine, type CliIo } from '../io';
 import { formatFields, formatTime } from '../output';
 
 const ByArg = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters');
@@ -30,8 +30,7 @@ export const approveCommand = defineCommand(
   },
   (args, io) =>
     withOrchestrator(io, async (orchestrator) => {
-      const decision = await orchestrator.approve(args['lipsync-id'], { by: args.by });
-      writeLine(io.stdout, args.json ? JSON.stringify(decision, null, 2) : formatDecision(args['lipsync-id'], decision));
+      showDecision(io, args, await orchestrator.approve(args['lipsync-id'], { by: args.by }));
       if (!args.json) writeLine(io.stderr, `follow it with: lipsync render ${args['lipsync-id']} --wait`);
       return ExitCode.Ok;
     }),
@@ -59,11 +58,14 @@ export const rejectCommand = defineCommand(
   },
   (args, io) =>
     withOrchestrator(io, async (orchestrator) => {
-      const decision = await orchestrator.reject(args['lipsync-id'], args.reason, { by: args.by });
-      writeLine(io.stdout, args.json ? JSON.stringify(decision, null, 2) : formatDecision(args['lipsync-id'], decision));
+      showDecision(io, args, await orchestrator.reject(args['lipsync-id'], args.reason, { by: args.by }));
       return ExitCode.Ok;
     }),
 );
+
+function showDecision(io: CliIo, args: { 'lipsync-id': string; json: boolean }, decision: ApprovalState): void {
+  writeLine(io.stdout, args.json ? JSON.stringify(decision, null, 2) : formatDecision(args['lipsync-id'], decision));
+}
 
 function formatDecision(lipsyncId: string, decision: ApprovalState): string {
   return formatFields([

@@ -55,15 +55,25 @@ export async function runBatch(
   }
   // The view goes to stderr: stdout carries the summary (or the JSON).
   const view = new LiveView({ io, to: 'stderr' });
-  view.setHeader([`batch ${batchId}: ${lipsyncIds.length} render(s), ${request.concurrency} at once`]);
+
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
   let progress: BatchProgress | null = null;
+  let shownCounts = '';
   try {
     for (;;) {
       progress = await orchestrator.batchProgress(batchId).catch(() => progress);
-      if (progress) show(view, progress);
+      if (progress) {
+        // The batch's own cap: a batch started before with another --concurrency keeps its own.
+        if (!shownCounts) view.setHeader([`batch ${batchId}: ${progress.total} render(s), ${progress.concurrency} at once`]);
+        showRows(view, progress);
+        // A log gets a line when the counts move; a terminal's line is redrawn (its ETA counts down).
+        const line = counts(progress);
+        const key = line.replace(/ · ETA.*/, '');
+        if (view.interactive || key !== shownCounts) view.summary(line);
+        shownCounts = key;
+      }
       if (progress?.finishedAt || interrupt.signal.aborted) break;
       await pause(INTERVAL_MS, interrupt.signal);
     }
@@ -79,13 +89,12 @@ export async function runBatch(
   return progress.failed > 0 ? ExitCode.NoVideo : ExitCode.Ok;
 }
 
-function show(view: LiveView, progress: BatchProgress): void {
+function showRows(view: LiveView, progress: BatchProgress): void {
   for (const item of progress.items) {
     if (item.state === 'queued' || !item.startedAt) continue;
     const startedAt = Date.parse(item.startedAt);
     if (item.state === 'rendering') view.update(item.lipsyncId, { status: item.started === false ? 'following' : 'rendering', startedAt });
     else {
-      view.update(item.lipsyncId, { status: 'rendering', startedAt });
       view.end(item.lipsyncId, {
         ok: item.state === 'done',
         status: item.state,
@@ -94,7 +103,6 @@ function show(view: LiveView, progress: BatchProgress): void {
       });
     }
   }
-  view.summary(counts(progress));
 }
 
 /** "12/40 done · 1 failed · 5 rendering · 22 queued · ETA ~3m10s" */
@@ -128,7 +136,12 @@ function summary(progress: BatchProgress): string {
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
