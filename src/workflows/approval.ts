@@ -9,7 +9,7 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import { approvalUpdate, DEFAULT_APPROVAL_TIMEOUT, type ApprovalDecision, type ApprovalRequest, type ApprovalState } from '../contract/approval-credits';
 import { FailureType } from '../contract/messages';
-import { durationMs, formatDuration } from '../contract/tracking-options';
+import { durationMs } from '../contract/tracking-options';
 import type { Tracker } from './tracker';
 
 const MAX_REASON_CHARS = 500;
@@ -92,8 +92,11 @@ export class ApprovalGate {
   }
 }
 
+/**
+ * Clients refuse a bad timeout; a start from elsewhere (the Web UI, another SDK) must not
+ * wedge the workflow on it, so it waits the default instead.
+ */
 function timeoutMs(timeout: NonNullable<ApprovalRequest['timeout']>): number {
   const ms = durationMs(timeout);
-  if (!(ms > 0)) throw new Error(`approval timeout ${formatDuration(timeout)} is not a duration`);
-  return ms;
+  return ms > 0 ? ms : durationMs(DEFAULT_APPROVAL_TIMEOUT);
 }
