@@ -11,6 +11,7 @@ import { temporalCliPath } from '../src/dev/temporal-cli';
 import { startDevServer } from '../src/dev/temporal-server';
 import { buildWorkflowBundle } from '../src/worker/workflow-source';
 import type { TrackingOptions } from '../src/contract/tracking-options';
+import { statusQuery } from '../src/contract/messages';
 
 const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
 const PREFIX = 'v3-';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const server = await startDevServer({ uiPort: false });
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
   process.env.TEST_WORKFLOW_BUNDLE = (await buildWorkflowBundle(path.join(tmp, 'bundle.js'))).path;
-  const { startTestStack, demoRequest } = await import('../test/support/stack');
+  const { startTestStack, demoRequest, eventually } = await import('../test/support/stack');
   const stack = await startTestStack();
   const cli = await temporalCliPath();
   const save = async (name: string, workflowId: string) => {
@@ -49,6 +50,19 @@ async function main(): Promise<void> {
     const poor = await stack.preview('replay: insufficient credits');
     await (await stack.orchestrator.startRender(poor, fast)).result().catch(() => undefined);
     await save('insufficient-credits', `lipsync-render-${poor}`);
+
+    // Over the day's budget, approved anyway, rendered.
+    const budgeted = await startTestStack({}, { creditBudgetPerDay: 1 });
+    try {
+      const over = await budgeted.preview('replay: over budget');
+      const handle = await budgeted.orchestrator.startRender(over, fast, { overBudget: 'await-approval' });
+      await eventually(async () => (await handle.query(statusQuery)).status === 'awaiting_approval');
+      await budgeted.orchestrator.approve(over);
+      await handle.result();
+      await save('over-budget-approved', handle.workflowId);
+    } finally {
+      await budgeted.close();
+    }
 
     // A batch of two, one already tracked.
     await stack.sandbox.control.reset();

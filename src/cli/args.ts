@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DurationSchema, LipsyncIdSchema, TrackedStatusSchema } from '../contract/schemas';
 import { TRACKED_STATUSES } from '../contract/messages';
+import { OVER_BUDGET_CHOICES, type OverBudget } from '../contract/approval-credits';
 import type { CliIo } from './io';
 import { writeLine } from './io';
 
@@ -141,6 +142,8 @@ export const DurationArg = z
 export const TrackedStatusArg = z
   .string()
   .refine((value) => TrackedStatusSchema.safeParse(value).success, `not a status; one of ${TRACKED_STATUSES.join(', ')}`);
+
+export const OverBudgetArg = z.enum(OVER_BUDGET_CHOICES as [OverBudget, ...OverBudget[]], { error: `one of ${OVER_BUDGET_CHOICES.join(', ')}` });
 
 export const PositiveIntArg = z
   .string()

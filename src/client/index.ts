@@ -17,7 +17,7 @@ export {
   type RenderFailureReason,
 } from './errors';
 export type { CreditsReport, CreditsBucket } from './credits';
-export type { ApprovalState, BatchItem, BatchProgress, CreditsState } from '../contract/approval-credits';
+export type { ApprovalState, BatchItem, BatchProgress, CreditsState, OverBudget } from '../contract/approval-credits';
 export type { RenderResult, TrackingState, TrackedStatus } from '../contract/messages';
 export type { TrackingOptions } from '../contract/tracking-options';
 // What preview() takes, returns and throws, and what connect() throws on a bad variable.

@@ -20,7 +20,9 @@ import {
   batchProgressQuery,
   DEFAULT_BATCH_CONCURRENCY,
   MAX_BATCH_SIZE,
+  OVER_BUDGET_CHOICES,
   type ApprovalRequest,
+  type OverBudget,
   type ApprovalState,
   type BatchProgress,
 } from '../contract/approval-credits';
@@ -94,18 +96,19 @@ export class LipsyncOrchestrator {
    * Starts tracking (and so rendering) a previewed lipsync. Idempotent: a second call for
    * the same lipsync returns the same workflow, running or finished, and never renders again.
    */
-  async startRender(lipsyncId: string, options: TrackingOptions = {}): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
-    return this.startTracking(parseId(lipsyncId), options);
+  async startRender(lipsyncId: string, options: TrackingOptions = {}, money: { overBudget?: OverBudget } = {}): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
+    return this.startTracking(parseId(lipsyncId), options, undefined, money.overBudget);
   }
 
-  private async startTracking(id: string, options: TrackingOptions, approval?: ApprovalRequest): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
+  private async startTracking(id: string, options: TrackingOptions, approval?: ApprovalRequest, overBudget?: OverBudget): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
+    if (overBudget !== undefined && !OVER_BUDGET_CHOICES.includes(overBudget)) throw new InvalidTrackingOptionsError([`overBudget: one of ${OVER_BUDGET_CHOICES.join(', ')}`]);
     const parsedOptions = parseOptions(options);
     const workflowId = workflowIdFor(id);
     try {
       return await this.deps.client.workflow.start<typeof trackLipsyncRender>(WORKFLOW_TYPE, {
         workflowId,
         taskQueue: this.deps.taskQueue,
-        args: [{ lipsyncId: id, options: parsedOptions, ...(approval ? { approval } : {}) }],
+        args: [{ lipsyncId: id, options: parsedOptions, ...(approval ? { approval } : {}), ...(overBudget ? { overBudget } : {}) }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         // One workflow per lipsync, ever: a finished job is not started (and paid for) again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -208,13 +211,14 @@ export class LipsyncOrchestrator {
    */
   async previewForApproval(
     body: LipsyncRequest,
-    options: { approvalTimeout?: Duration; tracking?: TrackingOptions } = {},
+    options: { approvalTimeout?: Duration; tracking?: TrackingOptions; overBudget?: OverBudget } = {},
   ): Promise<{ lipsync: Lipsync; handle: WorkflowHandle<typeof trackLipsyncRender> }> {
     const timeout = options.approvalTimeout === undefined ? undefined : DurationSchema.safeParse(options.approvalTimeout);
     if (timeout && !timeout.success) throw new InvalidTrackingOptionsError([`approvalTimeout: ${timeout.error.issues[0]!.message}`]);
     parseOptions(options.tracking ?? {});
     const lipsync = await this.preview(body);
-    const handle = await this.startTracking(parseId(lipsync.id), options.tracking ?? {}, { preview: lipsync.preview ?? null, ...(timeout ? { timeout: timeout.data } : {}) });
+    const approval = { preview: lipsync.preview ?? null, ...(timeout ? { timeout: timeout.data } : {}) };
+    const handle = await this.startTracking(parseId(lipsync.id), options.tracking ?? {}, approval, options.overBudget);
     return { lipsync, handle };
   }
 

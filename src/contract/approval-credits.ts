@@ -20,6 +20,10 @@ export interface ApprovalRequest {
   preview?: string | null;
 }
 
+/** What a render that does not fit the balance or the day's budget does: end, or wait for a person to approve it anyway. */
+export type OverBudget = 'fail' | 'await-approval';
+export const OVER_BUDGET_CHOICES: readonly OverBudget[] = ['fail', 'await-approval'];
+
 export interface ApprovalDecision {
   approve: boolean;
   /** Why (a rejection needs one). */

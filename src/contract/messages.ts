@@ -6,7 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { LipsyncSnapshot } from './activities';
-import type { ApprovalRequest, ApprovalState, CreditsState } from './approval-credits';
+import type { ApprovalRequest, ApprovalState, CreditsState, OverBudget } from './approval-credits';
 import type { TrackingOptions } from './tracking-options';
 
 export const WORKFLOW_TYPE = 'trackLipsyncRender';
@@ -44,6 +44,8 @@ export interface TrackRenderInput {
   carriedOver?: CarriedState;
   /** Hold the render until a person approves it (an Update); absent: render at once. */
   approval?: ApprovalRequest;
+  /** When the credits check finds the render does not fit: end `insufficient_credits` (default), or ask for approval to render anyway. */
+  overBudget?: OverBudget;
 }
 
 /** Claims already checked (status + URL keys, newest last) and the confirmation GETs spent on them. */

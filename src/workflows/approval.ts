@@ -25,19 +25,20 @@ export class ApprovalGate {
     private readonly publish: () => void,
     request: ApprovalRequest | undefined,
   ) {
+    this.timeoutMs = timeoutMs(request?.timeout ?? DEFAULT_APPROVAL_TIMEOUT);
     // A carried-over state (continue-as-new) keeps its decision; a fresh one starts waiting.
-    if (request && !tracker.state.approval) {
-      const timeout = request.timeout ?? DEFAULT_APPROVAL_TIMEOUT;
-      tracker.awaitApproval({
-        preview: request.preview ?? null,
-        expiresAt: new Date(Date.parse(tracker.state.startedAt) + timeoutMs(timeout)).toISOString(),
-        decision: null,
-        decidedAt: null,
-        reason: null,
-        by: null,
-      });
-    }
+    if (request && !tracker.state.approval) tracker.awaitApproval(pending(request.preview ?? null, Date.parse(tracker.state.startedAt) + this.timeoutMs));
     setHandler(approvalUpdate, (decision) => this.decide(decision), { validator: (decision) => this.validate(decision) });
+  }
+
+  private readonly timeoutMs: number;
+
+  /** Over budget: waits for a person to approve the render anyway (or reject it), as at the start. */
+  async askAgain(reason: string): Promise<ApprovalRefusal | null> {
+    const preview = this.tracker.state.approval?.preview ?? null;
+    this.tracker.awaitApproval(pending(preview, Date.now() + this.timeoutMs), `over budget (${reason}): approve to render anyway`);
+    this.publish();
+    return this.wait();
   }
 
   /** When the render's own clock (its deadline) starts: at the approval, when there was one. */
@@ -96,6 +97,10 @@ export class ApprovalGate {
  * Clients refuse a bad timeout; a start from elsewhere (the Web UI, another SDK) must not
  * wedge the workflow on it, so it waits the default instead.
  */
+function pending(preview: string | null, expiresAtMs: number): ApprovalState {
+  return { preview, expiresAt: new Date(expiresAtMs).toISOString(), decision: null, decidedAt: null, reason: null, by: null };
+}
+
 function timeoutMs(timeout: NonNullable<ApprovalRequest['timeout']>): number {
   const ms = durationMs(timeout);
   return ms > 0 ? ms : durationMs(DEFAULT_APPROVAL_TIMEOUT);

@@ -73,7 +73,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   });
   publish();
 
-  const flow = new RenderFlow(tracker, options, publish, input, current);
+  const flow = new RenderFlow(tracker, options, publish, input, current, approval);
   try {
     const refused = await approval.wait();
     if (refused) throw failure(refused.type, tracker, refused.message);
@@ -126,6 +126,7 @@ class RenderFlow {
     private readonly input: TrackRenderInput,
     /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
     private readonly current: boolean,
+    private readonly approval: ApprovalGate,
   ) {}
 
   private get id(): string {
@@ -138,9 +139,15 @@ class RenderFlow {
       let before: CreditsCheckOutcome | undefined;
       if (patched(CREDITS_PATCH)) {
         before = await this.activity(() => checkCredits(this.id));
-        this.tracker.creditsChecked(before.check);
+        const ask = this.input.overBudget === 'await-approval';
+        this.tracker.creditsChecked(before.check, { askIfOver: ask });
         this.publish();
-        if (!before.check.fits) throw failure(FailureType.InsufficientCredits, this.tracker, `lipsync ${this.id} not rendered: ${before.check.reason}`);
+        if (!before.check.fits) {
+          // Approved over budget: rendered on that say-so (Creatify may still refuse, as a typed failure).
+          const refused = ask ? await this.approval.askAgain(before.check.reason) : { type: FailureType.InsufficientCredits, message: `lipsync ${this.id} not rendered: ${before.check.reason}` };
+          if (refused) throw failure(refused.type, this.tracker, refused.message);
+          before = undefined; // decided later: the record is read again right before the POST
+        }
       }
       const { outcome, detectedBy } = await this.render(before);
       this.tracker.renderAccepted(outcome, new Date());

@@ -205,11 +205,11 @@ export class Tracker {
     return trusted;
   }
 
-  /** A render started with approval: held until a person decides. */
-  awaitApproval(approval: ApprovalState): void {
+  /** Held until a person decides: a render started with approval, or one over budget that may be approved anyway. */
+  awaitApproval(approval: ApprovalState, why = 'awaiting approval'): void {
     this.state.status = 'awaiting_approval';
     this.state.approval = approval;
-    this.state.lastEvent = 'awaiting approval';
+    this.state.lastEvent = why;
   }
 
   approvalDecided(decision: ApprovalDecision, now: Date): void {
@@ -233,10 +233,10 @@ export class Tracker {
     this.end('expired', 'no approval decision in time: nothing paid');
   }
 
-  /** The credits check before the render POST. */
-  creditsChecked(check: CreditsCheck): void {
+  /** The credits check before the render POST; one that does not fit ends the job unless a person is to be asked. */
+  creditsChecked(check: CreditsCheck, options: { askIfOver?: boolean } = {}): void {
     this.state.credits = { ...check, used: null, detectedBy: null };
-    if (check.fits) this.state.lastEvent = `credits check: ${check.reason}`;
+    if (check.fits || options.askIfOver) this.state.lastEvent = `credits check: ${check.reason}`;
     else this.end('insufficient_credits', `insufficient credits: ${check.reason}`);
   }
 

@@ -80,6 +80,7 @@ test('reject --reason ends it declined: render --wait exits 1, nothing paid', as
   expect(wait).toMatchObject({ code: 1, stderr: expect.stringMatching(/render declined: .*wrong voice/) });
   expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
   expect(await lipsync(['approve', id])).toMatchObject({ code: 5, stderr: expect.stringMatching(/ended/) });
+  expect(await lipsync(['render', id, '--over-budget', 'sometimes'])).toMatchObject({ code: 2, stderr: expect.stringContaining('fail, await-approval') });
 });
 
 test('render --batch: progress on stderr, summary on stdout, exit 1 when one failed; again from stdin starts nothing twice', async () => {

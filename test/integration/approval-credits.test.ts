@@ -178,3 +178,31 @@ describe('approval before paying', () => {
     await handle.result();
   });
 });
+
+describe('over budget: ask for approval instead of ending (overBudget: await-approval)', () => {
+  // A budget no render fits: every check says no.
+  const stack = useTestStack({}, { creditBudgetPerDay: 1 });
+
+  test('waits in awaiting_approval with the reason; approved, it renders once; rejected, nothing is paid', async () => {
+    await stack.sandbox.control.reset();
+    const id = await stack.preview('over budget, approved');
+    const handle = await stack.orchestrator.startRender(id, FAST, { overBudget: 'await-approval' });
+    const waiting = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.status === 'awaiting_approval' ? state : undefined;
+    }, 10_000, 'awaiting approval over budget');
+    expect(waiting.lastEvent).toMatch(/over budget .*LIPSYNC_CREDIT_BUDGET_PER_DAY.*approve to render anyway/);
+    expect(waiting.credits).toMatchObject({ fits: false, budgetPerDay: 1 });
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
+    await stack.orchestrator.approve(id, { by: 'finance' });
+    expect((await handle.result()).output).toContain(id);
+    expect((await stack.sandbox.control.stats()).renders[id]).toBe(1);
+
+    const other = await stack.preview('over budget, rejected');
+    await stack.orchestrator.startRender(other, FAST, { overBudget: 'await-approval' });
+    await eventually(async () => (await stack.orchestrator.getStatus(other)).state?.status === 'awaiting_approval', 10_000, 'awaiting approval');
+    await stack.orchestrator.reject(other, 'not this month');
+    expect(await stack.orchestrator.waitForResult(other).catch((err: unknown) => err)).toMatchObject({ reason: 'declined' });
+    expect((await stack.sandbox.control.stats()).callsByLipsync[other]?.render ?? 0).toBe(0);
+  });
+});

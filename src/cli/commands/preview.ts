@@ -4,7 +4,8 @@ import { loadCreatifyConfig, loadWebhookConfig } from '../../config';
 import { previewWithWebhook } from '../../client/preview';
 import { CreatifyClient, LipsyncRequest } from '../../creatify';
 import type { Duration } from '@temporalio/common';
-import { defineCommand, DurationArg, Flag, UsageError } from '../args';
+import { defineCommand, DurationArg, Flag, OverBudgetArg, UsageError } from '../args';
+import type { OverBudget } from '../../contract/approval-credits';
 import { withOrchestrator } from '../connect';
 import type { CliIo } from '../io';
 import { ExitCode } from '../exit-codes';
@@ -27,14 +28,15 @@ export const previewCommand = defineCommand(
     options: {
       'await-approval': { type: 'boolean', help: 'start a render that waits for lipsync approve <id> (or reject)' },
       'approval-timeout': { type: 'string', value: 'D', help: 'with --await-approval: end as expired after D without a decision (default 24 h)' },
+      'over-budget': { type: 'string', value: 'fail|await-approval', help: 'with --await-approval: a render the credits cannot pay ends (default) or asks again' },
       json: { type: 'boolean', help: "print Creatify's lipsync record as JSON" },
     },
-    schema: z.object({ file: z.string().min(1, 'must not be empty'), 'await-approval': Flag, 'approval-timeout': DurationArg.optional(), json: Flag }),
+    schema: z.object({ file: z.string().min(1, 'must not be empty'), 'await-approval': Flag, 'approval-timeout': DurationArg.optional(), 'over-budget': OverBudgetArg.optional(), json: Flag }),
   },
   async (args, io) => {
     const body = await readRequestFile(args.file);
-    if (args['approval-timeout'] !== undefined && !args['await-approval']) throw new UsageError('--approval-timeout goes with --await-approval');
-    if (args['await-approval']) return previewForApproval(body, args['approval-timeout'], args.json, io);
+    if ((args['approval-timeout'] ?? args['over-budget']) !== undefined && !args['await-approval']) throw new UsageError('--approval-timeout and --over-budget go with --await-approval');
+    if (args['await-approval']) return previewForApproval(body, { approvalTimeout: args['approval-timeout'], overBudget: args['over-budget'] }, args.json, io);
     // Only Creatify is involved: a preview works while Temporal is down.
     const creatifyConfig = loadCreatifyConfig(io.env);
     const webhook = loadWebhookConfig(io.env);
@@ -52,9 +54,9 @@ export const previewCommand = defineCommand(
   },
 );
 
-async function previewForApproval(body: LipsyncRequest, approvalTimeout: Duration | undefined, json: boolean, io: CliIo): Promise<number> {
+async function previewForApproval(body: LipsyncRequest, options: { approvalTimeout?: Duration; overBudget?: OverBudget }, json: boolean, io: CliIo): Promise<number> {
   return withOrchestrator(io, async (orchestrator) => {
-    const { lipsync, handle } = await orchestrator.previewForApproval(body, { approvalTimeout });
+    const { lipsync, handle } = await orchestrator.previewForApproval(body, options);
     if (json) writeLine(io.stdout, JSON.stringify({ ...lipsync, workflowId: handle.workflowId, status: 'awaiting_approval' }, null, 2));
     else if (!io.stdout.isTTY) writeLine(io.stdout, lipsync.id);
     else writeLine(io.stdout, formatFields([['lipsync id', lipsync.id], ['status', 'awaiting_approval'], ['preview', lipsync.preview], ['workflow', handle.workflowId]]));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { LipsyncOrchestrator, RenderResult, TrackingOptions } from '../../client';
 import { workflowIdFor } from '../../contract/lipsync-id';
 import { TrackingOptionsSchema } from '../../contract/schemas';
-import { defineCommand, DurationArg, Flag, LipsyncIdArg, PositiveIntArg, UsageError } from '../args';
+import { defineCommand, DurationArg, Flag, LipsyncIdArg, OverBudgetArg, PositiveIntArg, UsageError } from '../args';
 import { DEFAULT_BATCH_CONCURRENCY } from '../../contract/approval-credits';
 import { readBatchIds, runBatch } from './render-batch';
 import { withOrchestrator } from '../connect';
@@ -39,6 +39,7 @@ export const renderCommand = defineCommand(
       'poll-max': { type: 'string', value: 'D', help: 'longest poll interval (default 5 min)' },
       deadline: { type: 'string', value: 'D', help: 'give up tracking after this long (default 24 h)' },
       'trust-webhook': { type: 'boolean', help: 'believe a terminal webhook without a confirming GET' },
+      'over-budget': { type: 'string', value: 'fail|await-approval', help: 'a render the credits cannot pay: end it (default), or wait for lipsync approve' },
       json: { type: 'boolean', help: 'print JSON: {"workflowId"}, and with --wait the result' },
     },
     schema: z.object({
@@ -51,6 +52,7 @@ export const renderCommand = defineCommand(
       'poll-max': DurationArg.optional(),
       deadline: DurationArg.optional(),
       'trust-webhook': Flag,
+      'over-budget': OverBudgetArg.optional(),
       json: Flag,
     }),
   },
@@ -68,6 +70,7 @@ export const renderCommand = defineCommand(
     const lipsyncId = args['lipsync-id'];
     if (args.batch !== undefined) {
       if (lipsyncId !== undefined) throw new UsageError('give a <lipsync-id> or --batch, not both');
+      if (args['over-budget'] !== undefined) throw new UsageError('--over-budget goes with one <lipsync-id>, not --batch');
       const batch = args.batch;
       return readBatchIds(batch).then((ids) =>
         withOrchestrator(io, (orchestrator) =>
@@ -78,7 +81,7 @@ export const renderCommand = defineCommand(
     if (lipsyncId === undefined) throw new UsageError('missing <lipsync-id> (or --batch FILE)');
     if (args.concurrency !== undefined) throw new UsageError('--concurrency goes with --batch');
     return withOrchestrator(io, async (orchestrator) => {
-      const handle = await orchestrator.startRender(lipsyncId, checked.data);
+      const handle = await orchestrator.startRender(lipsyncId, checked.data, { overBudget: args['over-budget'] });
       // --json --wait prints one document, the result; the workflow id is in it (as in `status --json`).
       if (!args.json) writeLine(io.stdout, handle.workflowId);
       else if (!args.wait) writeLine(io.stdout, JSON.stringify({ workflowId: handle.workflowId }));
