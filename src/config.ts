@@ -163,3 +163,11 @@ export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig |
     progressIntervalMs: read(env, 'LIPSYNC_RECONCILE_PROGRESS_INTERVAL', duration.optional()) ?? DEFAULT_RECONCILER_CONFIG.progressIntervalMs,
   };
 }
+
+/**
+ * LIPSYNC_CREDIT_BUDGET_PER_DAY: the credits renders may be expected to cost per UTC
+ * day (the worker checks it before every render POST); unset means no budget.
+ */
+export function loadCreditBudget(env: Env = process.env): number | null {
+  return read(env, 'LIPSYNC_CREDIT_BUDGET_PER_DAY', z.coerce.number().positive('must be a positive number of credits').optional()) ?? null;
+}

@@ -12,9 +12,10 @@ import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
 import { withHeartbeat } from './heartbeat';
 import { asActivity, toActivityFailure } from './failures';
+import { createCreditsActivities } from './credits';
 import { ActivityFailureType, type LipsyncActivities, type ConfirmInput, type ConfirmOutcome, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderInput, type RenderOutcome, type SnapshotOutcome } from '../contract/activities';
 
-export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get' | 'list'>;
+export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get' | 'list' | 'remainingCredits'>;
 
 export interface ActivityTuning {
   /**
@@ -25,6 +26,8 @@ export interface ActivityTuning {
   settleMs?: number;
   /** This worker fleet runs the fleet reconciler (see SnapshotOutcome.reconciler). Default false. */
   reconciler?: boolean;
+  /** LIPSYNC_CREDIT_BUDGET_PER_DAY; null or absent: no daily budget (the balance is still checked). */
+  creditBudgetPerDay?: number | null;
 }
 
 const DEFAULT_SETTLE_MS = 2_000;
@@ -43,7 +46,11 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   }
 
   async function fetchSnapshot(lipsyncId: string): Promise<LipsyncSnapshot> {
-    const snapshot = toSnapshot(await creatify.get(lipsyncId));
+    return snapshotOf(await creatify.get(lipsyncId));
+  }
+
+  function snapshotOf(record: Lipsync): LipsyncSnapshot {
+    const snapshot = toSnapshot(record);
     noteUnknownStatus(snapshot);
     return snapshot;
   }
@@ -54,10 +61,14 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * render activity that fails on one would cost a whole retry interval.
    */
   async function readSteadily(lipsyncId: string): Promise<LipsyncSnapshot> {
+    return snapshotOf(await readRecordSteadily(lipsyncId));
+  }
+
+  async function readRecordSteadily(lipsyncId: string): Promise<Lipsync> {
     return asActivity(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await fetchSnapshot(lipsyncId);
+          return await creatify.get(lipsyncId);
         } catch (err) {
           const wait = err instanceof CreatifyError && err.retryable ? (err.retryAfterMs ?? 250 * 2 ** (attempt - 1)) : Infinity;
           if (attempt >= STEADY_READ_TRIES || wait > STEADY_READ_MAX_WAIT_MS) throw err;
@@ -99,6 +110,13 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   }
 
   return {
+    ...createCreditsActivities(creatify, {
+      creditBudgetPerDay: tuning.creditBudgetPerDay ?? null,
+      readRecord: readRecordSteadily,
+      snapshotOf,
+      reconciler: tuning.reconciler === true,
+    }),
+
     /** The record before the first render POST: the baseline every later judgement compares with. */
     async snapshotBeforeRender(lipsyncId: string): Promise<SnapshotOutcome> {
       const snapshot = await readSteadily(lipsyncId);
@@ -161,9 +179,16 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
       // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
-      if (err instanceof CreatifyError && err.kind === 'validation' && err.status !== undefined) {
+      if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'insufficient-credits') && err.status !== undefined) {
         const started = await alreadyStarted(input);
         if (started) return started;
+        if (err.kind === 'insufficient-credits') {
+          throw ApplicationFailure.create({
+            type: ActivityFailureType.InsufficientCredits,
+            message: `Creatify refused the render for want of credits and the record shows none started: ${err.detail ?? err.message}`,
+            nonRetryable: true,
+          });
+        }
         throw ApplicationFailure.create({
           type: ActivityFailureType.RenderRefused,
           message: `Creatify refused the render and the record shows none started: ${err.detail ?? err.message}`,

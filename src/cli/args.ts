@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DurationSchema, LipsyncIdSchema, TrackedStatusSchema } from '../contract/schemas';
 import { TRACKED_STATUSES } from '../contract/messages';
+import { OVER_BUDGET_CHOICES, type OverBudget } from '../contract/approval-credits';
 import type { CliIo } from './io';
 import { writeLine } from './io';
 
@@ -35,6 +36,8 @@ export interface CommandSpec<S extends z.ZodObject> {
   details?: string;
   /** Names of positional arguments, in order; each is also a key of `schema`. */
   positionals: readonly string[];
+  /** How many of the positionals may be left out (the last ones); default none. */
+  optionalPositionals?: number;
   options: Record<string, OptionSpec>;
   schema: S;
 }
@@ -79,7 +82,7 @@ export function parseCommandArgs<S extends z.ZodObject>(spec: CommandSpec<S>, ar
     throw new UsageError(describeParseArgsError(err));
   }
   const { values, positionals } = parsed;
-  if (positionals.length < spec.positionals.length) throw new UsageError(`missing <${spec.positionals[positionals.length]}>`);
+  if (positionals.length < spec.positionals.length - (spec.optionalPositionals ?? 0)) throw new UsageError(`missing <${spec.positionals[positionals.length]}>`);
   if (positionals.length > spec.positionals.length) {
     throw new UsageError(`unexpected argument ${quote(positionals[spec.positionals.length]!)}`);
   }
@@ -139,6 +142,8 @@ export const DurationArg = z
 export const TrackedStatusArg = z
   .string()
   .refine((value) => TrackedStatusSchema.safeParse(value).success, `not a status; one of ${TRACKED_STATUSES.join(', ')}`);
+
+export const OverBudgetArg = z.enum(OVER_BUDGET_CHOICES as [OverBudget, ...OverBudget[]], { error: `one of ${OVER_BUDGET_CHOICES.join(', ')}` });
 
 export const PositiveIntArg = z
   .string()

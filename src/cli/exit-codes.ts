@@ -3,19 +3,21 @@
  * is mapped here, in one table, to a code and one line of text: never a stack trace.
  * Library code only throws; nothing outside src/cli/ exits or picks a code.
  */
-import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError } from '../client';
+import { ApprovalRefusedError, InvalidBatchError, InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError } from '../client';
 import { ConfigError } from '../config';
 import { PortInUseError } from '../dev/temporal-server';
 import { UsageError } from './args';
 
 export const ExitCode = {
   Ok: 0,
-  /** The render ended without a video: failed, rejected, past its deadline, cancelled. */
+  /** The render ended without a video: failed, rejected, past its deadline, cancelled, declined, expired, insufficient credits; or a render of a batch did. */
   NoVideo: 1,
   Usage: 2,
   NotTracked: 3,
   /** Temporal unreachable, a port in use, Creatify refusing, or anything else operational. */
   Operational: 4,
+  /** An approval decision the render refused: already decided, ended, or not waiting for one. Nothing changed. */
+  Refused: 5,
   /** EX_CONFIG from sysexits.h. */
   Config: 78,
   /** 128 + SIGINT, as a shell reports Ctrl-C. */
@@ -25,10 +27,12 @@ export const ExitCode = {
 export const EXIT_CODES_HELP = [
   'exit codes:',
   '  0   ok',
-  '  1   the render ended without a video (failed, rejected, deadline, cancelled)',
+  '  1   the render ended without a video (failed, rejected, deadline, cancelled, declined,',
+  '      expired, insufficient credits), or one render of a batch did',
   '  2   usage error',
   '  3   no render is tracked for that lipsync',
   '  4   Temporal unreachable, or another operational error',
+  '  5   approve/reject refused: already decided, ended, or not waiting for approval',
   '  78  configuration error (the variable is named)',
   '  130 interrupted (render --wait: the render goes on being tracked)',
 ].join('\n');
@@ -60,6 +64,8 @@ export const FAILURE_TABLE: readonly FailureRule[] = [
   { error: UsageError, code: ExitCode.Usage },
   { error: InvalidLipsyncIdError, code: ExitCode.Usage },
   { error: InvalidTrackingOptionsError, code: ExitCode.Usage },
+  { error: InvalidBatchError, code: ExitCode.Usage },
+  { error: ApprovalRefusedError, code: ExitCode.Refused },
   { error: ConfigError, code: ExitCode.Config, message: (err) => `configuration error: ${err.message}` },
   { error: RenderNotFoundError, code: ExitCode.NotTracked },
   { error: TemporalUnreachableError, code: ExitCode.Operational },

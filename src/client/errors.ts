@@ -6,7 +6,20 @@ import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure
 import { WorkflowFailedError } from '@temporalio/client';
 import { FailureType, type FailureDetails } from '../contract/messages';
 
-export type RenderFailureReason = 'failed' | 'rejected' | 'deadline' | 'invalid-request' | 'cancelled' | 'terminated' | 'unknown';
+export type RenderFailureReason =
+  | 'failed'
+  | 'rejected'
+  | 'deadline'
+  | 'invalid-request'
+  /** The balance or the day's budget could not pay the render (checked before the POST, or Creatify said so): nothing paid. */
+  | 'insufficient-credits'
+  /** A person rejected it at approval: nothing paid. */
+  | 'declined'
+  /** Nobody decided in time at approval: nothing paid. */
+  | 'expired'
+  | 'cancelled'
+  | 'terminated'
+  | 'unknown';
 
 export class RenderError extends Error {
   constructor(
@@ -43,11 +56,30 @@ export class RenderNotFoundError extends Error {
   }
 }
 
+/** An approval decision the workflow refused (already decided, ended, not waiting for one); nothing changed. */
+export class ApprovalRefusedError extends Error {
+  constructor(readonly lipsyncId: string, reason: string) {
+    super(`lipsync ${lipsyncId}: ${reason}`);
+    this.name = 'ApprovalRefusedError';
+  }
+}
+
+/** Ids or options a batch cannot start with. */
+export class InvalidBatchError extends Error {
+  constructor(problem: string) {
+    super(`invalid batch: ${problem}`);
+    this.name = 'InvalidBatchError';
+  }
+}
+
 const REASON_BY_TYPE: Record<string, RenderFailureReason> = {
   [FailureType.RenderFailed]: 'failed',
   [FailureType.RenderRejected]: 'rejected',
   [FailureType.DeadlineExceeded]: 'deadline',
   [FailureType.InvalidRequest]: 'invalid-request',
+  [FailureType.InsufficientCredits]: 'insufficient-credits',
+  [FailureType.ApprovalDeclined]: 'declined',
+  [FailureType.ApprovalExpired]: 'expired',
 };
 
 export function toRenderError(lipsyncId: string, err: unknown): unknown {

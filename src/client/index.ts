@@ -7,7 +7,17 @@
 export { LipsyncOrchestrator, type OrchestratorDeps, type RenderStatus, type RenderSummary } from './orchestrator';
 export { previewWithWebhook } from './preview';
 export type { WatchEvent, WatchOptions } from './watch';
-export { RenderError, RenderNotFoundError, InvalidLipsyncIdError, InvalidTrackingOptionsError, type RenderFailureReason } from './errors';
+export {
+  RenderError,
+  RenderNotFoundError,
+  InvalidLipsyncIdError,
+  InvalidTrackingOptionsError,
+  ApprovalRefusedError,
+  InvalidBatchError,
+  type RenderFailureReason,
+} from './errors';
+export type { CreditsReport, CreditsBucket } from './credits';
+export type { ApprovalState, BatchItem, BatchProgress, CreditsState, OverBudget } from '../contract/approval-credits';
 export type { RenderResult, TrackingState, TrackedStatus } from '../contract/messages';
 export type { TrackingOptions } from '../contract/tracking-options';
 // What preview() takes, returns and throws, and what connect() throws on a bad variable.

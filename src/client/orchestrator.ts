@@ -3,7 +3,9 @@
  * its result, cancel it, list renders by status, and make Creatify previews that carry
  * our webhook URL.
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type TemporalConfig } from '../config';
 import { CreatifyClient, type Lipsync, type LipsyncRequest } from '../creatify';
 import { webhookUrl as webhookUrlFor } from '../contract/webhook-url';
@@ -11,11 +13,24 @@ import type { WebhookConfig } from '../config';
 import { LIPSYNC_STATUS, statusQuery, WORKFLOW_TYPE, type RenderResult, type TrackedStatus, type TrackingState } from '../contract/messages';
 import { lipsyncIdOfWorkflow, workflowIdFor } from '../contract/lipsync-id';
 import { type TrackingOptions } from '../contract/tracking-options';
-import type { trackLipsyncRender } from '../workflows';
+import type { renderBatch, trackLipsyncRender } from '../workflows';
+import {
+  approvalUpdate,
+  BATCH_WORKFLOW_TYPE,
+  batchProgressQuery,
+  DEFAULT_BATCH_CONCURRENCY,
+  MAX_BATCH_SIZE,
+  OVER_BUDGET_CHOICES,
+  type ApprovalRequest,
+  type OverBudget,
+  type ApprovalState,
+  type BatchProgress,
+} from '../contract/approval-credits';
+import { creditsReport, type CreditsReport } from './credits';
 import { previewWithWebhook } from './preview';
 import { watchRender, type WatchEvent, type WatchOptions } from './watch';
-import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError, toRenderError } from './errors';
-import { LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSchema } from '../contract/schemas';
+import { ApprovalRefusedError, InvalidBatchError, InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError, toRenderError } from './errors';
+import { DurationSchema, LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSchema } from '../contract/schemas';
 
 const QUERY_TIMEOUT_MS = 3_000;
 
@@ -81,24 +96,24 @@ export class LipsyncOrchestrator {
    * Starts tracking (and so rendering) a previewed lipsync. Idempotent: a second call for
    * the same lipsync returns the same workflow, running or finished, and never renders again.
    */
-  async startRender(lipsyncId: string, options: TrackingOptions = {}): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
-    const id = parseId(lipsyncId);
-    const parsed = TrackingOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      throw new InvalidTrackingOptionsError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`));
-    }
-    const parsedOptions = parsed.data;
+  async startRender(lipsyncId: string, options: TrackingOptions = {}, money: { overBudget?: OverBudget } = {}): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
+    return this.startTracking(parseId(lipsyncId), options, undefined, money.overBudget);
+  }
+
+  private async startTracking(id: string, options: TrackingOptions, approval?: ApprovalRequest, overBudget?: OverBudget): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
+    if (overBudget !== undefined && !OVER_BUDGET_CHOICES.includes(overBudget)) throw new InvalidTrackingOptionsError([`overBudget: one of ${OVER_BUDGET_CHOICES.join(', ')}`]);
+    const parsedOptions = parseOptions(options);
     const workflowId = workflowIdFor(id);
     try {
       return await this.deps.client.workflow.start<typeof trackLipsyncRender>(WORKFLOW_TYPE, {
         workflowId,
         taskQueue: this.deps.taskQueue,
-        args: [{ lipsyncId: id, options: parsedOptions }],
+        args: [{ lipsyncId: id, options: parsedOptions, ...(approval ? { approval } : {}), ...(overBudget ? { overBudget } : {}) }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         // One workflow per lipsync, ever: a finished job is not started (and paid for) again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `Render of Creatify lipsync ${id}`,
-        typedSearchAttributes: [{ key: LIPSYNC_STATUS, value: 'rendering' }],
+        typedSearchAttributes: [{ key: LIPSYNC_STATUS, value: approval ? 'awaiting_approval' : 'rendering' }],
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.handle(id);
@@ -189,6 +204,104 @@ export class LipsyncOrchestrator {
     return previewWithWebhook(this.creatify, this.webhook, body);
   }
 
+  /**
+   * Previews `body` (with our webhook) and starts a render that waits, in status
+   * `awaiting_approval`, for approve() or reject(); with no decision within
+   * `approvalTimeout` (default 24 h) it ends `expired`, nothing paid.
+   */
+  async previewForApproval(
+    body: LipsyncRequest,
+    options: { approvalTimeout?: Duration; tracking?: TrackingOptions; overBudget?: OverBudget } = {},
+  ): Promise<{ lipsync: Lipsync; handle: WorkflowHandle<typeof trackLipsyncRender> }> {
+    const timeout = options.approvalTimeout === undefined ? undefined : DurationSchema.safeParse(options.approvalTimeout);
+    if (timeout && !timeout.success) throw new InvalidTrackingOptionsError([`approvalTimeout: ${timeout.error.issues[0]!.message}`]);
+    parseOptions(options.tracking ?? {});
+    const lipsync = await this.preview(body);
+    const approval = { preview: lipsync.preview ?? null, ...(timeout ? { timeout: timeout.data } : {}) };
+    const handle = await this.startTracking(parseId(lipsync.id), options.tracking ?? {}, approval, options.overBudget);
+    return { lipsync, handle };
+  }
+
+  /** Approves a render waiting for approval: it renders exactly as startRender would. Resolves with the decision as recorded. */
+  approve(lipsyncId: string, options: { by?: string } = {}): Promise<ApprovalState> {
+    return this.decide(lipsyncId, { approve: true, ...(options.by ? { by: options.by } : {}) });
+  }
+
+  /** Rejects a render waiting for approval: it ends `declined`, nothing paid. */
+  reject(lipsyncId: string, reason: string, options: { by?: string } = {}): Promise<ApprovalState> {
+    return this.decide(lipsyncId, { approve: false, reason, ...(options.by ? { by: options.by } : {}) });
+  }
+
+  private async decide(lipsyncId: string, decision: { approve: boolean; reason?: string; by?: string }): Promise<ApprovalState> {
+    const id = parseId(lipsyncId);
+    const handle = this.handle(id);
+    const { status } = await notFoundAs(id, () => handle.describe());
+    if (status.name !== 'RUNNING') throw new ApprovalRefusedError(id, `the job has ended (${status.name.toLowerCase()}); nothing to decide`);
+    try {
+      return await handle.executeUpdate(approvalUpdate, { args: [decision] });
+    } catch (err) {
+      // The validator's refusal (already decided, ended, not waiting) comes back as the Update's failure.
+      if (err instanceof WorkflowUpdateFailedError) throw new ApprovalRefusedError(id, err.cause?.message ?? err.message);
+      const now = (await handle.describe().catch(() => null))?.status.name;
+      if (now && now !== 'RUNNING') throw new ApprovalRefusedError(id, `the job has ended (${now.toLowerCase()}); nothing to decide`);
+      throw err;
+    }
+  }
+
+  /**
+   * Starts (or finds) a batch: a workflow that renders every lipsync with at most
+   * `concurrency` at once. Its id comes from the set of ids, so the same batch started
+   * again is the same workflow; each render is the usual tracker, so nothing is started twice.
+   */
+  async startRenders(lipsyncIds: readonly string[], options: { concurrency?: number; tracking?: TrackingOptions } = {}): Promise<{ batchId: string; lipsyncIds: string[] }> {
+    const ids = [...new Set(lipsyncIds.map(parseId))];
+    if (ids.length === 0) throw new InvalidBatchError('no lipsync ids');
+    if (ids.length > MAX_BATCH_SIZE) throw new InvalidBatchError(`${ids.length} lipsync ids; a batch holds at most ${MAX_BATCH_SIZE}`);
+    const concurrency = options.concurrency ?? DEFAULT_BATCH_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidBatchError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
+    const tracking = parseOptions(options.tracking ?? {});
+    const batchId = batchIdFor(ids);
+    try {
+      await this.deps.client.workflow.start<typeof renderBatch>(BATCH_WORKFLOW_TYPE, {
+        workflowId: batchId,
+        taskQueue: this.deps.taskQueue,
+        args: [{ lipsyncIds: ids, concurrency, options: tracking }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `Batch of ${ids.length} Creatify lipsync renders, ${concurrency} at once`,
+      });
+    } catch (err) {
+      // Already ran to its end: the same batch, nothing to start.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return { batchId, lipsyncIds: ids };
+  }
+
+  /** Where a batch stands: counts and one entry per render. */
+  async batchProgress(batchId: string): Promise<BatchProgress & { execution: string }> {
+    const handle = this.deps.client.workflow.getHandle<typeof renderBatch>(batchId);
+    const description = await notFoundAs(batchId, () => handle.describe());
+    if (description.status.name === 'COMPLETED') return { ...(await handle.result()), execution: 'COMPLETED' };
+    const progress = await this.deps.client.connection.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query(batchProgressQuery));
+    return { ...progress, execution: description.status.name };
+  }
+
+  /**
+   * The credits ledger since `since` (default 7 days ago): by day, by outcome, median
+   * time to done, webhook vs poll, and the balance Creatify reports now.
+   */
+  async credits(options: { since?: Date } = {}): Promise<CreditsReport> {
+    const since = options.since ?? new Date(Date.now() - 7 * 86_400_000);
+    return creditsReport(this.deps.client, { since }, async () => {
+      try {
+        this.creatify ??= new CreatifyClient(loadCreatifyConfig(this.deps.env ?? {}));
+        return (await this.creatify.remainingCredits()).remaining_credits;
+      } catch {
+        return null;
+      }
+    });
+  }
+
   async close(): Promise<void> {
     // Only what this library opened itself is closed: a caller's clients stay theirs.
     if (this.creatify !== this.deps.creatify) await this.creatify?.close();
@@ -198,6 +311,20 @@ export class LipsyncOrchestrator {
   private handle(lipsyncId: string): WorkflowHandle<typeof trackLipsyncRender> {
     return this.deps.client.workflow.getHandle<typeof trackLipsyncRender>(workflowIdFor(lipsyncId));
   }
+}
+
+function parseOptions(options: TrackingOptions): TrackingOptions {
+  const parsed = TrackingOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new InvalidTrackingOptionsError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`));
+  }
+  return parsed.data;
+}
+
+/** The same set of lipsyncs, in any order, is the same batch. */
+export function batchIdFor(lipsyncIds: readonly string[]): string {
+  const digest = createHash('sha256').update([...lipsyncIds].sort().join('\n')).digest('hex');
+  return `lipsync-batch-${digest.slice(0, 24)}`;
 }
 
 function parseId(lipsyncId: string): string {

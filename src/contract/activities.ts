@@ -4,6 +4,7 @@
  * they raise. Workflows and activities meet here and never import each other.
  */
 import type { RenderFields } from '../creatify/render-judgement';
+import type { BatchItem, CreditsCheck } from './approval-credits';
 
 export interface LipsyncSnapshot extends RenderFields {
   id: string;
@@ -89,6 +90,8 @@ export const ActivityFailureType = {
   Validation: 'CreatifyValidation',
   NotFound: 'CreatifyNotFound',
   RenderRefused: 'CreatifyRenderRefused',
+  /** Creatify refused a render for want of credits (and the record shows none started). */
+  InsufficientCredits: 'CreatifyInsufficientCredits',
   RateLimited: 'CreatifyRateLimited',
   Transient: 'CreatifyTransient',
 } as const;
@@ -108,4 +111,19 @@ export interface LipsyncActivities {
   fetchLipsyncStatus(lipsyncId: string): Promise<LipsyncSnapshot>;
   confirmClaim(input: ConfirmInput): Promise<ConfirmOutcome>;
   pollUntilTerminal(input: PollInput): Promise<PollOutcome>;
+  /** Before the render POST: does the expected cost fit the balance and the day's budget? */
+  checkCredits(input: CreditsCheckInput): Promise<CreditsCheckOutcome>;
+  /** For a batch: follows a render tracked by a workflow the batch did not start, to its end. */
+  awaitTrackedRender(lipsyncId: string): Promise<Pick<BatchItem, 'state' | 'outcome'>>;
+}
+
+/** The record before the render (as snapshotBeforeRender reads it) and the credits check on it. */
+export interface CreditsCheckOutcome extends SnapshotOutcome {
+  check: CreditsCheck;
+}
+
+export interface CreditsCheckInput {
+  lipsyncId: string;
+  /** This job's workflow id: left out of the day's spending. */
+  workflowId: string;
 }

@@ -6,6 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { LipsyncSnapshot } from './activities';
+import type { ApprovalRequest, ApprovalState, CreditsState, OverBudget } from './approval-credits';
 import type { TrackingOptions } from './tracking-options';
 
 export const WORKFLOW_TYPE = 'trackLipsyncRender';
@@ -16,6 +17,7 @@ export const LIPSYNC_STATUS = defineSearchAttributeKey('LipsyncStatus', SearchAt
 
 /** What the workflow believes about the lipsync. Creatify's statuses plus our own ends. */
 export type TrackedStatus =
+  | 'awaiting_approval' // held until a person approves (or rejects) the render
   | 'rendering' // render not yet accepted by Creatify
   | 'pending'
   | 'in_queue'
@@ -25,10 +27,14 @@ export type TrackedStatus =
   | 'rejected'
   | 'timed_out'
   | 'cancelled'
-  | 'invalid';
+  | 'invalid'
+  | 'declined' // a person rejected the render: nothing paid
+  | 'expired' // no approval decision in time: nothing paid
+  | 'insufficient_credits'; // the render did not fit the balance or the day's budget: nothing paid
 
 export const TRACKED_STATUSES: readonly TrackedStatus[] = [
-  'rendering', 'pending', 'in_queue', 'running', 'done', 'failed', 'rejected', 'timed_out', 'cancelled', 'invalid',
+  'awaiting_approval', 'rendering', 'pending', 'in_queue', 'running', 'done', 'failed', 'rejected', 'timed_out', 'cancelled', 'invalid',
+  'declined', 'expired', 'insufficient_credits',
 ];
 
 export interface TrackRenderInput {
@@ -36,6 +42,10 @@ export interface TrackRenderInput {
   options?: TrackingOptions;
   /** Set only by continue-as-new: the render was already accepted in an earlier run. */
   carriedOver?: CarriedState;
+  /** Hold the render until a person approves it (an Update); absent: render at once. */
+  approval?: ApprovalRequest;
+  /** When the credits check finds the render does not fit: end `insufficient_credits` (default), or ask for approval to render anyway. */
+  overBudget?: OverBudget;
 }
 
 /** Claims already checked (status + URL keys, newest last) and the confirmation GETs spent on them. */
@@ -100,6 +110,10 @@ export interface TrackingState {
   failedReason: string | null;
   output: string | null;
   lastEvent: string;
+  /** Only for renders started with `approval`. */
+  approval?: ApprovalState;
+  /** The credits check before the render POST, and what the render used (runs since the credits patch). */
+  credits?: CreditsState;
 }
 
 export interface RenderResult {
@@ -121,6 +135,12 @@ export const FailureType = {
   RenderRejected: 'LipsyncRenderRejected',
   DeadlineExceeded: 'LipsyncDeadlineExceeded',
   InvalidRequest: 'LipsyncInvalidRequest',
+  /** The balance (GET /api/remaining_credits/) or the day's budget cannot pay the render, or Creatify said so. */
+  InsufficientCredits: 'LipsyncInsufficientCredits',
+  /** A person rejected the render before it was paid for. */
+  ApprovalDeclined: 'LipsyncApprovalDeclined',
+  /** Nobody decided within the approval timeout: nothing was paid. */
+  ApprovalExpired: 'LipsyncApprovalExpired',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -6,6 +6,7 @@ export type CreatifyErrorKind =
   | 'auth'
   | 'validation'
   | 'not-found'
+  | 'insufficient-credits'
   | 'rate-limited'
   | 'server'
   | 'network'
@@ -22,6 +23,7 @@ const RETRYABLE: Readonly<Record<CreatifyErrorKind, boolean>> = {
   auth: false,
   validation: false,
   'not-found': false,
+  'insufficient-credits': false,
   'rate-limited': true,
   server: true,
   network: true,
@@ -122,7 +124,14 @@ function serverMessage(parsed: unknown): string | undefined {
   return undefined;
 }
 
-function kindForStatus(status: number): CreatifyErrorKind {
+/**
+ * "Insufficient credits": status and body are [U] (§6, §8); a 400, 402 or 403 whose
+ * message speaks of credits is read as one (ALPHAPARK's rule, widened to 402/403) [I].
+ */
+const INSUFFICIENT_CREDITS = /insufficient credit|not enough credit|out of credit|credits? (?:exhausted|insufficient)/i;
+
+function kindForStatus(status: number, message: string | undefined): CreatifyErrorKind {
+  if ((status === 400 || status === 402 || status === 403) && message && INSUFFICIENT_CREDITS.test(message)) return 'insufficient-credits';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not-found';
   if (status === 408) return 'timeout';
@@ -144,8 +153,8 @@ export interface HttpFailure {
 export function errorFromResponse(failure: HttpFailure): CreatifyError {
   const body = failure.redact(failure.rawBody);
   const parsed = parseJson(body);
-  const kind = kindForStatus(failure.status);
   const detail = serverMessage(parsed);
+  const kind = kindForStatus(failure.status, detail ?? body);
   const shown = detail ?? (body.trim() === '' ? '(empty body)' : body);
   const hasRetryAfter = kind === 'rate-limited' || kind === 'server';
   return new CreatifyError({

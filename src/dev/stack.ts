@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { LipsyncOrchestrator } from '../client';
-import { hasCreatifyCredentials, loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type CreatifyConfig, type WebhookConfig } from '../config';
+import { hasCreatifyCredentials, loadCreatifyConfig, loadCreditBudget, loadTemporalConfig, loadWebhookConfig, type CreatifyConfig, type WebhookConfig } from '../config';
 import { CreatifyClient } from '../creatify';
 import { startSandbox } from '../sandbox';
 import { startWebhookServer } from '../webhook/server';
@@ -152,6 +152,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
       taskQueue: temporal.taskQueue,
       creatify,
       workflows: workflowSource(env),
+      creditBudgetPerDay: loadCreditBudget(env),
       shutdownGraceTime: '2 seconds',
     }));
     const running = worker.run();

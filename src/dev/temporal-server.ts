@@ -32,7 +32,13 @@ export interface RunningDevServer {
 }
 
 /** Every search attribute the project defines (src/contract): each cluster that runs the worker registers them. */
-export const SEARCH_ATTRIBUTES = ['LipsyncStatus=Keyword', 'LipsyncPollFrom=Datetime'];
+export const SEARCH_ATTRIBUTES = [
+  'LipsyncStatus=Keyword',
+  'LipsyncPollFrom=Datetime',
+  'LipsyncCreditsEstimate=Double',
+  'LipsyncCreditsUsed=Double',
+  'LipsyncDetectedBy=Keyword',
+];
 
 export class PortInUseError extends Error {
   constructor(readonly port: number, readonly what: string) {

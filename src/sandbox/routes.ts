@@ -144,7 +144,8 @@ async function runEndpoint(
 
   switch (route.endpoint) {
     case 'credits':
-      return { reply: { status: 200, body: { remaining_credits: ctx.ledger.balance } } };
+      if (settings.remainingCredits === 'absent') return { reply: notFound() };
+      return { reply: { status: 200, body: { remaining_credits: settings.remainingCredits === 'stale' ? settings.initialCredits : ctx.ledger.balance } } };
     case 'get': {
       const record = ctx.store.get(route.id!);
       return { reply: record ? { status: 200, body: serialize(record) } : notFound(), lipsyncId: route.id };

@@ -59,6 +59,12 @@ export const sandboxSettingsSchema = z.strictObject({
   listOrder: z.enum(['newest', 'asked', 'reversed']),
   /** A list serializer may be lighter than the detail one: 'summary' leaves out output, thumbnail and progress. */
   listFields: z.enum(['full', 'summary']),
+  /**
+   * What GET /api/remaining_credits/ answers: the balance now ('live'), the balance at the
+   * last reset whatever was spent since ('stale': another tool spending between a client's
+   * check and its POST), or 404 ('absent': an account without the endpoint) [U].
+   */
+  remainingCredits: z.enum(['live', 'stale', 'absent']),
   webhooks: webhookSettingsSchema,
   randomFaults: randomFaultsSchema,
 });
@@ -114,6 +120,7 @@ export function defaultSettings(): SandboxSettings {
     listShape: 'array',
     listOrder: 'newest',
     listFields: 'full',
+    remainingCredits: 'live',
     webhooks: defaultWebhookSettings(),
     randomFaults: defaultRandomFaults(),
   };

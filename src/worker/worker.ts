@@ -19,6 +19,8 @@ export interface LipsyncWorkerOptions {
    * tracker. Every worker of a task queue should say the same.
    */
   reconciler?: ReconcilerConfig | false;
+  /** LIPSYNC_CREDIT_BUDGET_PER_DAY (see loadCreditBudget); null or absent: no budget. */
+  creditBudgetPerDay?: number | null;
 }
 
 /** The one place a worker for our task queue is assembled: the CLI, the local stack and tests all use it. */
@@ -31,7 +33,7 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
     taskQueue: options.taskQueue,
     ...options.workflows,
     activities: {
-      ...createActivities(options.creatify, { reconciler: reconciler !== false }),
+      ...createActivities(options.creatify, { reconciler: reconciler !== false, creditBudgetPerDay: options.creditBudgetPerDay ?? null }),
       ...createSweepActivities(client, options.creatify),
     },
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',

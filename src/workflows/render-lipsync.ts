@@ -19,7 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { INVALID_REQUEST_FAILURES, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
+import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
   FailureType,
@@ -36,6 +36,8 @@ import {
 import { apiObservationSignal, LIPSYNC_POLL_FROM } from '../contract/reconciler';
 import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contract/tracking-options';
 import { api, confirmer, local, poller, quick } from './activity-calls';
+import { ApprovalGate } from './approval';
+import { checkCredits, CREDITS_PATCH, ledgerAttributes } from './credits';
 import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
 import { MAX_REJUDGEMENTS, STALL_READS, Tracker, type PendingClaim } from './tracker';
@@ -66,6 +68,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
   const publish = publisher(tracker, fleet ? options.webhookTimeout.ms : null);
+  const approval = new ApprovalGate(tracker, publish, input.approval);
   setHandler(statusQuery, () => tracker.state);
   setHandler(webhookSignal, (hint) => {
     tracker.receiveWebhook(hint, new Date());
@@ -79,9 +82,12 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   }
   publish();
 
-  const elapsed = Date.now() - Date.parse(tracker.state.startedAt);
-  const flow = new RenderFlow(tracker, options, publish, input, current, fleet);
+  const flow = new RenderFlow(tracker, options, publish, input, current, fleet, approval);
   try {
+    const refused = await approval.wait();
+    if (refused) throw failure(refused.type, tracker, refused.message);
+    // The deadline counts from the approval: a render approved the next morning has its whole day.
+    const elapsed = Date.now() - Date.parse(approval.clockStart);
     return await withDeadline(options.deadline.ms - elapsed, () => flow.run());
   } catch (err) {
     if (err instanceof DeadlinePassed) {
@@ -105,6 +111,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
 function publisher(tracker: Tracker, webhookTimeoutMs: number | null): () => void {
   let published: string | null = null;
   let pollFromPublished = false;
+  let publishedStatus: string | null = null;
   const counted = { ...tracker.state.claims };
   return () => {
     const { state } = tracker;
@@ -113,16 +120,20 @@ function publisher(tracker: Tracker, webhookTimeoutMs: number | null): () => voi
       if (state.claims[outcome] > counted[outcome]) claimsCounter.add(state.claims[outcome] - counted[outcome], { outcome });
       counted[outcome] = state.claims[outcome];
     }
-    // Each upsert is a history event: only on a change, both attributes in one.
+    // Each upsert is a history event: only on a change of status, of the ledger (since
+    // CREDITS_PATCH) or, once, the end of the webhook window; all in one event.
+    const ledger = ledgerAttributes(state);
     const pollFrom = webhookTimeoutMs !== null && !pollFromPublished && state.reconciler && state.renderAcceptedAt && state.phase !== 'finished'
       ? new Date(Date.parse(state.renderAcceptedAt) + webhookTimeoutMs)
       : null;
-    if (published === state.status && !pollFrom) return;
-    const statusChanged = published !== state.status;
-    published = state.status;
+    const key = JSON.stringify([state.status, ...ledger.map((pair) => pair.value)]);
+    if (published === key && !pollFrom) return;
+    published = key;
     pollFromPublished ||= pollFrom !== null;
-    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: state.status }, ...(pollFrom ? [{ key: LIPSYNC_POLL_FROM, value: pollFrom }] : [])]);
-    if (statusChanged) log.info(STATUS_LOG_MESSAGE, { lipsyncId: state.lipsyncId, status: state.status, event: state.lastEvent });
+    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: state.status }, ...ledger, ...(pollFrom ? [{ key: LIPSYNC_POLL_FROM, value: pollFrom }] : [])]);
+    if (publishedStatus === state.status) return;
+    publishedStatus = state.status;
+    log.info(STATUS_LOG_MESSAGE, { lipsyncId: state.lipsyncId, status: state.status, event: state.lastEvent });
   };
 }
 
@@ -136,6 +147,7 @@ class RenderFlow {
     private readonly current: boolean,
     /** False while replaying a run recorded before FLEET_RECONCILER_PATCH. */
     private readonly fleet: boolean,
+    private readonly approval: ApprovalGate,
   ) {}
 
   private get id(): string {
@@ -145,7 +157,20 @@ class RenderFlow {
   async run(): Promise<RenderResult> {
     const state = this.tracker.state;
     if (!state.renderAcceptedAt) {
-      const { outcome, detectedBy } = await this.render();
+      let before: CreditsCheckOutcome | undefined;
+      if (patched(CREDITS_PATCH)) {
+        before = await this.activity(() => checkCredits(this.id));
+        const ask = this.input.overBudget === 'await-approval';
+        this.tracker.creditsChecked(before.check, { askIfOver: ask });
+        this.publish();
+        if (!before.check.fits) {
+          // Approved over budget: rendered on that say-so (Creatify may still refuse, as a typed failure).
+          const refused = ask ? await this.approval.askAgain(before.check.reason) : { type: FailureType.InsufficientCredits, message: `lipsync ${this.id} not rendered: ${before.check.reason}` };
+          if (refused) throw failure(refused.type, this.tracker, refused.message);
+          before = undefined; // decided later: the record is read again right before the POST
+        }
+      }
+      const { outcome, detectedBy } = await this.render(before);
       this.tracker.renderAccepted(outcome, new Date());
       this.publish();
       if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, detectedBy);
@@ -186,13 +211,13 @@ class RenderFlow {
     }
   }
 
-  /** Reads the record, then POSTs once unless the record already shows a render. */
-  private async render(): Promise<{ outcome: RenderOutcome; detectedBy: Detection }> {
+  /** Reads the record (unless the credits check just did), then POSTs once unless the record already shows a render. */
+  private async render(before?: CreditsCheckOutcome): Promise<{ outcome: RenderOutcome; detectedBy: Detection }> {
     const summary = `render lipsync ${this.id}`;
     if (!this.current) {
       return { outcome: await this.activity(() => api.renderLipsync.executeWithOptions({ summary }, [this.id])), detectedBy: 'render-response' };
     }
-    const { snapshot, renderShown, reconciler } = await this.activity(() => local.snapshotBeforeRender(this.id));
+    const { snapshot, renderShown, reconciler } = before ?? (await this.activity(() => local.snapshotBeforeRender(this.id)));
     this.tracker.preRenderRead(snapshot, this.fleet && reconciler === true);
     if (renderShown) {
       return { outcome: { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' }, detectedBy: 'render-response' };
@@ -366,6 +391,7 @@ class RenderFlow {
   private finish(lipsync: LipsyncSnapshot, detectedBy: Detection): RenderResult {
     const { tracker } = this;
     tracker.finished(detectedBy, new Date());
+    tracker.creditsSettled(lipsync.creditsUsed, detectedBy);
     this.publish();
     const state = tracker.state;
     if (lipsync.status === 'failed' || lipsync.status === 'rejected') {
@@ -403,6 +429,11 @@ class RenderFlow {
   private mapActivityError(err: unknown): unknown {
     // A local activity's failure arrives as the ApplicationFailure itself, not wrapped.
     const cause = err instanceof ActivityFailure ? err.cause : err instanceof ApplicationFailure ? err : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === ActivityFailureType.InsufficientCredits) {
+      this.tracker.end('insufficient_credits', cause.message);
+      this.publish();
+      return failure(FailureType.InsufficientCredits, this.tracker, cause.message, cause.type);
+    }
     if (cause instanceof ApplicationFailure && cause.type && INVALID_REQUEST_FAILURES.includes(cause.type)) {
       this.tracker.end('invalid', cause.message);
       this.publish();

@@ -8,9 +8,11 @@ import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../contract/ac
 import type { ApiObservation } from '../contract/reconciler';
 import { judgeRenderStarted } from '../creatify/render-judgement';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
+import type { ApprovalDecision, ApprovalState, CreditsCheck } from '../contract/approval-credits';
 import { type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from '../contract/messages';
 
 const RANK: Record<string, number> = {
+  awaiting_approval: -1,
   rendering: 0,
   pending: 1,
   in_queue: 2,
@@ -21,6 +23,9 @@ const RANK: Record<string, number> = {
   timed_out: 5,
   cancelled: 5,
   invalid: 5,
+  declined: 5,
+  expired: 5,
+  insufficient_credits: 5,
 };
 
 const CREATIFY_PROGRESS_STATUSES = new Set(['pending', 'in_queue', 'running']);
@@ -258,6 +263,48 @@ export class Tracker {
     this.state.claims.confirmed++;
     this.observe(trusted);
     return trusted;
+  }
+
+  /** Held until a person decides: a render started with approval, or one over budget that may be approved anyway. */
+  awaitApproval(approval: ApprovalState, why = 'awaiting approval'): void {
+    this.state.status = 'awaiting_approval';
+    this.state.approval = approval;
+    this.state.lastEvent = why;
+  }
+
+  approvalDecided(decision: ApprovalDecision, now: Date): void {
+    const approval = this.state.approval!;
+    approval.decision = decision.approve ? 'approved' : 'rejected';
+    approval.decidedAt = now.toISOString();
+    approval.reason = decision.reason ?? null;
+    approval.by = decision.by ?? null;
+    const who = decision.by ? ` by ${decision.by}` : '';
+    if (decision.approve) {
+      this.moveTo('rendering');
+      this.state.lastEvent = `approved${who}`;
+    } else {
+      this.end('declined', `rejected${who}: ${decision.reason ?? ''}`);
+    }
+  }
+
+  approvalExpired(now: Date): void {
+    this.state.approval!.decision = 'expired';
+    this.state.approval!.decidedAt = now.toISOString();
+    this.end('expired', 'no approval decision in time: nothing paid');
+  }
+
+  /** The credits check before the render POST; one that does not fit ends the job unless a person is to be asked. */
+  creditsChecked(check: CreditsCheck, options: { askIfOver?: boolean } = {}): void {
+    this.state.credits = { ...check, used: null, detectedBy: null };
+    if (check.fits || options.askIfOver) this.state.lastEvent = `credits check: ${check.reason}`;
+    else this.end('insufficient_credits', `insufficient credits: ${check.reason}`);
+  }
+
+  /** What the ended render used, for the ledger (runs that checked credits only). */
+  creditsSettled(used: number | null, detectedBy: Detection): void {
+    if (!this.state.credits) return;
+    this.state.credits.used = used;
+    this.state.credits.detectedBy = detectedBy;
   }
 
   preRenderRead(snapshot: LipsyncSnapshot, reconciler = false): void {

@@ -38,14 +38,14 @@ describe('help', () => {
   test('lipsync --help lists every command and the exit codes', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
-    for (const name of ['render', 'status', 'list', 'cancel', 'preview', 'worker', 'webhook-server', 'webhook-url', 'sandbox', 'start', 'build-bundle']) {
+    for (const name of ['render', 'approve', 'reject', 'status', 'list', 'cancel', 'credits', 'preview', 'worker', 'webhook-server', 'webhook-url', 'sandbox', 'start', 'build-bundle']) {
       expect(stdout).toContain(`  ${name} `);
     }
     expect(stdout).toMatch(/78\s+configuration error/);
   });
 
   test('every command answers --help with its usage', async () => {
-    for (const name of ['render', 'status', 'list', 'cancel', 'preview', 'worker', 'webhook-server', 'webhook-url', 'start', 'build-bundle']) {
+    for (const name of ['render', 'approve', 'reject', 'status', 'list', 'cancel', 'credits', 'preview', 'worker', 'webhook-server', 'webhook-url', 'start', 'build-bundle']) {
       const { code, stdout } = await run([name, '--help']);
       expect({ name, code }).toEqual({ name, code: 0 });
       expect(stdout).toContain(`usage: lipsync ${name}`);
@@ -72,7 +72,7 @@ describe('usage errors exit 2 with one line', () => {
     [['render', ID, '--poll-initial', '30s', '--poll-max', '10s'], 'lipsync render: pollMaxInterval: must not be shorter than pollInitialInterval'],
     [['render', ID, '--deadline'], 'lipsync render: option --deadline needs a value'],
     [['render', ID, ID], `lipsync render: unexpected argument "${ID}"`],
-    [['list', '--status', 'bogus'], 'lipsync list: --status "bogus": not a status; one of rendering,'],
+    [['list', '--status', 'bogus'], 'lipsync list: --status "bogus": not a status; one of awaiting_approval, rendering,'],
     [['list', '--limit', 'ten'], 'lipsync list: --limit "ten": not a whole number'],
     [['status', ID, '--json=yes'], 'lipsync status: option --json takes no value'],
     [['worker', 'extra'], 'lipsync worker: unexpected argument "extra"'],

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../../src/cli/args';
 import { describeFailure, ExitCode, sandboxExitCode, TemporalUnreachableError } from '../../src/cli/exit-codes';
-import { InvalidLipsyncIdError, RenderNotFoundError } from '../../src/client';
+import { ApprovalRefusedError, InvalidBatchError, InvalidLipsyncIdError, RenderNotFoundError } from '../../src/client';
 import { ConfigError } from '../../src/config';
 import { PortInUseError } from '../../src/dev/temporal-server';
 
@@ -18,6 +18,8 @@ describe('describeFailure', () => {
     ['an untracked lipsync', new RenderNotFoundError(ID), 3, `no render is tracked for lipsync ${ID}`],
     ['Temporal unreachable', new TemporalUnreachableError('127.0.0.1:1', 'refused'), 4, 'cannot reach Temporal at 127.0.0.1:1: refused'],
     ['a port in use', new PortInUseError(7233, 'Temporal gRPC'), 4, 'port 7233 (Temporal gRPC) is already in use'],
+    ['a refused approval decision', new ApprovalRefusedError(ID, 'already approved'), 5, `lipsync ${ID}: already approved`],
+    ['an invalid batch', new InvalidBatchError('no lipsync ids'), 2, 'invalid batch: no lipsync ids'],
   ])('%s', (_what, err, code, message) => {
     const failure = describeFailure(err);
     expect(failure.code).toBe(code);

@@ -86,13 +86,15 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
   // The docs give no status for it ([U]): 400 as §15 assumes, 402, or 403.
   test.each([400, 402, 403] as const)('"Insufficient credits" (%i) ends the job at once as a typed failure, nothing paid', async (insufficientCreditsStatus) => {
     // Preview costs 1 credit for this short text, render 4: 3 credits pay only the preview.
-    await stack.sandbox.control.reset({ initialCredits: 3, insufficientCreditsStatus });
+    // No balance to read (404), so the check before the POST lets it through and Creatify refuses.
+    await stack.sandbox.control.reset({ initialCredits: 3, insufficientCreditsStatus, remainingCredits: 'absent' });
     const id = await stack.preview('refused render');
     const started = Date.now();
     await stack.orchestrator.startRender(id, FAST);
     const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RenderError);
-    expect(error).toMatchObject({ reason: 'invalid-request' });
+    expect(error).toMatchObject({ reason: 'insufficient-credits' });
+    expect((await stack.orchestrator.getStatus(id)).status).toBe('insufficient_credits');
     expect((error as Error).message).toMatch(/Insufficient credits/);
     expect(Date.now() - started).toBeLessThan(10_000);
     const stats = await stack.sandbox.control.stats();

@@ -52,6 +52,8 @@ export interface TestStackOptions {
    * Off by default, so most suites see each tracker poll by itself.
    */
   reconciler?: ReconcilerConfig;
+  /** The worker's LIPSYNC_CREDIT_BUDGET_PER_DAY. */
+  creditBudgetPerDay?: number;
 }
 
 export async function startTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): Promise<TestStack> {
@@ -81,6 +83,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
       workflows: { workflowBundle: testWorkflowBundle() },
       shutdownGraceTime: '1 second',
       reconciler: options.reconciler ?? false,
+      creditBudgetPerDay: options.creditBudgetPerDay ?? null,
     });
   let worker: Worker | undefined = options.worker === false ? undefined : await newWorker();
   let running: Promise<void> = worker ? worker.run() : Promise.resolve();

@@ -1,5 +1,7 @@
 import type { CliCommand } from '../args';
+import { approveCommand, rejectCommand } from './approval';
 import { cancelCommand } from './cancel';
+import { creditsCommand } from './credits';
 import { listCommand } from './list';
 import { previewCommand } from './preview';
 import { renderCommand } from './render';
@@ -18,10 +20,13 @@ import { watchCommand } from './watch';
 export const COMMANDS: readonly CliCommand[] = [
   previewCommand,
   renderCommand,
+  approveCommand,
+  rejectCommand,
   statusCommand,
   listCommand,
   watchCommand,
   cancelCommand,
+  creditsCommand,
   startCommand,
   workerCommand,
   webhookServerCommand,

@@ -14,7 +14,7 @@ export const listCommand = defineCommand(
     details: 'Reads Temporal visibility, which can trail the workflows themselves by a moment.',
     positionals: [],
     options: {
-      status: { type: 'string', value: 'S', help: 'only renders in this status (rendering, pending, running, done, failed, ...)' },
+      status: { type: 'string', value: 'S', help: 'only renders in this status (awaiting_approval, rendering, running, done, failed, insufficient_credits, ...)' },
       limit: { type: 'string', value: 'N', help: 'at most N renders (default 100)' },
       json: { type: 'boolean', help: 'print JSON' },
     },

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { LipsyncOrchestrator, RenderResult, TrackingOptions } from '../../client';
 import { workflowIdFor } from '../../contract/lipsync-id';
 import { TrackingOptionsSchema } from '../../contract/schemas';
-import { defineCommand, DurationArg, Flag, LipsyncIdArg, UsageError } from '../args';
+import { defineCommand, DurationArg, Flag, LipsyncIdArg, OverBudgetArg, PositiveIntArg, UsageError } from '../args';
+import { DEFAULT_BATCH_CONCURRENCY } from '../../contract/approval-credits';
+import { readBatchIds, runBatch } from './render-batch';
 import { withOrchestrator } from '../connect';
 import { ExitCode } from '../exit-codes';
 import { writeLine, type CliIo } from '../io';
@@ -18,29 +20,39 @@ export const renderCommand = defineCommand(
     name: 'render',
     group: 'renders',
     summary: 'start tracking (and rendering) a previewed lipsync; prints the workflow id',
-    synopsis: '<lipsync-id> [--wait] [options]',
+    synopsis: '<lipsync-id> [--wait] [options] | --batch FILE|- [--concurrency N] [options]',
     details:
       'Starting twice tracks, and pays for, one render. With --wait, follows it (a status line on stderr)\n' +
       `and prints the video URL; exit 1 if it ends without a video. ${DURATION_NOTE}.\n` +
-      'The ETA is the median duration of the renders done so far in this namespace.',
+      'The ETA is the median duration of the renders done so far in this namespace.\n' +
+      'With --batch, renders every id in FILE (one a line; - reads stdin), at most --concurrency at once, in a\n' +
+      'batch workflow; shows progress, prints a summary, exit 1 if any ended without a video. The same ids\n' +
+      'again follow the same batch: nothing is started (or paid for) twice.',
     positionals: ['lipsync-id'],
+    optionalPositionals: 1,
     options: {
+      batch: { type: 'string', value: 'FILE', help: 'render every lipsync id in FILE (one a line), or - for stdin' },
+      concurrency: { type: 'string', value: 'N', help: `with --batch: at most N render at once (default ${DEFAULT_BATCH_CONCURRENCY})` },
       wait: { type: 'boolean', help: 'follow the render until it ends' },
       'webhook-timeout': { type: 'string', value: 'D', help: 'wait this long for the webhook before polling (default 10 min)' },
       'poll-initial': { type: 'string', value: 'D', help: 'first poll interval (default 30 s)' },
       'poll-max': { type: 'string', value: 'D', help: 'longest poll interval (default 5 min)' },
       deadline: { type: 'string', value: 'D', help: 'give up tracking after this long (default 24 h)' },
       'trust-webhook': { type: 'boolean', help: 'believe a terminal webhook without a confirming GET' },
+      'over-budget': { type: 'string', value: 'fail|await-approval', help: 'a render the credits cannot pay: end it (default), or wait for lipsync approve' },
       json: { type: 'boolean', help: 'print JSON: {"workflowId"}, and with --wait the result' },
     },
     schema: z.object({
-      'lipsync-id': LipsyncIdArg,
+      'lipsync-id': LipsyncIdArg.optional(),
+      batch: z.string().min(1, 'must not be empty').optional(),
+      concurrency: PositiveIntArg.optional(),
       wait: Flag,
       'webhook-timeout': DurationArg.optional(),
       'poll-initial': DurationArg.optional(),
       'poll-max': DurationArg.optional(),
       deadline: DurationArg.optional(),
       'trust-webhook': Flag,
+      'over-budget': OverBudgetArg.optional(),
       json: Flag,
     }),
   },
@@ -55,13 +67,26 @@ export const renderCommand = defineCommand(
     // Options that only fail together (--poll-max below --poll-initial) are a usage error, found before connecting.
     const checked = TrackingOptionsSchema.safeParse(options);
     if (!checked.success) throw new UsageError(checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    const lipsyncId = args['lipsync-id'];
+    if (args.batch !== undefined) {
+      if (lipsyncId !== undefined) throw new UsageError('give a <lipsync-id> or --batch, not both');
+      if (args['over-budget'] !== undefined) throw new UsageError('--over-budget goes with one <lipsync-id>, not --batch');
+      const batch = args.batch;
+      return readBatchIds(batch).then((ids) =>
+        withOrchestrator(io, (orchestrator) =>
+          runBatch(orchestrator, io, { ids, concurrency: args.concurrency ?? DEFAULT_BATCH_CONCURRENCY, options: checked.data, wait: true, json: args.json }),
+        ),
+      );
+    }
+    if (lipsyncId === undefined) throw new UsageError('missing <lipsync-id> (or --batch FILE)');
+    if (args.concurrency !== undefined) throw new UsageError('--concurrency goes with --batch');
     return withOrchestrator(io, async (orchestrator) => {
-      const handle = await orchestrator.startRender(args['lipsync-id'], checked.data);
+      const handle = await orchestrator.startRender(lipsyncId, checked.data, { overBudget: args['over-budget'] });
       // --json --wait prints one document, the result; the workflow id is in it (as in `status --json`).
       if (!args.json) writeLine(io.stdout, handle.workflowId);
       else if (!args.wait) writeLine(io.stdout, JSON.stringify({ workflowId: handle.workflowId }));
       if (!args.wait) return ExitCode.Ok;
-      return follow(orchestrator, args['lipsync-id'], io, args.json);
+      return follow(orchestrator, lipsyncId, io, args.json);
     });
   },
 );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RenderStatus } from '../../client';
+import type { ApprovalState, CreditsState, RenderStatus } from '../../client';
 import { defineCommand, Flag, LipsyncIdArg } from '../args';
 import { withOrchestrator } from '../connect';
 import { ExitCode } from '../exit-codes';
@@ -41,6 +41,20 @@ function formatStatus({ lipsyncId, workflowId, execution, status, state }: Rende
     ['polls', state?.polls],
     ['claims of an end', state?.claims && `${state.claims.confirmed} confirmed, ${state.claims.contradicted} contradicted, ${state.claims.ignored} ignored (${state.confirmations} GETs)`],
     ['render', state && (state.renderEvidence ? `${state.renderEvidence}${state.rejudgements ? `; re-judged ${state.rejudgements}×, ${state.renderPosts} POST(s)` : ''}` : undefined)],
+    ['approval', state?.approval && describeApproval(state.approval)],
+    ['preview', state?.approval?.preview],
+    ['credits', state?.credits && describeCredits(state.credits)],
     ['last event', state?.lastEvent],
   ]);
+}
+
+function describeApproval(approval: ApprovalState): string {
+  if (approval.decision === null) return `waiting until ${formatTime(approval.expiresAt)} (lipsync approve / reject)`;
+  const who = approval.by ? ` by ${approval.by}` : '';
+  return `${approval.decision}${who} ${formatTime(approval.decidedAt)}${approval.reason ? `: ${approval.reason}` : ''}`;
+}
+
+function describeCredits(credits: CreditsState): string {
+  const used = credits.used === null ? '' : `used ${credits.used}; `;
+  return `${used}estimate ${credits.estimate ?? 'unknown'}; check: ${credits.fits ? 'fits' : 'does not fit'} (${credits.reason})`;
 }

@@ -7,7 +7,9 @@ import type { Paint } from '../style';
 import type { RenderStatus } from '../../client';
 
 /** Statuses after which a render's tracking is over. */
-const ENDED = new Set(['done', 'failed', 'rejected', 'timed_out', 'cancelled', 'invalid', 'completed', 'terminated']);
+const ENDED = new Set([
+  'done', 'failed', 'rejected', 'timed_out', 'cancelled', 'invalid', 'declined', 'expired', 'insufficient_credits', 'completed', 'terminated',
+]);
 
 export function isEnded(status: string): boolean {
   return ENDED.has(status.toLowerCase());

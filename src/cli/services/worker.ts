@@ -4,7 +4,7 @@
  * A bad variable is thrown as a ConfigError, which main() reports as exit 78.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { loadCreatifyConfig, loadMetricsAddress, loadReconcilerConfig, loadTemporalConfig } from '../../config';
+import { loadCreatifyConfig, loadCreditBudget, loadMetricsAddress, loadReconcilerConfig, loadTemporalConfig } from '../../config';
 import { CreatifyClient } from '../../creatify';
 import { installRuntimeOnce } from '../../worker/runtime';
 import { createLipsyncWorker } from '../../worker/worker';
@@ -20,6 +20,7 @@ export async function runWorker(io: CliIo): Promise<void> {
   const workflows = workflowSource(env);
   const metricsAddress = loadMetricsAddress(env);
   const reconciler = loadReconcilerConfig(env);
+  const creditBudgetPerDay = loadCreditBudget(env);
   installRuntimeOnce(env, metricsAddress);
 
   const creatify = new CreatifyClient(creatifyConfig);
@@ -32,6 +33,7 @@ export async function runWorker(io: CliIo): Promise<void> {
       creatify,
       workflows,
       reconciler,
+      creditBudgetPerDay,
     });
     log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
     await worker.run();

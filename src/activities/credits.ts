@@ -1,0 +1,110 @@
+/**
+ * The activities around a render's money: the credits check before the render POST
+ * (balance from GET /api/remaining_credits/, and the worker's daily budget against the
+ * estimates other renders recorded today), and following a render a batch did not
+ * start. Both only read; neither pays.
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CreatifyError, type CreatifyClient, type Lipsync } from '../creatify';
+import { renderCostEstimate } from '../creatify/pricing';
+import { renderShownOnRecord } from '../creatify/render-judgement';
+import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../contract/approval-credits';
+import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
+import { workflowIdFor } from '../contract/lipsync-id';
+import { LIPSYNC_STATUS, WORKFLOW_TYPE } from '../contract/messages';
+import { toActivityFailure } from './failures';
+import { withHeartbeat } from './heartbeat';
+
+export type CreditsApi = Pick<CreatifyClient, 'get' | 'remainingCredits'>;
+
+/** Ends that paid nothing: their estimates do not count against the day's budget. */
+const UNPAID_ENDS = new Set(['insufficient_credits', 'declined', 'expired', 'awaiting_approval']);
+
+export interface CreditsOptions {
+  creditBudgetPerDay: number | null;
+  /** The record, read as the snapshot before a render is (retried on a transient error). */
+  readRecord: (lipsyncId: string) => Promise<Lipsync>;
+  snapshotOf: (lipsync: Lipsync) => LipsyncSnapshot;
+  /** This worker fleet runs the fleet reconciler (SnapshotOutcome.reconciler). */
+  reconciler: boolean;
+}
+
+export function createCreditsActivities(creatify: CreditsApi, options: CreditsOptions) {
+  const budget = options.creditBudgetPerDay;
+
+  async function remainingCredits(): Promise<number | null> {
+    try {
+      return (await creatify.remainingCredits()).remaining_credits;
+    } catch (err) {
+      // Transient (retried) and auth (the job is wrong) are failures; a balance Creatify
+      // does not offer (404, a 4xx) leaves the check to the budget and to Creatify's own refusal.
+      if (err instanceof CreatifyError && (err.retryable || err.kind === 'auth')) throw toActivityFailure(err);
+      if (err instanceof CreatifyError) return null;
+      throw err;
+    }
+  }
+
+  /** Estimates of today's (UTC) other renders that may have been paid, from visibility (which can trail by a moment). */
+  async function spentToday(ownWorkflowId: string): Promise<number> {
+    const midnight = new Date();
+    midnight.setUTCHours(0, 0, 0, 0);
+    const query = `WorkflowType = '${WORKFLOW_TYPE}' AND StartTime >= '${midnight.toISOString()}' AND ${LIPSYNC_CREDITS_ESTIMATE.name} > 0`;
+    let sum = 0;
+    for await (const info of Context.current().client.workflow.list({ query })) {
+      if (info.workflowId === ownWorkflowId) continue;
+      const status = info.typedSearchAttributes.get(LIPSYNC_STATUS);
+      if (status && UNPAID_ENDS.has(status)) continue;
+      sum += info.typedSearchAttributes.get(LIPSYNC_CREDITS_ESTIMATE) ?? 0;
+    }
+    return sum;
+  }
+
+  /**
+   * The read before the render (the snapshot every later judgement compares with, as
+   * snapshotBeforeRender reads it), and whether the render's expected cost fits.
+   */
+  async function checkCredits(input: CreditsCheckInput): Promise<CreditsCheckOutcome> {
+    const record = await options.readRecord(input.lipsyncId);
+    const snapshot = options.snapshotOf(record);
+    const renderShown = renderShownOnRecord(snapshot) ?? null;
+    return { snapshot, renderShown, check: await check(input, record, renderShown), ...(options.reconciler ? { reconciler: true } : {}) };
+  }
+
+  async function check(input: CreditsCheckInput, record: Lipsync, shown: string | null): Promise<CreditsCheck> {
+    const estimate = renderCostEstimate(record);
+    // A render already on the record is not POSTed again: nothing to pay, nothing to refuse.
+    if (shown) return { estimate, remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
+    const remaining = await remainingCredits();
+    const spent = budget === null ? null : await spentToday(input.workflowId);
+    const cost = estimate ?? 0;
+    const base = { estimate, remaining, budgetPerDay: budget, spentToday: spent };
+    const costText = estimate === null ? 'an unknown cost (the record has no duration)' : `${estimate} credits`;
+    if (remaining !== null && (remaining < cost || remaining <= 0)) {
+      return { ...base, fits: false, reason: `the render needs ${costText}, ${remaining} remain on the Creatify account` };
+    }
+    if (budget !== null && spent !== null && spent + cost > budget) {
+      return { ...base, fits: false, reason: `the render needs ${costText}; ${spent} of today's budget of ${budget} are spent (LIPSYNC_CREDIT_BUDGET_PER_DAY)` };
+    }
+    const parts = [`the render needs ${costText}`, remaining === null ? 'the balance is not known' : `${remaining} remain`];
+    if (budget !== null) parts.push(`${spent} of today's ${budget} spent`);
+    return { ...base, fits: true, reason: parts.join('; ') };
+  }
+
+  return {
+    checkCredits,
+
+    /** Waits (heartbeating) for the end of a render tracked by another start; never starts anything. */
+    awaitTrackedRender: (lipsyncId: string) =>
+      withHeartbeat(async (): Promise<Pick<BatchItem, 'state' | 'outcome'>> => {
+        const handle = Context.current().client.workflow.getHandle(workflowIdFor(lipsyncId));
+        try {
+          const result = (await handle.result()) as { output?: string };
+          return { state: 'done', outcome: result.output ?? null };
+        } catch (err) {
+          if (err instanceof WorkflowFailedError) return { state: 'failed', outcome: err.cause?.message ?? err.message };
+          throw err;
+        }
+      }, 5_000),
+  };
+}

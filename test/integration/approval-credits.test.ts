@@ -1,0 +1,208 @@
+/**
+ * Money around a render: the credits check before the POST (balance and the day's
+ * budget; nothing POSTed when it does not fit), the ledger it leaves in search
+ * attributes, and approval before paying (approve, reject, expiry, refused decisions).
+ */
+import { ApprovalRefusedError, RenderError, type TrackingOptions } from '../../src/client';
+import { LIPSYNC_CREDITS_ESTIMATE, LIPSYNC_CREDITS_USED, LIPSYNC_DETECTED_BY } from '../../src/contract/approval-credits';
+import { LIPSYNC_STATUS, statusQuery } from '../../src/contract/messages';
+import { workflowIdFor } from '../../src/contract/lipsync-id';
+import { demoRequest, eventually, startTestStack, useTestStack } from '../support/stack';
+
+const FAST: TrackingOptions = { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '2 minutes' };
+// The demo text previews in one 30 s block: preview 1 credit, render 4.
+const RENDER_COST = 4;
+
+describe('the credits check before the render POST', () => {
+  const stack = useTestStack();
+
+  test('a render the balance cannot pay ends insufficient_credits without a POST', async () => {
+    await stack.sandbox.control.reset({ initialCredits: 3 });
+    const id = await stack.preview('too little balance');
+    const error = await (await stack.orchestrator.startRender(id, FAST)).result().catch((err: unknown) => err);
+    expect(error).toBeDefined();
+    const typed = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(typed).toBeInstanceOf(RenderError);
+    expect(typed).toMatchObject({ reason: 'insufficient-credits', message: expect.stringMatching(/needs 4 credits, 2 remain/) });
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.render ?? 0).toBe(0);
+    const status = await stack.orchestrator.getStatus(id);
+    expect(status.status).toBe('insufficient_credits');
+    expect(status.state?.credits).toMatchObject({ estimate: RENDER_COST, remaining: 2, fits: false });
+  });
+
+  test("Creatify's own refusal (the balance read stale) is the same typed failure, never a job left waiting", async () => {
+    // 5 credits, two previews (1 each): 3 left, while the balance still reads 5.
+    await stack.sandbox.control.reset({ initialCredits: 5, remainingCredits: 'stale', insufficientCreditsStatus: 402 });
+    await stack.preview('spent elsewhere');
+    const id = await stack.preview('stale balance');
+    await stack.orchestrator.startRender(id, FAST);
+    const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(error).toMatchObject({ reason: 'insufficient-credits', message: expect.stringMatching(/Insufficient credits/) });
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    expect(stats.renders[id]).toBeUndefined();
+  });
+
+  test('a done render records its estimate, credits used and detection in search attributes; credits() sums them', async () => {
+    await stack.sandbox.control.reset();
+    const id = await stack.preview('ledger');
+    const result = await (await stack.orchestrator.startRender(id, FAST)).result();
+    const record = await stack.sandbox.control.lipsync(id);
+    const attributes = await eventually(async () => {
+      const found = (await stack.client.workflow.getHandle(workflowIdFor(id)).describe()).typedSearchAttributes;
+      return found.get(LIPSYNC_CREDITS_USED) !== undefined ? found : undefined;
+    }, 10_000, 'the ledger attributes');
+    expect(attributes.get(LIPSYNC_CREDITS_ESTIMATE)).toBe(RENDER_COST);
+    expect(attributes.get(LIPSYNC_CREDITS_USED)).toBe(record.credits_used);
+    expect(attributes.get(LIPSYNC_DETECTED_BY)).toBe(result.detectedBy);
+
+    const report = await eventually(async () => {
+      const r = await stack.orchestrator.credits({ since: new Date(Date.now() - 60_000) });
+      return r.byOutcome.done?.creditsUsed ? r : undefined;
+    }, 10_000, 'the report');
+    expect(report.byOutcome.done).toMatchObject({ creditsEstimated: expect.any(Number), creditsUsed: expect.any(Number) });
+    expect(report.byOutcome.done!.renders).toBeGreaterThanOrEqual(1);
+    expect(report.byOutcome.insufficient_credits?.renders ?? 0).toBeGreaterThanOrEqual(1);
+    expect(report.remainingCredits).toBe((await stack.creatify.remainingCredits()).remaining_credits);
+    expect(report.medianTimeToDoneMs).toEqual(expect.any(Number));
+    expect(Object.keys(report.detectedBy)).toContain(result.detectedBy);
+    expect(report.byDay.at(-1)!.day).toBe(new Date().toISOString().slice(0, 10));
+  });
+});
+
+describe('the daily budget (LIPSYNC_CREDIT_BUDGET_PER_DAY)', () => {
+  const stack = useTestStack({}, { creditBudgetPerDay: 1_000_000 });
+
+  test('renders fit until the day\'s estimates would pass the budget; the next is refused before the POST', async () => {
+    await stack.sandbox.control.reset();
+    const first = await stack.preview('budget 1');
+    await (await stack.orchestrator.startRender(first, FAST)).result();
+    const checked = (await stack.orchestrator.getStatus(first)).state!.credits!;
+    expect(checked).toMatchObject({ fits: true, budgetPerDay: 1_000_000, spentToday: expect.any(Number) });
+    await untilCounted(first);
+    // Renders of other tests today count too: a budget with room for exactly one more render.
+    const budget = checked.spentToday! + RENDER_COST + RENDER_COST + 2;
+    const budgeted = await startTestStack({}, { creditBudgetPerDay: budget });
+    try {
+      const second = await budgeted.preview('budget 2');
+      await (await budgeted.orchestrator.startRender(second, FAST)).result();
+      await untilCounted(second);
+      const third = await budgeted.preview('budget 3');
+      const error = await (await budgeted.orchestrator.startRender(third, FAST)).result().catch((err: unknown) => err);
+      expect(error).toBeDefined();
+      const state = (await budgeted.orchestrator.getStatus(third)).state!;
+      expect(state).toMatchObject({ status: 'insufficient_credits', credits: { fits: false, budgetPerDay: budget } });
+      expect(state.credits!.reason).toMatch(/LIPSYNC_CREDIT_BUDGET_PER_DAY/);
+      expect((await budgeted.sandbox.control.stats()).callsByLipsync[third]?.render ?? 0).toBe(0);
+    } finally {
+      await budgeted.close();
+    }
+  });
+
+  /** Visibility trails the workflow: a render's estimate must be countable before the next check. */
+  async function untilCounted(lipsyncId: string): Promise<void> {
+    await eventually(async () => {
+      for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(lipsyncId)}' AND LipsyncCreditsEstimate > 0` })) return true;
+      return false;
+    }, 10_000, 'the estimate in visibility');
+  }
+});
+
+describe('approval before paying', () => {
+  const stack = useTestStack();
+  const body = (name: string) => demoRequest(name, 'https://replaced.example/');
+
+  test('approve: holds in awaiting_approval with the preview link, then renders once', async () => {
+    await stack.sandbox.control.reset();
+    const { lipsync, handle } = await stack.orchestrator.previewForApproval(body('approve me'), { tracking: FAST });
+    const waiting = await eventually(async () => {
+      const s = await stack.orchestrator.getStatus(lipsync.id);
+      return s.status === 'awaiting_approval' ? s : undefined;
+    }, 10_000, 'awaiting_approval');
+    expect(waiting.state?.approval).toMatchObject({ preview: lipsync.preview, decision: null });
+    expect((await stack.client.workflow.getHandle(handle.workflowId).describe()).typedSearchAttributes.get(LIPSYNC_STATUS)).toBe('awaiting_approval');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await stack.sandbox.control.stats()).callsByLipsync[lipsync.id]?.render ?? 0).toBe(0);
+
+    const decision = await stack.orchestrator.approve(lipsync.id, { by: 'ana' });
+    expect(decision).toMatchObject({ decision: 'approved', by: 'ana' });
+    const result = await handle.result();
+    expect(result.output).toContain(lipsync.id);
+    expect((await stack.sandbox.control.stats()).renders[lipsync.id]).toBe(1);
+
+    // Deciding again, or deciding on the ended job: refused, nothing paid.
+    await expect(stack.orchestrator.approve(lipsync.id)).rejects.toThrow(ApprovalRefusedError);
+    await expect(stack.orchestrator.reject(lipsync.id, 'too late')).rejects.toThrow(/ended/);
+    expect((await stack.sandbox.control.stats()).renders[lipsync.id]).toBe(1);
+  });
+
+  test('reject: ends declined, nothing paid; approving twice and rejecting after approval are refused', async () => {
+    await stack.sandbox.control.reset();
+    const rejected = await stack.orchestrator.previewForApproval(body('reject me'), { tracking: FAST });
+    await expect(stack.orchestrator.reject(rejected.lipsync.id, '  ')).rejects.toThrow(/needs a reason/);
+    const decision = await stack.orchestrator.reject(rejected.lipsync.id, 'wrong avatar', { by: 'bo' });
+    expect(decision).toMatchObject({ decision: 'rejected', reason: 'wrong avatar', by: 'bo' });
+    const error = await stack.orchestrator.waitForResult(rejected.lipsync.id).catch((err: unknown) => err);
+    expect(error).toMatchObject({ reason: 'declined', message: expect.stringMatching(/wrong avatar/) });
+    expect((await stack.orchestrator.getStatus(rejected.lipsync.id)).status).toBe('declined');
+
+    // Approved while held at the balance read: a second approve and a reject are refused.
+    const approved = await stack.orchestrator.previewForApproval(body('approve once'), { tracking: FAST });
+    await stack.sandbox.control.setLipsync(approved.lipsync.id, { hold: true });
+    await stack.orchestrator.approve(approved.lipsync.id);
+    await expect(stack.orchestrator.approve(approved.lipsync.id)).rejects.toThrow(/already approved/);
+    await expect(stack.orchestrator.reject(approved.lipsync.id, 'changed my mind')).rejects.toThrow(/render has started/);
+    await stack.sandbox.control.setLipsync(approved.lipsync.id, { hold: false });
+    await approved.handle.result();
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[rejected.lipsync.id]?.render ?? 0).toBe(0);
+    expect(stats.renders[approved.lipsync.id]).toBe(1);
+  });
+
+  test('no decision in time: expired, nothing paid; a render started without approval refuses a decision', async () => {
+    await stack.sandbox.control.reset();
+    const { lipsync } = await stack.orchestrator.previewForApproval(body('expire'), { approvalTimeout: '1 second', tracking: FAST });
+    const error = await stack.orchestrator.waitForResult(lipsync.id).catch((err: unknown) => err);
+    expect(error).toMatchObject({ reason: 'expired' });
+    expect((await stack.orchestrator.getStatus(lipsync.id)).status).toBe('expired');
+    expect((await stack.sandbox.control.stats()).callsByLipsync[lipsync.id]?.render ?? 0).toBe(0);
+    await expect(stack.orchestrator.approve(lipsync.id)).rejects.toThrow(/ended/);
+
+    const plain = await stack.preview('no approval');
+    await stack.sandbox.control.setLipsync(plain, { hold: true });
+    const handle = await stack.orchestrator.startRender(plain, FAST);
+    await eventually(async () => (await handle.query(statusQuery)).renderAcceptedAt, 10_000, 'the render');
+    await expect(stack.orchestrator.approve(plain)).rejects.toThrow(/does not wait for approval/);
+    await stack.sandbox.control.setLipsync(plain, { hold: false });
+    await handle.result();
+  });
+});
+
+describe('over budget: ask for approval instead of ending (overBudget: await-approval)', () => {
+  // A budget no render fits: every check says no.
+  const stack = useTestStack({}, { creditBudgetPerDay: 1 });
+
+  test('waits in awaiting_approval with the reason; approved, it renders once; rejected, nothing is paid', async () => {
+    await stack.sandbox.control.reset();
+    const id = await stack.preview('over budget, approved');
+    const handle = await stack.orchestrator.startRender(id, FAST, { overBudget: 'await-approval' });
+    const waiting = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.status === 'awaiting_approval' ? state : undefined;
+    }, 10_000, 'awaiting approval over budget');
+    expect(waiting.lastEvent).toMatch(/over budget .*LIPSYNC_CREDIT_BUDGET_PER_DAY.*approve to render anyway/);
+    expect(waiting.credits).toMatchObject({ fits: false, budgetPerDay: 1 });
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
+    await stack.orchestrator.approve(id, { by: 'finance' });
+    expect((await handle.result()).output).toContain(id);
+    expect((await stack.sandbox.control.stats()).renders[id]).toBe(1);
+
+    const other = await stack.preview('over budget, rejected');
+    await stack.orchestrator.startRender(other, FAST, { overBudget: 'await-approval' });
+    await eventually(async () => (await stack.orchestrator.getStatus(other)).state?.status === 'awaiting_approval', 10_000, 'awaiting approval');
+    await stack.orchestrator.reject(other, 'not this month');
+    expect(await stack.orchestrator.waitForResult(other).catch((err: unknown) => err)).toMatchObject({ reason: 'declined' });
+    expect((await stack.sandbox.control.stats()).callsByLipsync[other]?.render ?? 0).toBe(0);
+  });
+});
