@@ -35,6 +35,9 @@ export class ServiceProcess {
       cwd: REPO,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches only the harness, which
+      // stops its processes in order (and does not mistake their exits for crashes).
+      detached: true,
     });
     const keep = (chunk: Buffer) => {
       log.write(chunk);
