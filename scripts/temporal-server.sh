@@ -42,29 +42,14 @@ fi
 
 echo "temporal-server.sh: building Temporal server $VERSION and its SQL tool with go install, once; it usually takes 5-10 minutes on 2 cores..." >&2
 STAGE="$(mktemp -d "$BIN_DIR/.build.XXXXXX")"
-build_pid=""
-trap '[[ -n "$build_pid" ]] && kill "$build_pid" 2>/dev/null; rm -rf "$STAGE"' EXIT
-start=$(date +%s)
-# It says nothing for minutes, so it runs in the background while we report the time spent.
-GOBIN="$STAGE" "$GO" install -trimpath -ldflags "-s -w" "$SERVER_MODULE@$VERSION" "$SQL_TOOL_MODULE@$VERSION" >&2 &
-build_pid=$!
-TICK="${LIPSYNC_BUILD_TICK_SECONDS:-10}"
-while kill -0 "$build_pid" 2>/dev/null; do
-  for (( i = 0; i < TICK * 10; i++ )); do
-    kill -0 "$build_pid" 2>/dev/null || break 2
-    sleep 0.1
-  done
-  echo "temporal-server.sh: still building Temporal server $VERSION: $(( $(date +%s) - start ))s so far (usually 5-10 min)" >&2
-done
+# shellcheck source=go-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-install.sh"
 status=0
-wait "$build_pid" || status=$?
-build_pid=""
-if (( status != 0 )); then
-  echo "temporal-server.sh: go install failed (exit $status) after $(( $(date +%s) - start ))s" >&2
-  exit "$status"
-fi
+go_install_with_progress temporal-server.sh "Temporal server $VERSION" "5-10 min" "$STAGE" -- -trimpath -ldflags "-s -w" \
+  "$SERVER_MODULE@$VERSION" "$SQL_TOOL_MODULE@$VERSION" || status=$?
+(( status == 0 )) || exit "$status"
 # go install names the binaries after their package directories.
 mv "$STAGE/sql" "$SQL_TOOL"
 mv "$STAGE/server" "$SERVER"
-echo "temporal-server.sh: built $SERVER and $SQL_TOOL in $(( $(date +%s) - start ))s" >&2
+echo "temporal-server.sh: built $SERVER and $SQL_TOOL in ${_go_install_seconds}s" >&2
 echo "$BIN_DIR"

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { freePort } from '../../src/dev/ports';
-import { SEARCH_ATTRIBUTES } from '../../src/dev/temporal-server';
+import { SEARCH_ATTRIBUTES, waitForFrontend } from '../../src/dev/temporal-server';
 import type { RunningPostgres } from './postgres';
 
 const run = promisify(execFile);
@@ -245,25 +245,14 @@ function launch(server: string, args: string[], logFile: string): ServerChild {
 }
 
 async function waitUntilServing(address: string, child: ServerChild, logFile: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`the Temporal server exited at start-up; its log: ${logFile}\n${tail(logFile)}`);
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+  let exitCode: number | null | undefined;
+  void child.exited.then(() => (exitCode = child.process.exitCode));
+  try {
+    await waitForFrontend(address, 'the Temporal server', () => exitCode, 90_000);
+  } catch (err) {
+    await child.stop();
+    throw new Error(`${(err as Error).message}; its log: ${logFile}\n${tail(logFile)}`);
   }
-  await child.stop();
-  throw new Error(`the Temporal server did not answer on ${address} within 90 s; its log: ${logFile}`);
 }
 
 function tail(file: string): string {
