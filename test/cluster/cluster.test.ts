@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { demoRequest } from '../../src/dev/demo';
 import { LIPSYNC_STATUS } from '../../src/contract/messages';
+import type { TrackingOptions } from '../../src/contract/tracking-options';
 import { startCluster, type Cluster } from '../../scripts/cluster/cluster';
 
 // The production-shaped cluster of `npm run cluster` (PostgreSQL 15, the Temporal server
@@ -8,7 +9,7 @@ import { startCluster, type Cluster } from '../../scripts/cluster/cluster';
 // balancer), small: a handful of renders, one worker SIGKILLed while they run. The rest
 // of the suite runs on the dev server; this proves the production shape on every change.
 const RENDERS = 6;
-const TRACKING = { webhookTimeout: '3 seconds', pollInitialInterval: '500 ms', pollMaxInterval: '2 seconds', deadline: '90 seconds' };
+const TRACKING: TrackingOptions = { webhookTimeout: '3 seconds', pollInitialInterval: '500 ms', pollMaxInterval: '2 seconds', deadline: '90 seconds' };
 
 describe(`the cluster: PostgreSQL, Temporal server, 2 workers, 2 receivers (${RENDERS} renders, one worker SIGKILLed)`, () => {
   let cluster: Cluster | undefined;
