@@ -37,6 +37,7 @@ import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contrac
 import { api, confirmer, local, poller, quick } from './activity-calls';
 import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
+import { recordRenderEnded, recordRenderStarted } from './metrics';
 import { Tracker, type PendingClaim } from './tracker';
 
 /**
@@ -52,7 +53,7 @@ const MAX_REJUDGEMENTS = 2;
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
 
 const claimsCounter = metricMeter.createCounter(
-  'lipsync_webhook_claims',
+  'lipsync_webhook_claims_total',
   'claims',
   'Webhook deliveries that claimed an end, by outcome (confirmed, contradicted, ignored)',
 );
@@ -63,6 +64,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
   const publish = publisher(tracker);
+  if (!input.carriedOver) recordRenderStarted();
   setHandler(statusQuery, () => tracker.state);
   setHandler(webhookSignal, (hint) => {
     tracker.receiveWebhook(hint, new Date());
@@ -78,11 +80,13 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
     if (err instanceof DeadlinePassed) {
       tracker.end('timed_out', `deadline of ${options.deadline.text} passed`);
       publish();
+      recordRenderEnded('timed_out');
       throw failure(FailureType.DeadlineExceeded, tracker, `lipsync ${lipsyncId} not finished within ${options.deadline.text}`);
     }
     if (isCancellation(err)) {
       tracker.end('cancelled', 'tracking cancelled');
       publish();
+      recordRenderEnded('cancelled');
     }
     throw err;
   }
@@ -108,6 +112,9 @@ function publisher(tracker: Tracker): () => void {
 }
 
 class RenderFlow {
+  /** When the receiver took the delivery of the claim checked last (for the webhook-to-close metric). */
+  private claimReceivedAt: string | null = null;
+
   constructor(
     private readonly tracker: Tracker,
     private readonly options: ResolvedTrackingOptions,
@@ -241,6 +248,7 @@ class RenderFlow {
   private async checkClaim(): Promise<{ ended?: LipsyncSnapshot; pollNow?: boolean }> {
     const claim = this.tracker.takeClaim();
     if (!claim) return {};
+    this.claimReceivedAt = claim.hint.receivedAt;
     if (!this.options.confirmWebhook) {
       const trusted = this.tracker.trustClaim(claim);
       if (trusted) return { ended: trusted };
@@ -289,6 +297,7 @@ class RenderFlow {
     tracker.finished(detectedBy, new Date());
     this.publish();
     const state = tracker.state;
+    recordRenderEnded(lipsync.status, { detectedBy, creditsUsed: lipsync.creditsUsed, webhookReceivedAt: this.claimReceivedAt });
     if (lipsync.status === 'failed' || lipsync.status === 'rejected') {
       const type = lipsync.status === 'failed' ? FailureType.RenderFailed : FailureType.RenderRejected;
       throw failure(type, tracker, `lipsync ${this.id} ${lipsync.status}: ${lipsync.failedReason ?? 'no reason given'}`);
@@ -327,6 +336,7 @@ class RenderFlow {
     if (cause instanceof ApplicationFailure && cause.type && INVALID_REQUEST_FAILURES.includes(cause.type)) {
       this.tracker.end('invalid', cause.message);
       this.publish();
+      recordRenderEnded('invalid');
       return failure(FailureType.InvalidRequest, this.tracker, cause.message, cause.type);
     }
     return err;

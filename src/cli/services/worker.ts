@@ -6,6 +6,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig } from '../../config';
 import { CreatifyClient } from '../../creatify';
+import { observeCreatifyCalls } from '../../worker/creatify-metrics';
 import { installRuntimeOnce } from '../../worker/runtime';
 import { createLipsyncWorker } from '../../worker/worker';
 import { workflowSource } from '../../worker/workflow-source';
@@ -20,6 +21,7 @@ export async function runWorker(io: CliIo): Promise<void> {
   const workflows = workflowSource(env);
   const metricsAddress = loadMetricsAddress(env);
   installRuntimeOnce(env, metricsAddress);
+  if (metricsAddress) observeCreatifyCalls(creatifyConfig.baseUrl);
 
   const creatify = new CreatifyClient(creatifyConfig);
   const connection = await NativeConnection.connect(temporal.connectionOptions);
