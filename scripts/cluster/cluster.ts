@@ -62,8 +62,10 @@ export interface Cluster {
   taskQueue: string;
   /** The environment that points `lipsync` (CLI, worker, receiver) at this cluster. */
   env: Record<string, string>;
-  /** Every /metrics endpoint, for Prometheus. */
+  /** Every /metrics endpoint now, for Prometheus; a restarted process serves on a new port. */
   scrapeTargets: ScrapeTarget[];
+  /** Called with the new list whenever a process comes back on a new metrics port. */
+  onScrapeTargetsChange(listener: (targets: ScrapeTarget[]) => void): void;
   /** Stops everything, the project's processes first; safe after a partial start. */
   stop(): Promise<void>;
 }
@@ -123,12 +125,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       WEBHOOK_SECRET: webhook.secrets[0]!,
     };
     const scrapeTargets: ScrapeTarget[] = temporal.metricsAddress ? [{ job: 'temporal', name: 'temporal-server', address: temporal.metricsAddress }] : [];
+    let targetsListener: (targets: ScrapeTarget[]) => void = () => undefined;
     const service = async (kind: 'worker' | 'webhook-server', n: number, extra: Record<string, string>) => {
-      const metricsAddress = `127.0.0.1:${await freePort()}`;
       const name = `${kind === 'worker' ? 'worker' : 'receiver'}-${n}`;
-      scrapeTargets.push({ job: kind === 'worker' ? 'lipsync-worker' : 'lipsync-webhook', name, address: metricsAddress });
+      const target: ScrapeTarget = { job: kind === 'worker' ? 'lipsync-worker' : 'lipsync-webhook', name, address: '' };
+      scrapeTargets.push(target);
       const ready = kind === 'worker' ? /worker polling task queue/ : /webhook receiver listening/;
-      const serviceEnv = { ...env, ...extra, LIPSYNC_METRICS_ADDRESS: metricsAddress, ...options.serviceEnv };
+      // Each incarnation on a port of its own: to Prometheus a restart is a new series, not a counter reset.
+      const serviceEnv = async () => {
+        target.address = `127.0.0.1:${await freePort()}`;
+        targetsListener([...scrapeTargets]);
+        return { ...env, ...extra, LIPSYNC_METRICS_ADDRESS: target.address, ...options.serviceEnv };
+      };
       return new Supervised(name, kind, serviceEnv, workDir, ready, READY_TIMEOUT_MS, log);
     };
     const receivers = await Promise.all(receiverPorts.map((port, i) => service('webhook-server', i + 1, { WEBHOOK_HOST: '127.0.0.1', WEBHOOK_PORT: String(port) })));
@@ -139,7 +147,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await timed(log, `${receivers.length} webhook receivers and ${workers.length} workers`, () => Promise.all([...receivers, ...workers].map((s) => s.start())));
 
     const orchestrator = new LipsyncOrchestrator({ client, taskQueue, webhook, creatify });
-    return { workDir, postgres, temporal, sandbox, balancer, workers, receivers, client, orchestrator, webhook, taskQueue, env, scrapeTargets, stop };
+    const onScrapeTargetsChange = (listener: (targets: ScrapeTarget[]) => void) => (targetsListener = listener);
+    return { workDir, postgres, temporal, sandbox, balancer, workers, receivers, client, orchestrator, webhook, taskQueue, env, scrapeTargets, onScrapeTargetsChange, stop };
   } catch (err) {
     await stop();
     throw err;
