@@ -1,4 +1,6 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
+import type { Tracing } from '../client/tracing';
+import { workflowsEntry } from './workflow-source';
 import { createActivities, type CreatifyApi } from '../activities';
 
 export interface LipsyncWorkerOptions {
@@ -10,6 +12,11 @@ export interface LipsyncWorkerOptions {
   /** Time running activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   identity?: string;
+  /**
+   * Traces (src/client/tracing.ts): the OpenTelemetry interceptors and span sink. The
+   * workflow interceptors must be in the bundle, so the workflows are bundled at start.
+   */
+  tracing?: Tracing | null;
 }
 
 /** The one place a worker for our task queue is assembled: the CLI, the local stack and tests all use it. */
@@ -18,7 +25,7 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...options.workflows,
+    ...(options.tracing ? { workflowsPath: workflowsEntry(), plugins: [options.tracing.plugin as unknown as WorkerPlugin] } : options.workflows),
     activities: createActivities(options.creatify),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
     // A killed worker's workflows are handed to another after 3 s instead of the SDK's 10 s;

@@ -6,7 +6,9 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig } from '../../config';
 import { CreatifyClient } from '../../creatify';
+import { tracesUrl } from '../../client/tracing';
 import { observeCreatifyCalls } from '../../worker/creatify-metrics';
+import { startWorkerTracing } from '../../worker/tracing';
 import { installRuntimeOnce } from '../../worker/runtime';
 import { createLipsyncWorker } from '../../worker/worker';
 import { workflowSource } from '../../worker/workflow-source';
@@ -22,6 +24,7 @@ export async function runWorker(io: CliIo): Promise<void> {
   const metricsAddress = loadMetricsAddress(env);
   installRuntimeOnce(env, metricsAddress);
   if (metricsAddress) observeCreatifyCalls(creatifyConfig.baseUrl);
+  const tracing = startWorkerTracing(env);
 
   const creatify = new CreatifyClient(creatifyConfig);
   const connection = await NativeConnection.connect(temporal.connectionOptions);
@@ -32,12 +35,15 @@ export async function runWorker(io: CliIo): Promise<void> {
       taskQueue: temporal.taskQueue,
       creatify,
       workflows,
+      tracing,
     });
+    if (tracing) log(`traces to ${tracesUrl(env)} (workflow bundle built at start, with the OpenTelemetry interceptors)`);
     log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
     await worker.run();
     log('worker stopped');
   } finally {
     await connection.close();
     await creatify.close();
+    await tracing?.shutdown().catch(() => undefined);
   }
 }
