@@ -62,6 +62,20 @@ describe(`the cluster: PostgreSQL, Temporal server, 2 workers, 2 receivers (${RE
       if (count < RENDERS) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(count).toBe(RENDERS);
+    // Every surviving process serves its metrics: the worker that finished the renders counts
+    // them, the receivers count the deliveries they signalled.
+    const scrape = async (name: string, metric: string) => {
+      const target = c.scrapeTargets.find((t) => t.name === name)!;
+      const text = await (await fetch(`http://${target.address}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
+        .reduce((sum, line) => sum + Number(line.trim().split(/\s+/).pop()), 0);
+    };
+    expect(await scrape('worker-2', 'lipsync_renders_ended_total')).toBeGreaterThan(0);
+    expect(await scrape('worker-2', 'temporal_workflow_task_execution_latency_count')).toBeGreaterThan(0);
+    const signalled = (await scrape('receiver-1', 'lipsync_webhook_deliveries_total')) + (await scrape('receiver-2', 'lipsync_webhook_deliveries_total'));
+    expect(signalled).toBeGreaterThanOrEqual(RENDERS);
     expect(c.workers[1]!.unexpectedExits).toEqual([]);
     expect(c.receivers.flatMap((r) => r.unexpectedExits)).toEqual([]);
     passed = true;
