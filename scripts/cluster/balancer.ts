@@ -12,6 +12,8 @@ export interface RunningBalancer {
   port: number;
   /** Requests answered by each upstream (by its index), and those no upstream took. */
   counts(): { perUpstream: number[]; failed: number };
+  /** Every answer an upstream gave: which one, its status, when (epoch ms). */
+  answers(): ReadonlyArray<{ upstream: number; status: number; at: number }>;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export async function startBalancer(upstreams: string[], port = 0, host = '127.0
   let next = 0;
   const perUpstream = upstreams.map(() => 0);
   let failed = 0;
+  const answers: Array<{ upstream: number; status: number; at: number }> = [];
 
   const forward = (index: number, req: http.IncomingMessage, body: Buffer) =>
     new Promise<http.IncomingMessage>((resolve, reject) => {
@@ -47,6 +50,7 @@ export async function startBalancer(upstreams: string[], port = 0, host = '127.0
         try {
           const answer = await forward(index, req, body);
           perUpstream[index]! += 1;
+          answers.push({ upstream: index, status: answer.statusCode ?? 0, at: Date.now() });
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
           return;
@@ -68,6 +72,7 @@ export async function startBalancer(upstreams: string[], port = 0, host = '127.0
     url: `http://${host}:${bound}`,
     port: bound,
     counts: () => ({ perUpstream: [...perUpstream], failed }),
+    answers: () => answers,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

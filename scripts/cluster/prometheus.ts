@@ -17,8 +17,8 @@ export interface RunningPrometheus {
   setTargets(targets: ScrapeTarget[]): void;
   /** One PromQL instant query; the vector's samples as [labels, value]. */
   query(promql: string): Promise<Array<{ labels: Record<string, string>; value: number }>>;
-  /** Resolves once `name` was scraped (successfully) after the call. */
-  freshScrape(name: string, timeoutMs?: number): Promise<void>;
+  /** Resolves once `name` was scraped (successfully) after the call, with that scrape's start (epoch ms). */
+  freshScrape(name: string, timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -79,7 +79,7 @@ export async function startPrometheus(dir: string, targets: ScrapeTarget[], logF
       for (const deadline = since + timeoutMs; Date.now() < deadline; ) {
         const data = (await api('/api/v1/targets?state=active')) as { activeTargets: Array<{ labels: Record<string, string>; lastScrape: string; health: string }> };
         const target = data.activeTargets.find((t) => t.labels.process === name);
-        if (target && target.health === 'up' && Date.parse(target.lastScrape) > since) return;
+        if (target && target.health === 'up' && Date.parse(target.lastScrape) > since) return Date.parse(target.lastScrape);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       throw new Error(`prometheus did not scrape ${name} within ${timeoutMs} ms`);
