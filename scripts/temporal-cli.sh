@@ -47,30 +47,14 @@ fi
 
 echo "temporal-cli.sh: building Temporal CLI $VERSION with go install, once; it usually takes 3-5 minutes (about 3 on 2 cores)..." >&2
 STAGE="$(mktemp -d "$BIN_DIR/.build.XXXXXX")"
-build_pid=""
-trap '[[ -n "$build_pid" ]] && kill "$build_pid" 2>/dev/null; rm -rf "$STAGE"' EXIT
-start=$(date +%s)
+# shellcheck source=go-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-install.sh"
 # go install leaves the CLI reporting 0.0.0-DEV; stamp the version as its release build does.
-# It says nothing for minutes, so it runs in the background while we report the time spent.
-GOBIN="$STAGE" "$GO" install -trimpath \
-  -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${VERSION#v}" \
-  "$MODULE@$VERSION" >&2 &
-build_pid=$!
-TICK="${LIPSYNC_BUILD_TICK_SECONDS:-10}"
-while kill -0 "$build_pid" 2>/dev/null; do
-  for (( i = 0; i < TICK * 10; i++ )); do
-    kill -0 "$build_pid" 2>/dev/null || break 2
-    sleep 0.1
-  done
-  echo "temporal-cli.sh: still building Temporal CLI $VERSION: $(( $(date +%s) - start ))s so far (usually 3-5 min)" >&2
-done
 status=0
-wait "$build_pid" || status=$?
-build_pid=""
-if (( status != 0 )); then
-  echo "temporal-cli.sh: go install failed (exit $status) after $(( $(date +%s) - start ))s" >&2
-  exit "$status"
-fi
+go_install_with_progress temporal-cli.sh "Temporal CLI $VERSION" "3-5 min" "$STAGE" -- -trimpath \
+  -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${VERSION#v}" \
+  "$MODULE@$VERSION" || status=$?
+(( status == 0 )) || exit "$status"
 mv "$STAGE/temporal" "$BIN"
-echo "temporal-cli.sh: built $BIN in $(( $(date +%s) - start ))s" >&2
+echo "temporal-cli.sh: built $BIN in ${_go_install_seconds}s" >&2
 echo "$BIN"

@@ -16,6 +16,9 @@ fi
 # (On its own line: inside `echo "$(...)"` a failed build would not stop the script.)
 cli="$(scripts/temporal-cli.sh)"
 echo "test.sh: Temporal CLI at $cli" >&2
+# The Temporal server and its SQL tool, for the cluster test (test/cluster) on PostgreSQL.
+server_dir="$(scripts/temporal-server.sh)"
+echo "test.sh: Temporal server at $server_dir" >&2
 
 npx tsc -p tsconfig.json --noEmit
 exec npx jest --runInBand "$@"

@@ -133,8 +133,8 @@ export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
 }
 
 /**
- * Where the worker serves Prometheus metrics (SDK metrics and the tracker's own, such as
- * `lipsync_webhook_claims`); null when LIPSYNC_METRICS_ADDRESS is unset.
+ * Where the worker and the webhook receiver serve Prometheus metrics (the worker: SDK metrics and the tracker's own, such as
+ * `lipsync_webhook_claims_total`); null when LIPSYNC_METRICS_ADDRESS is unset.
  */
 export function loadMetricsAddress(env: Env = process.env): string | null {
   return read(env, 'LIPSYNC_METRICS_ADDRESS', hostPort.optional()) ?? null;

@@ -35,6 +35,8 @@ export interface ChaosPlan {
   retryAfter: string;
   /** Worker processes SIGKILLed mid-run (each restarted at once). */
   workerKills: number;
+  /** Webhook receiver processes SIGKILLed mid-run (each restarted at once), at the window's middle. */
+  receiverKills?: number;
   /** Restarts of the Temporal dev server mid-run (same port and SQLite file). */
   temporalRestarts: number;
   /** How long Temporal stays down between stop and start. */

@@ -35,6 +35,9 @@ export class ServiceProcess {
       cwd: REPO,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches only the harness, which
+      // stops its processes in order (and does not mistake their exits for crashes).
+      detached: true,
     });
     const keep = (chunk: Buffer) => {
       log.write(chunk);
@@ -110,7 +113,8 @@ export class Supervised {
   constructor(
     readonly name: string,
     private readonly command: string,
-    private readonly env: Record<string, string | undefined>,
+    /** Or a function giving each incarnation its own (e.g. a fresh metrics port). */
+    private readonly env: Record<string, string | undefined> | (() => Promise<Record<string, string | undefined>>),
     private readonly dir: string,
     private readonly ready: RegExp,
     private readonly readyTimeoutMs: number,
@@ -127,7 +131,8 @@ export class Supervised {
 
   async start(): Promise<ServiceProcess> {
     this.incarnation += 1;
-    const proc = new ServiceProcess(`${this.name}#${this.incarnation}`, this.logFileFor(this.incarnation), this.command, this.env);
+    const env = typeof this.env === 'function' ? await this.env() : this.env;
+    const proc = new ServiceProcess(`${this.name}#${this.incarnation}`, this.logFileFor(this.incarnation), this.command, env);
     this.current = proc;
     void proc.exited.then((exit) => {
       if (exit.expected || this.stopping || this.current !== proc) return;

@@ -8,7 +8,7 @@ import type { ChaosPlan } from './plan';
 import type { ChaosStack } from './stack';
 
 export interface ChaosEvent {
-  kind: 'worker-sigkill' | 'temporal-restart';
+  kind: 'worker-sigkill' | 'temporal-restart' | 'receiver-sigkill';
   at: number;
   /** Renders closed when the step struck. */
   afterClosed: number;
@@ -37,12 +37,15 @@ export function chaosSchedule(renders: number, plan: ChaosPlan, workers: number)
     else kills++;
   }
   const [from, to] = plan.chaosWindow;
+  const at = (fraction: number) => Math.min(renders - 1, Math.max(1, Math.round(renders * fraction)));
   let kill = 0;
-  return kinds.map((kind, i) => {
-    const fraction = kinds.length === 1 ? from : from + ((to - from) * i) / (kinds.length - 1);
-    const afterClosed = Math.min(renders - 1, Math.max(1, Math.round(renders * fraction)));
+  const steps: ScheduledStep[] = kinds.map((kind, i) => {
+    const afterClosed = at(kinds.length === 1 ? from : from + ((to - from) * i) / (kinds.length - 1));
     return kind === 'worker-sigkill' ? { kind, afterClosed, worker: kill++ % workers } : { kind, afterClosed };
   });
+  // Receiver kills (none unless planned) go between the others, from the window's middle.
+  for (let i = 0; i < (plan.receiverKills ?? 0); i++) steps.push({ kind: 'receiver-sigkill', afterClosed: at((from + to) / 2 + ((to - from) * i) / 10) });
+  return steps.sort((a, b) => a.afterClosed - b.afterClosed);
 }
 
 /** Runs the schedule as renders close; `progress` is the run's live count. */
@@ -85,13 +88,18 @@ export class ChaosDriver {
       this.log(`chaos: ${detail} (${closed} closed, ${inFlight} in flight)`);
     };
     try {
-      if (step.kind === 'worker-sigkill') {
+      if (step.kind === 'receiver-sigkill') {
+        await this.stack.beforeKill?.(this.stack.receiver.name);
+        const { killedPid, newPid, downMs } = await this.stack.receiver.killAndRestart();
+        record(`${this.stack.receiver.name}: SIGKILL pid ${killedPid}, restarted as pid ${newPid} (${downMs} ms)`);
+      } else if (step.kind === 'worker-sigkill') {
         const worker = this.stack.workers[step.worker!]!;
+        await this.stack.beforeKill?.(worker.name);
         const { killedPid, newPid, downMs } = await worker.killAndRestart();
         record(`${worker.name}: SIGKILL pid ${killedPid}, restarted as pid ${newPid} (${downMs} ms)`);
       } else {
         const { port } = await this.stack.restartTemporal(this.plan.temporalDownMs);
-        record(`Temporal stopped and started again on port ${port} with the same SQLite file (down ${Date.now() - at} ms)`);
+        record(`Temporal stopped and started again on port ${port}, its data kept (down ${Date.now() - at} ms)`);
       }
     } catch (err) {
       record(`FAILED: ${(err as Error).message}`);

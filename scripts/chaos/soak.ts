@@ -56,7 +56,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakRun> {
   }
 }
 
-async function soakOn(stack: ChaosStack, soak: ResolvedSoak, runStarted: number): Promise<SoakRun> {
+/** The run itself, on a stack already started (the chaos stack, or the cluster's). */
+export async function soakOn(stack: ChaosStack, soak: ResolvedSoak, runStarted: number): Promise<SoakRun> {
   const { renders, concurrency, tracking, chaos, log, workDir } = soak;
   // Previews need only the sandbox: made while the worker and receiver processes boot.
   const [ids] = await Promise.all([timed(log, `${renders} previews (API faults off)`, () => stack.previewAll(renders)), stack.startServices()]);

@@ -36,6 +36,8 @@ export interface ChaosStack {
   previewAll(count: number): Promise<string[]>;
   /** Stops everything, processes first; safe to call after a partial start. */
   close(): Promise<void>;
+  /** Called just before a process is SIGKILLed (the cluster soak waits for a fresh metrics scrape). */
+  beforeKill?(name: string): Promise<void>;
 }
 
 export interface ChaosStackOptions {
@@ -134,7 +136,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   }
 }
 
-async function previewAll(orchestrator: LipsyncOrchestrator, count: number): Promise<string[]> {
+export async function previewAll(orchestrator: LipsyncOrchestrator, count: number): Promise<string[]> {
   const ids: string[] = new Array(count);
   let next = 0;
   await Promise.all(

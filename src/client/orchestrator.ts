@@ -27,6 +27,7 @@ import {
   type BatchProgress,
 } from '../contract/approval-credits';
 import { creditsReport, type CreditsReport } from './credits';
+import { startTracing, type Tracing } from './tracing';
 import { previewWithWebhook } from './preview';
 import { watchRender, type WatchEvent, type WatchOptions } from './watch';
 import { ApprovalRefusedError, InvalidBatchError, InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError, toRenderError } from './errors';
@@ -62,6 +63,8 @@ export interface OrchestratorDeps {
   connection?: Connection;
   /** Where webhook and Creatify settings are read from when first needed (if not given above). */
   env?: NodeJS.ProcessEnv;
+  /** Flushed on close(); set by connect() when OTEL_EXPORTER_OTLP_ENDPOINT is. */
+  tracing?: Tracing;
 }
 
 export class LipsyncOrchestrator {
@@ -80,8 +83,10 @@ export class LipsyncOrchestrator {
   static async connect(env: NodeJS.ProcessEnv = process.env, options: { connectTimeoutMs?: number } = {}): Promise<LipsyncOrchestrator> {
     const temporal: TemporalConfig = loadTemporalConfig(env);
     const connection = await Connection.connect({ ...temporal.connectionOptions, connectTimeout: options.connectTimeoutMs ?? 10_000 });
+    const tracing = startTracing('lipsync-client', env);
     return new LipsyncOrchestrator({
-      client: new Client({ connection, namespace: temporal.namespace }),
+      client: new Client({ connection, namespace: temporal.namespace, ...(tracing ? { plugins: [tracing.plugin] } : {}) }),
+      tracing: tracing ?? undefined,
       connection,
       taskQueue: temporal.taskQueue,
       env,
@@ -306,6 +311,7 @@ export class LipsyncOrchestrator {
     // Only what this library opened itself is closed: a caller's clients stay theirs.
     if (this.creatify !== this.deps.creatify) await this.creatify?.close();
     await this.deps.connection?.close();
+    await this.deps.tracing?.flush().catch(() => undefined);
   }
 
   private handle(lipsyncId: string): WorkflowHandle<typeof trackLipsyncRender> {

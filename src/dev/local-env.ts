@@ -20,6 +20,9 @@ export interface LocalPorts {
   ui: number;
   webhook: number;
   sandbox: number;
+  /** Prometheus /metrics of the worker and of the receiver (skipped when taken). */
+  workerMetrics: number;
+  webhookMetrics: number;
 }
 
 export function localPorts(env: NodeJS.ProcessEnv = process.env): LocalPorts {
@@ -33,6 +36,8 @@ export function localPorts(env: NodeJS.ProcessEnv = process.env): LocalPorts {
     ui: read('LIPSYNC_DEV_UI_PORT', 8233),
     webhook: read('WEBHOOK_PORT', 8787),
     sandbox: read('LIPSYNC_DEV_SANDBOX_PORT', 8788),
+    workerMetrics: read('LIPSYNC_DEV_WORKER_METRICS_PORT', 9464),
+    webhookMetrics: read('LIPSYNC_DEV_WEBHOOK_METRICS_PORT', 9465),
   };
 }
 

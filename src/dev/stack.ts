@@ -13,7 +13,9 @@ import { LipsyncOrchestrator } from '../client';
 import { hasCreatifyCredentials, loadCreatifyConfig, loadCreditBudget, loadTemporalConfig, loadWebhookConfig, type CreatifyConfig, type WebhookConfig } from '../config';
 import { CreatifyClient } from '../creatify';
 import { startSandbox } from '../sandbox';
+import { createWebhookMetrics, serveMetrics } from '../webhook/metrics';
 import { startWebhookServer } from '../webhook/server';
+import { observeCreatifyCalls } from '../worker/creatify-metrics';
 import { installRuntimeOnce } from '../worker/runtime';
 import { workflowSource } from '../worker/workflow-source';
 import { createLipsyncWorker } from '../worker/worker';
@@ -51,6 +53,8 @@ export interface StackInfo {
   creatifyUrl: string;
   envFile: string;
   logsDir: string;
+  /** Prometheus endpoints (worker, receiver); a taken port leaves its entry out. */
+  metrics: string[];
 }
 
 const SANDBOX_TIME_FACTOR = 0.05; // a render takes ~10 s instead of minutes
@@ -137,10 +141,25 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
       if (!demoRunning) await connection.close();
     });
     const client = new Client({ connection, namespace: server.namespace });
-    const receiver = await step(startWebhookServer({ config: webhookConfig, client, log: (line) => logs.write('webhook', `${new Date().toISOString()} ${line}`) }));
+    // Metrics are a convenience here: a port another stack holds skips them, it does not stop the start.
+    const metricsUrls: string[] = [];
+    const webhookMetrics = (await isPortInUse(ports.webhookMetrics)) ? undefined : createWebhookMetrics();
+    if (webhookMetrics) {
+      const served = await step(serveMetrics(webhookMetrics.registry, `127.0.0.1:${ports.webhookMetrics}`));
+      stops.push(() => served.close());
+      metricsUrls.push(`receiver ${served.url}`);
+    }
+    const receiver = await step(
+      startWebhookServer({ config: webhookConfig, client, log: (line) => logs.write('webhook', `${new Date().toISOString()} ${line}`), metrics: webhookMetrics }),
+    );
     stops.push(() => receiver.close());
 
-    installRuntimeOnce(env);
+    const workerMetricsAddress = (await isPortInUse(ports.workerMetrics)) ? null : `127.0.0.1:${ports.workerMetrics}`;
+    installRuntimeOnce(env, workerMetricsAddress);
+    if (workerMetricsAddress) {
+      observeCreatifyCalls(creatifyConfig.baseUrl);
+      metricsUrls.unshift(`worker http://${workerMetricsAddress}/metrics`);
+    }
     const nativeConnection = await step(NativeConnection.connect({ address: server.address }));
     stops.push(() => nativeConnection.close());
     const creatify = new CreatifyClient(creatifyConfig);
@@ -184,6 +203,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
       creatifyUrl: creatifyConfig.baseUrl,
       envFile: shortPath(envFile),
       logsDir: shortPath(logs.dir),
+      metrics: metricsUrls,
     };
     if (options.onReady) options.onReady(info);
     else for (const line of describeStack(info)) say(line);
@@ -223,6 +243,7 @@ export function describeStack(info: StackInfo): string[] {
     info.sandboxUrl ? `Creatify          sandbox on ${info.sandboxUrl}` : `Creatify          ${info.creatifyUrl}`,
     `webhook receiver  ${info.webhookUrl}/<token>`,
     `logs              ${info.logsDir}/ (worker.log, webhook.log, temporal.log)`,
+    ...(info.metrics.length ? [`metrics           ${info.metrics.join(', ')}`] : []),
     `another shell     source ${info.envFile} && npx lipsync --help`,
   ];
 }

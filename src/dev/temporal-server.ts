@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { temporalCliPath } from './temporal-cli';
@@ -78,8 +78,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = `${ip}:${port}`;
+  let childExit: number | null | undefined;
+  void exited.then((code) => (childExit = code));
   try {
-    await waitUntilServing(address, child, exited);
+    await waitForFrontend(address, 'temporal server start-dev', () => childExit);
   } catch (err) {
     child.kill('SIGKILL');
     process.off('exit', killOnExit);
@@ -104,12 +106,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   };
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  let childExit: number | null | undefined;
-  void exited.then((code) => (childExit = code));
-  const deadline = Date.now() + 60_000;
+/**
+ * Resolves once a Temporal frontend at `address` answers GetSystemInfo; throws when
+ * `exitCode()` reports the server gone, or after `timeoutMs`. Callers kill the server.
+ */
+export async function waitForFrontend(address: string, what: string, exitCode: () => number | null | undefined, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (childExit !== undefined) throw new Error(`temporal server start-dev exited early (code ${childExit})`);
+    const code = exitCode();
+    if (code !== undefined) throw new Error(`${what} exited early (code ${code})`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -122,6 +127,5 @@ async function waitUntilServing(address: string, child: ChildProcess, exited: Pr
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  child.kill('SIGKILL');
-  throw new Error(`temporal server start-dev did not answer on ${address} within 60 s`);
+  throw new Error(`${what} did not answer on ${address} within ${timeoutMs / 1000} s`);
 }

@@ -15,6 +15,7 @@ export {
   type WebhookRequestHead,
   type WebhookResponse,
 } from './handler';
+export { createWebhookMetrics, serveMetrics, type RunningMetricsServer, type WebhookMetrics } from './metrics';
 export { redactPath } from './route';
 export { HEALTH_PATH, startWebhookServer, type RunningWebhookServer, type WebhookServerOptions } from './server';
 export { REJECT_REASONS, type RejectReason, type WebhookStats } from './stats';

@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { WebhookConfig } from '../config';
 import { createWebhookHandler, json, quietLog, type Signaler, type WebhookLog, type WebhookResponse } from './handler';
 import { pathOf } from './route';
+import type { WebhookMetrics } from './metrics';
 import type { WebhookStats } from './stats';
 import { temporalSignaler } from './temporal-signaler';
 
@@ -22,6 +23,8 @@ export interface WebhookServerOptions {
   /** Deadline of one Signal when signalling through `client`. */
   signalTimeoutMs?: number;
   log?: WebhookLog;
+  /** Observes every answered delivery (not /healthz), e.g. createWebhookMetrics(). */
+  metrics?: Pick<WebhookMetrics, 'observe'>;
 }
 
 export interface RunningWebhookServer {
@@ -55,11 +58,16 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         head.method === 'GET' ? json(200, { ok: true, ...handler.stats() }) : json(405, { ok: false, error: 'method-not-allowed' }, { Allow: 'GET' });
       return send(req, res, health);
     }
+    const arrived = performance.now();
+    const answer = (response: WebhookResponse) => {
+      options.metrics?.observe(response, (performance.now() - arrived) / 1000);
+      send(req, res, response);
+    };
     const early = handler.precheck(head);
-    if (early) return send(req, res, early);
+    if (early) return answer(early);
     const body = await readCapped(req, config.maxBodyBytes);
     if (body === 'aborted') return;
-    send(req, res, body === 'too-large' ? handler.tooLarge(head) : await handler.handle({ ...head, body }));
+    answer(body === 'too-large' ? handler.tooLarge(head) : await handler.handle({ ...head, body }));
   }
 
   const server = http.createServer((req, res) => {

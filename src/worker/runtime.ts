@@ -3,6 +3,7 @@
  * local stack). No process access here: the caller passes the environment.
  */
 import { Runtime } from '@temporalio/worker';
+import { CREATIFY_LATENCY_BUCKETS } from './creatify-metrics';
 import { createWorkerLogger, parseLogLevel } from './logger';
 
 let runtimeInstalled = false;
@@ -17,7 +18,20 @@ export function installRuntimeOnce(env: NodeJS.ProcessEnv, metricsAddress: strin
       logger: createWorkerLogger(level),
       telemetryOptions: {
         logging: { filter: { core: level, other: level }, forward: {} },
-        ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+        ...(metricsAddress
+          ? {
+              metrics: {
+                prometheus: {
+                  bindAddress: metricsAddress,
+                  // Core's default buckets are milliseconds; ours are seconds.
+                  histogramBucketOverrides: {
+                    lipsync_webhook_to_close_seconds: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+                    lipsync_creatify_request_seconds: CREATIFY_LATENCY_BUCKETS,
+                  },
+                },
+              },
+            }
+          : {}),
       },
     });
   } catch {

@@ -1,4 +1,6 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
+import type { Tracing } from '../client/tracing';
+import { workflowsEntry } from './workflow-source';
 import { createActivities, type CreatifyApi } from '../activities';
 import { createSweepActivities } from '../activities/sweep';
 import { DEFAULT_RECONCILER_CONFIG, type ReconcilerConfig } from '../contract/reconciler';
@@ -21,6 +23,11 @@ export interface LipsyncWorkerOptions {
   reconciler?: ReconcilerConfig | false;
   /** LIPSYNC_CREDIT_BUDGET_PER_DAY (see loadCreditBudget); null or absent: no budget. */
   creditBudgetPerDay?: number | null;
+  /**
+   * Traces (src/client/tracing.ts): the OpenTelemetry interceptors and span sink. The
+   * workflow interceptors must be in the bundle, so the workflows are bundled at start.
+   */
+  tracing?: Tracing | null;
 }
 
 /** The one place a worker for our task queue is assembled: the CLI, the local stack and tests all use it. */
@@ -31,7 +38,7 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...options.workflows,
+    ...(options.tracing ? { workflowsPath: workflowsEntry(), plugins: [options.tracing.plugin as unknown as WorkerPlugin] } : options.workflows),
     activities: {
       ...createActivities(options.creatify, { reconciler: reconciler !== false, creditBudgetPerDay: options.creditBudgetPerDay ?? null }),
       ...createSweepActivities(client, options.creatify),

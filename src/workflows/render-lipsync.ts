@@ -40,6 +40,7 @@ import { ApprovalGate } from './approval';
 import { checkCredits, CREDITS_PATCH, ledgerAttributes } from './credits';
 import { DeadlinePassed, withDeadline } from './deadline';
 import { describeState } from './describe';
+import { recordRenderEnded, recordRenderStarted } from './metrics';
 import { MAX_REJUDGEMENTS, STALL_READS, Tracker, type PendingClaim } from './tracker';
 
 /**
@@ -56,7 +57,7 @@ export const FLEET_RECONCILER_PATCH = 'fleet-reconciler';
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
 
 const claimsCounter = metricMeter.createCounter(
-  'lipsync_webhook_claims',
+  'lipsync_webhook_claims_total',
   'claims',
   'Webhook deliveries that claimed an end, by outcome (confirmed, contradicted, ignored)',
 );
@@ -69,6 +70,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
   const publish = publisher(tracker, fleet ? options.webhookTimeout.ms : null);
   const approval = new ApprovalGate(tracker, publish, input.approval);
+  if (!input.carriedOver) recordRenderStarted();
   setHandler(statusQuery, () => tracker.state);
   setHandler(webhookSignal, (hint) => {
     tracker.receiveWebhook(hint, new Date());
@@ -85,7 +87,10 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const flow = new RenderFlow(tracker, options, publish, input, current, fleet, approval);
   try {
     const refused = await approval.wait();
-    if (refused) throw failure(refused.type, tracker, refused.message);
+    if (refused) {
+      recordRenderEnded(tracker.state.status);
+      throw failure(refused.type, tracker, refused.message);
+    }
     // The deadline counts from the approval: a render approved the next morning has its whole day.
     const elapsed = Date.now() - Date.parse(approval.clockStart);
     return await withDeadline(options.deadline.ms - elapsed, () => flow.run());
@@ -93,11 +98,13 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
     if (err instanceof DeadlinePassed) {
       tracker.end('timed_out', `deadline of ${options.deadline.text} passed`);
       publish();
+      recordRenderEnded('timed_out');
       throw failure(FailureType.DeadlineExceeded, tracker, `lipsync ${lipsyncId} not finished within ${options.deadline.text}`);
     }
     if (isCancellation(err)) {
       tracker.end('cancelled', 'tracking cancelled');
       publish();
+      recordRenderEnded('cancelled');
     }
     throw err;
   }
@@ -138,6 +145,9 @@ function publisher(tracker: Tracker, webhookTimeoutMs: number | null): () => voi
 }
 
 class RenderFlow {
+  /** When the receiver took the delivery of the claim checked last (for the webhook-to-close metric). */
+  private claimReceivedAt: string | null = null;
+
   constructor(
     private readonly tracker: Tracker,
     private readonly options: ResolvedTrackingOptions,
@@ -166,7 +176,10 @@ class RenderFlow {
         if (!before.check.fits) {
           // Approved over budget: rendered on that say-so (Creatify may still refuse, as a typed failure).
           const refused = ask ? await this.approval.askAgain(before.check.reason) : { type: FailureType.InsufficientCredits, message: `lipsync ${this.id} not rendered: ${before.check.reason}` };
-          if (refused) throw failure(refused.type, this.tracker, refused.message);
+          if (refused) {
+            recordRenderEnded(this.tracker.state.status);
+            throw failure(refused.type, this.tracker, refused.message);
+          }
           before = undefined; // decided later: the record is read again right before the POST
         }
       }
@@ -345,6 +358,7 @@ class RenderFlow {
     const claim = this.tracker.takeClaim();
     if (!claim) return {};
     const by: Detection = claim.source === 'reconciler' ? 'poll' : 'webhook';
+    this.claimReceivedAt = claim.hint.receivedAt;
     if (!this.options.confirmWebhook) {
       const trusted = this.tracker.trustClaim(claim);
       if (trusted) return { ended: trusted, by };
@@ -394,6 +408,7 @@ class RenderFlow {
     tracker.creditsSettled(lipsync.creditsUsed, detectedBy);
     this.publish();
     const state = tracker.state;
+    recordRenderEnded(lipsync.status, { detectedBy, creditsUsed: lipsync.creditsUsed, webhookReceivedAt: this.claimReceivedAt });
     if (lipsync.status === 'failed' || lipsync.status === 'rejected') {
       const type = lipsync.status === 'failed' ? FailureType.RenderFailed : FailureType.RenderRejected;
       throw failure(type, tracker, `lipsync ${this.id} ${lipsync.status}: ${lipsync.failedReason ?? 'no reason given'}`);
@@ -432,11 +447,13 @@ class RenderFlow {
     if (cause instanceof ApplicationFailure && cause.type === ActivityFailureType.InsufficientCredits) {
       this.tracker.end('insufficient_credits', cause.message);
       this.publish();
+      recordRenderEnded('insufficient_credits');
       return failure(FailureType.InsufficientCredits, this.tracker, cause.message, cause.type);
     }
     if (cause instanceof ApplicationFailure && cause.type && INVALID_REQUEST_FAILURES.includes(cause.type)) {
       this.tracker.end('invalid', cause.message);
       this.publish();
+      recordRenderEnded('invalid');
       return failure(FailureType.InvalidRequest, this.tracker, cause.message, cause.type);
     }
     return err;

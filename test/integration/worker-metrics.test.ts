@@ -12,7 +12,7 @@ function counter(text: string, name: string, label: string): number {
     .reduce((sum, line) => sum + Number(line.trim().split(/\s+/).pop()), 0);
 }
 
-describe('the worker serves Prometheus metrics, claims of an end among them', () => {
+describe('the worker serves Prometheus metrics: renders started and ended, claims of an end, credits, Creatify calls', () => {
   const workers = useProcessWorkerStack();
 
   test('confirmed, contradicted and ignored claims are counted as the status query tells them', async () => {
@@ -39,10 +39,18 @@ describe('the worker serves Prometheus metrics, claims of an end among them', ()
 
     const metrics = await eventually(async () => {
       const text = await fetch(`http://${address}/metrics`).then((r) => r.text()).catch(() => '');
-      return counter(text, 'lipsync_webhook_claims', 'outcome="confirmed"') >= 1 ? text : undefined;
+      return counter(text, 'lipsync_webhook_claims_total', 'outcome="confirmed"') >= 1 ? text : undefined;
     }, 15_000, 'the metrics endpoint');
-    expect(counter(metrics, 'lipsync_webhook_claims', 'outcome="confirmed"')).toBe(1);
-    expect(counter(metrics, 'lipsync_webhook_claims', 'outcome="contradicted"')).toBe(1);
-    expect(counter(metrics, 'lipsync_webhook_claims', 'outcome="ignored"')).toBe(1);
+    expect(counter(metrics, 'lipsync_webhook_claims_total', 'outcome="confirmed"')).toBe(1);
+    expect(counter(metrics, 'lipsync_webhook_claims_total', 'outcome="contradicted"')).toBe(1);
+    expect(counter(metrics, 'lipsync_webhook_claims_total', 'outcome="ignored"')).toBe(1);
+    // The render's own figures: started, ended done by the webhook, its credits, the Creatify calls.
+    expect(counter(metrics, 'lipsync_renders_started_total', '')).toBe(1);
+    expect(counter(metrics, 'lipsync_renders_ended_total', 'outcome="done"')).toBe(1);
+    expect(counter(metrics, 'lipsync_renders_ended_total', 'detected_by="webhook"')).toBe(1);
+    expect(counter(metrics, 'lipsync_credits_used_total', '')).toBe((await handle.result()).creditsUsed);
+    expect(counter(metrics, 'lipsync_webhook_to_close_seconds_count', '')).toBe(1);
+    expect(counter(metrics, 'lipsync_creatify_requests_total', 'endpoint="POST /api/lipsyncs_v2/{id}/render/",status_class="2xx"')).toBe(1);
+    expect(counter(metrics, 'lipsync_creatify_requests_total', 'endpoint="GET /api/lipsyncs_v2/{id}/"')).toBeGreaterThanOrEqual(3);
   });
 });

@@ -6,6 +6,9 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadCreatifyConfig, loadCreditBudget, loadMetricsAddress, loadReconcilerConfig, loadTemporalConfig } from '../../config';
 import { CreatifyClient } from '../../creatify';
+import { tracesUrl } from '../../client/tracing';
+import { observeCreatifyCalls } from '../../worker/creatify-metrics';
+import { startWorkerTracing } from '../../worker/tracing';
 import { installRuntimeOnce } from '../../worker/runtime';
 import { createLipsyncWorker } from '../../worker/worker';
 import { workflowSource } from '../../worker/workflow-source';
@@ -22,6 +25,8 @@ export async function runWorker(io: CliIo): Promise<void> {
   const reconciler = loadReconcilerConfig(env);
   const creditBudgetPerDay = loadCreditBudget(env);
   installRuntimeOnce(env, metricsAddress);
+  if (metricsAddress) observeCreatifyCalls(creatifyConfig.baseUrl);
+  const tracing = startWorkerTracing(env);
 
   const creatify = new CreatifyClient(creatifyConfig);
   const connection = await NativeConnection.connect(temporal.connectionOptions);
@@ -34,12 +39,15 @@ export async function runWorker(io: CliIo): Promise<void> {
       workflows,
       reconciler,
       creditBudgetPerDay,
+      tracing,
     });
+    if (tracing) log(`traces to ${tracesUrl(env)} (workflow bundle built at start, with the OpenTelemetry interceptors)`);
     log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
     await worker.run();
     log('worker stopped');
   } finally {
     await connection.close();
     await creatify.close();
+    await tracing?.shutdown().catch(() => undefined);
   }
 }

@@ -1,0 +1,41 @@
+/**
+ * The tracker's own Prometheus metrics, through the SDK's workflow metric meter (so a
+ * replay never counts twice; served on the worker's LIPSYNC_METRICS_ADDRESS with the
+ * SDK's). Histogram buckets (seconds) are set in src/worker/runtime.ts.
+ */
+import { metricMeter } from '@temporalio/workflow';
+import type { Detection, TrackedStatus } from '../contract/messages';
+
+const started = metricMeter.createCounter('lipsync_renders_started_total', 'renders', 'Renders whose tracking started (continue-as-new not counted)');
+const ended = metricMeter.createCounter(
+  'lipsync_renders_ended_total',
+  'renders',
+  'Renders whose tracking ended, by outcome (done, failed, rejected, timed_out, cancelled, invalid, insufficient_credits, declined, expired) and how the end was detected (webhook, poll, render-response, none)',
+);
+const credits = metricMeter.createCounter('lipsync_credits_used_total', 'credits', 'Creatify credits the finished renders report as used');
+const webhookToClose = metricMeter.createHistogram(
+  'lipsync_webhook_to_close_seconds',
+  'float',
+  's',
+  'From the receiver taking the delivery that ended a render to the workflow closing it',
+);
+
+export function recordRenderStarted(): void {
+  started.add(1);
+}
+
+export interface EndFacts {
+  detectedBy?: Detection;
+  creditsUsed?: number | null;
+  /** When the receiver took the delivery whose claim ended the render (ISO). */
+  webhookReceivedAt?: string | null;
+}
+
+export function recordRenderEnded(outcome: TrackedStatus | string, facts: EndFacts = {}): void {
+  ended.add(1, { outcome, detected_by: facts.detectedBy ?? 'none' });
+  if (facts.creditsUsed) credits.add(facts.creditsUsed);
+  if (facts.detectedBy === 'webhook' && facts.webhookReceivedAt) {
+    const seconds = (Date.now() - Date.parse(facts.webhookReceivedAt)) / 1000;
+    if (Number.isFinite(seconds)) webhookToClose.record(Math.max(0, seconds));
+  }
+}
