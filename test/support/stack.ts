@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { LipsyncOrchestrator } from '../../src/client';
-import type { WebhookConfig } from '../../src/config';
+import type { WebhookConfig, WorkerTuning } from '../../src/config';
 import { CreatifyClient } from '../../src/creatify';
 import { freePort } from '../../src/dev/ports';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
@@ -46,6 +46,8 @@ export interface TestStackOptions {
   temporalAddress?: string;
   /** The worker's Creatify call deadline (default 5 s); short to make a hung POST time out quickly. */
   creatifyTimeoutMs?: number;
+  /** The in-process worker's sizing and rate limit (the defaults otherwise). */
+  tuning?: Partial<WorkerTuning>;
 }
 
 export async function startTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): Promise<TestStack> {
@@ -74,6 +76,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
       creatify,
       workflows: { workflowBundle: testWorkflowBundle() },
       shutdownGraceTime: '1 second',
+      ...(options.tuning ? { tuning: options.tuning } : {}),
     });
   let worker: Worker | undefined = options.worker === false ? undefined : await newWorker();
   let running: Promise<void> = worker ? worker.run() : Promise.resolve();

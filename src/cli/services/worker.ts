@@ -4,12 +4,17 @@
  * A bad variable is thrown as a ConfigError, which main() reports as exit 78.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig } from '../../config';
+import { loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig, loadWorkerTuning, type WorkerTuning } from '../../config';
 import { CreatifyClient } from '../../creatify';
 import { installRuntimeOnce } from '../../worker/runtime';
 import { createLipsyncWorker } from '../../worker/worker';
 import { workflowSource } from '../../worker/workflow-source';
 import { writeLine, type CliIo } from '../io';
+
+function describeTuning(tuning: WorkerTuning): string {
+  const rate = tuning.creatifyCallsPerSecond === undefined ? '' : `, Creatify calls ≤ ${tuning.creatifyCallsPerSecond}/s per task queue`;
+  return `; cache ${tuning.maxCachedWorkflows} workflows${rate}`;
+}
 
 export async function runWorker(io: CliIo): Promise<void> {
   const { env } = io;
@@ -19,6 +24,7 @@ export async function runWorker(io: CliIo): Promise<void> {
   const creatifyConfig = loadCreatifyConfig(env);
   const workflows = workflowSource(env);
   const metricsAddress = loadMetricsAddress(env);
+  const tuning = loadWorkerTuning(env);
   installRuntimeOnce(env, metricsAddress);
 
   const creatify = new CreatifyClient(creatifyConfig);
@@ -30,8 +36,9 @@ export async function runWorker(io: CliIo): Promise<void> {
       taskQueue: temporal.taskQueue,
       creatify,
       workflows,
+      tuning,
     });
-    log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
+    log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${describeTuning(tuning)}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
     await worker.run();
     log('worker stopped');
   } finally {
