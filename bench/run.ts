@@ -8,6 +8,7 @@
  *   npm run bench -- --quick            fewer rounds, 1,000 waiting renders (~3-5 min)
  *   npm run bench -- --waiting 10000    only: 10,000 waiting renders, bounded cache vs unbounded
  *                    [--caches 500,250]  the bounds to try (default: LIPSYNC_MAX_CACHED_WORKFLOWS's default)
+ *   npm run bench -- --report out.json  the table of an earlier `--json` run
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     waiting: { type: 'string' },
     caches: { type: 'string' },
+    report: { type: 'string' },
   },
 });
 
@@ -35,6 +37,12 @@ const plan = values.quick
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
+  if (values.report) {
+    const saved = JSON.parse(fs.readFileSync(values.report, 'utf8'), (key, value) => (/At$/.test(key) && typeof value === 'string' ? new Date(value) : value));
+    if ('runs' in saved) printWaitingTable(saved);
+    else printTable(saved);
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-bench-'));
   const startedAt = new Date();
   const machineAtStart = machine();
