@@ -14,6 +14,7 @@ export interface BenchResult {
   throughput: Record<'tracker' | 'bare:local', Throughput>;
   lost: LostWebhooks[];
   waiting: { tracker: Waiting; bare: Waiting };
+  redeliveries: number;
 }
 
 export interface WaitingResult {
@@ -70,6 +71,7 @@ export function printTable(r: BenchResult): void {
   lines.push(`interleaved; ${r.plan.inFlight} in flight: median over ${r.plan.inFlightRounds} rounds. Bare workflows: snapshot GET (local activity), render POST (activity),`);
   lines.push('wait for the signal, then the ending named. Renders/s and CPU: median over ' + `${r.plan.throughputRounds} round(s). RSS: ${w.tracker.renders} renders waiting on a fresh worker (cache ${r.defaultCache}).`);
   r.lost.forEach((l, i) => lines.push(`(${LOST_MARK[i]}) ${l.label}; ${r.plan.lost} renders, every webhook dropped.`));
+  if (r.redeliveries > 0) lines.push(`${r.redeliveries} terminal webhook(s) refused by the overloaded receiver (503) were delivered again by the bench and left out of the latency samples.`);
   lines.push('Ratios compare numbers from this same run.');
   console.log(lines.join('\n'));
 }

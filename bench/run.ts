@@ -38,7 +38,9 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
   if (values.report) {
-    const saved = JSON.parse(fs.readFileSync(values.report, 'utf8'), (key, value) => (/At$/.test(key) && typeof value === 'string' ? new Date(value) : value));
+    const text = fs.readFileSync(values.report, 'utf8');
+    // `npm run` prints its banner to stdout before the JSON.
+    const saved = JSON.parse(text.slice(text.indexOf('{')), (key, value) => (/At$/.test(key) && typeof value === 'string' ? new Date(value) : value));
     if ('runs' in saved) printWaitingTable(saved);
     else printTable(saved);
     return;
@@ -48,7 +50,10 @@ async function main(): Promise<void> {
   const machineAtStart = machine();
   const bench = await Bench.start(dir, say);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void bench.close().finally(() => process.exit(130)));
+    process.once(signal, () => {
+      setTimeout(() => process.exit(130), 10_000).unref();
+      void bench.stopProcesses().finally(() => process.exit(130));
+    });
   }
   try {
     if (values.waiting) {
@@ -58,7 +63,9 @@ async function main(): Promise<void> {
       if (!caches.every((c) => Number.isInteger(c) && c >= 0)) throw new Error('--caches takes cache sizes, e.g. --caches 500,250');
       const runs = [];
       for (const cache of [...caches, n + 1000]) {
-        runs.push(await waiting(bench, 'tracker', n, { LIPSYNC_MAX_CACHED_WORKFLOWS: String(cache) }, say));
+        const run = await waiting(bench, 'tracker', n, { LIPSYNC_MAX_CACHED_WORKFLOWS: String(cache) }, say);
+        say(`cache ${cache}: worker RSS ${run.workerRssBeforeMb.toFixed(0)} MB before, ${run.workerRssAfterMb.toFixed(0)} MB with ${n} waiting (peak ${run.workerRssPeakMb.toFixed(0)} MB); ${run.startedPerSecond.toFixed(1)} renders/s to the wait`);
+        runs.push(run);
       }
       const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, defaultCache: DEFAULT_MAX_CACHED_WORKFLOWS, runs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
       throughput: atOnce,
       lost,
       waiting: { tracker: waitingTracker, bare: waitingBare },
+      redeliveries: bench.redeliveries,
     };
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else printTable(result);

@@ -146,33 +146,39 @@ export async function waiting(bench: Bench, kind: 'tracker' | 'bare:local', n: n
     const starting = pool(ids, 20, async (id) => {
       while (startedCount - rendered >= WINDOW) await sleep(200);
       startedCount++;
-      await bench.start(kind, worker, id, { webhookTimeout: '2 hours' });
+      await bench.start(kind, worker, id, { webhookTimeout: '2 hours' }).catch(() => startedCount--);
     });
-    // Done once every render is paid for (its POST is the last step before the wait).
+    // Done once every render is paid for (its POST is the last step before the wait), or
+    // when none more came for a minute after the last start (a start refused under load).
     let lastSaid = 0;
-    while (rendered < n) {
+    let startsDone = false;
+    void starting.finally(() => (startsDone = true)).catch(() => undefined);
+    let lastProgress = performance.now();
+    while (rendered < n && !(startsDone && performance.now() - lastProgress > 60_000)) {
       await sleep(1_000);
-      rendered = Object.keys((await bench.stack.sandbox.control.stats()).renders).length;
+      const now = Object.keys((await bench.stack.sandbox.control.stats()).renders).length;
+      if (now > rendered) lastProgress = performance.now();
+      rendered = now;
       if (performance.now() - lastSaid > 10_000) {
         lastSaid = performance.now();
         progress(`${n} waiting renders (${kind}, cache ${env.LIPSYNC_MAX_CACHED_WORKFLOWS ?? 'default'}): ${rendered} waiting, worker RSS ${(rssBytes(worker.pid) / MB).toFixed(0)} MB`);
       }
     }
     const elapsed = performance.now() - started;
-    await starting;
+    await starting.catch((err) => progress(`a start failed: ${err instanceof Error ? err.message : String(err)}`));
     await bench.settle(worker);
     const workerAfter = rssBytes(worker.pid);
     const serverAfter = rssBytes(bench.server.pid);
     return {
-      renders: n,
+      renders: rendered,
       cache: env.LIPSYNC_MAX_CACHED_WORKFLOWS ?? 'default',
       workerRssBeforeMb: workerBefore / MB,
       workerRssAfterMb: workerAfter / MB,
       workerRssPeakMb: peakRssBytes(worker.pid) / MB,
       serverRssDeltaMb: (serverAfter - serverBefore) / MB,
-      startedPerSecond: (n / elapsed) * 1000,
-      workerMbPer1000: ((workerAfter - workerBefore) / MB / n) * 1000,
-      serverMbPer1000: ((serverAfter - serverBefore) / MB / n) * 1000,
+      startedPerSecond: (rendered / elapsed) * 1000,
+      workerMbPer1000: ((workerAfter - workerBefore) / MB / rendered) * 1000,
+      serverMbPer1000: ((serverAfter - serverBefore) / MB / rendered) * 1000,
     };
   } finally {
     await worker.stop();

@@ -130,7 +130,7 @@ export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
 }
 
 /** The workflow cache's default bound; docs/design.md ("Worker sizing") has the measurements. */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 export interface WorkerTuning {
   /** Workflows kept in the worker's memory between tasks; an evicted one replays its (short) history. */
