@@ -139,8 +139,8 @@ export async function waiting(bench: Bench, kind: 'tracker' | 'bare:local', n: n
     const serverBefore = rssBytes(bench.server.pid);
     const started = performance.now();
     // Starts are kept at most WINDOW ahead of the renders the sandbox has seen: a deep
-    // backlog of first workflow tasks drains slowly (two of the worker's ten pollers
-    // serve the normal queue), which would time the server's backlog, not the worker.
+    // backlog of first workflow tasks drained at ~3 per second here (the SDK gives most
+    // workflow pollers to the sticky queue), which would time that backlog, not the worker.
     let startedCount = 0;
     let rendered = 0;
     const starting = pool(ids, 20, async (id) => {
