@@ -1,102 +1,114 @@
 /**
- * Benchmarks (they print numbers; they are not tests). Starts its own dev server from
- * the pinned CLI and a sandbox, then measures:
- *  1. webhook → workflow completion latency and end-to-end throughput for a batch of
- *     concurrent renders (webhook path, confirmation GET included);
- *  2. the same batch with webhooks dropped (polling path), GETs per render;
- *  3. the webhook receiver alone: requests/s and latency for valid deliveries to
- *     untracked ids (the full path: token check, zod, a Signal that Temporal rejects).
- * Usage: npm run bench [-- --renders 50 --requests 2000 --concurrency 20]
+ * `npm run bench`: the tracker against bare Temporal workflows of the same shape, in one
+ * run, so the ratios hold on a noisy shared machine (absolute times drift). It starts
+ * its own dev server (pinned CLI), sandbox and webhook receiver, and runs the workers
+ * as child processes to read their CPU time and RSS. Prints one table; --json for scripts.
+ *
+ *   npm run bench                       full run (~10 min on 2 cores)
+ *   npm run bench -- --quick            fewer rounds, 1,000 waiting renders (~3-5 min)
+ *   npm run bench -- --waiting 10000    only: 10,000 waiting renders, bounded cache vs unbounded
+ *                    [--caches 500,250]  the bounds to try (default: LIPSYNC_MAX_CACHED_WORKFLOWS's default)
+ *   npm run bench -- --report out.json  the table of an earlier `--json` run
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Runtime } from '@temporalio/worker';
-import { startDevServer } from '../src/dev/temporal-server';
-import { buildWorkflowBundle } from '../src/worker/workflow-source';
-import { createWorkerLogger } from '../src/worker/logger';
-import { webhookUrl } from '../src/contract/webhook-url';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config';
+import { Bench } from './harness';
+import { machine } from './measure';
+import { printTable, printWaitingTable } from './report';
+import { latencyInFlight, latencyOneInFlight, lostWebhooks, throughput, waiting, warmUp } from './scenarios';
 
 const { values } = parseArgs({
-  options: { renders: { type: 'string', default: '50' }, requests: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '20' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    waiting: { type: 'string' },
+    caches: { type: 'string' },
+    report: { type: 'string' },
+  },
 });
-const RENDERS = Number(values.renders);
-const REQUESTS = Number(values.requests);
-const CONCURRENCY = Number(values.concurrency);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-function summary(name: string, samples: number[]): string {
-  const s = [...samples].sort((a, b) => a - b);
-  return `${name}: n=${s.length} p50=${percentile(s, 50).toFixed(0)} ms p95=${percentile(s, 95).toFixed(0)} ms max=${s[s.length - 1]!.toFixed(0)} ms`;
-}
+const plan = values.quick
+  ? { sequentialRounds: 10, inFlight: 50, inFlightRounds: 2, atOnce: 200, throughputRounds: 1, lost: 20, waiting: 1000 }
+  : { sequentialRounds: 30, inFlight: 50, inFlightRounds: 5, atOnce: 200, throughputRounds: 3, lost: 50, waiting: 2000 };
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: createWorkerLogger('ERROR', () => undefined) });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-bench-'));
-  const server = await startDevServer({ uiPort: false });
-  process.env.TEST_TEMPORAL_ADDRESS = server.address;
-  process.env.TEST_WORKFLOW_BUNDLE = (await buildWorkflowBundle(path.join(tmp, 'bundle.js'))).path;
-  const { startTestStack } = await import('../test/support/stack');
-  const stack = await startTestStack();
-  console.log(`machine: ${os.cpus().length} cores, node ${process.version}; ${RENDERS} concurrent renders per batch`);
+  if (values.report) {
+    const text = fs.readFileSync(values.report, 'utf8');
+    // `npm run` prints its banner to stdout before the JSON.
+    const saved = JSON.parse(text.slice(text.indexOf('{')), (key, value) => (/At$/.test(key) && typeof value === 'string' ? new Date(value) : value));
+    if ('runs' in saved) printWaitingTable(saved);
+    else printTable(saved);
+    return;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-bench-'));
+  const startedAt = new Date();
+  const machineAtStart = machine();
+  const bench = await Bench.start(dir, say);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => process.exit(130), 10_000).unref();
+      void bench.stopProcesses().finally(() => process.exit(130));
+    });
+  }
   try {
-    for (const mode of ['webhook', 'polling'] as const) {
-      await stack.sandbox.control.reset(mode === 'polling' ? { webhooks: { drop: 1 } } : {});
-      const ids = await Promise.all(Array.from({ length: RENDERS }, (_, i) => stack.preview(`bench ${i}`)));
-      const started = Date.now();
-      const handles = await Promise.all(
-        ids.map((id) => stack.orchestrator.startRender(id, { webhookTimeout: mode === 'polling' ? '200 ms' : '1 minute', pollInitialInterval: '250 ms', pollMaxInterval: '1 second' })),
-      );
-      const results = await Promise.all(handles.map((h) => h.result()));
-      const wall = Date.now() - started;
-      const stats = await stack.sandbox.control.stats();
-      const closes = await Promise.all(handles.map(async (h) => (await h.describe()).closeTime!.getTime()));
-      console.log(`\n[${mode} path] ${RENDERS} renders in ${wall} ms (${((RENDERS / wall) * 1000).toFixed(1)} renders/s; each render ~1 s in the sandbox)`);
-      if (mode === 'webhook') {
-        const lags = ids.map((id, i) => closes[i]! - stats.webhooks.find((w) => w.lipsyncId === id && w.status === 'done' && w.sentAt)!.sentAt!);
-        console.log(summary('terminal webhook sent → workflow closed', lags));
+    if (values.waiting) {
+      const n = Number(values.waiting);
+      if (!Number.isInteger(n) || n <= 0) throw new Error('--waiting takes a number of renders, e.g. --waiting 10000');
+      const caches = (values.caches ?? String(DEFAULT_MAX_CACHED_WORKFLOWS)).split(',').map(Number);
+      if (!caches.every((c) => Number.isInteger(c) && c >= 0)) throw new Error('--caches takes cache sizes, e.g. --caches 500,250');
+      const runs = [];
+      for (const cache of [...caches, n + 1000]) {
+        const run = await waiting(bench, 'tracker', n, { LIPSYNC_MAX_CACHED_WORKFLOWS: String(cache) }, say);
+        say(`cache ${cache}: worker RSS ${run.workerRssBeforeMb.toFixed(0)} MB before, ${run.workerRssAfterMb.toFixed(0)} MB with ${n} waiting (peak ${run.workerRssPeakMb.toFixed(0)} MB); ${run.startedPerSecond.toFixed(1)} renders/s to the wait`);
+        runs.push(run);
       }
-      const gets = ids.map((id) => stats.callsByLipsync[id]?.get ?? 0);
-      const renders = ids.map((id) => stats.renders[id] ?? 0);
-      console.log(`GETs per render: min ${Math.min(...gets)} max ${Math.max(...gets)}; paid renders per job: min ${Math.min(...renders)} max ${Math.max(...renders)}`);
-      console.log(`detected by: ${[...new Set(results.map((r) => r.detectedBy))].join(', ')}`);
+      const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, defaultCache: DEFAULT_MAX_CACHED_WORKFLOWS, runs };
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else printWaitingTable(result);
+      return;
     }
-
-    const url = webhookUrl(stack.webhookConfig);
-    const latencies: number[] = [];
-    let statusCounts: Record<number, number> = {};
-    const started = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < REQUESTS) {
-          next++;
-          const t = performance.now();
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: randomUUID(), status: 'done', output: 'https://x/y.mp4' }) });
-          await res.arrayBuffer();
-          latencies.push(performance.now() - t);
-          statusCounts = { ...statusCounts, [res.status]: (statusCounts[res.status] ?? 0) + 1 };
-        }
-      }),
-    );
-    const wall = Date.now() - started;
-    console.log(`\n[webhook receiver] ${REQUESTS} deliveries for untracked ids, concurrency ${CONCURRENCY}: ${((REQUESTS / wall) * 1000).toFixed(0)} req/s; statuses ${JSON.stringify(statusCounts)}`);
-    console.log(summary('delivery latency', latencies));
+    const workers = { tracker: bench.spawnWorker('tracker'), bare: bench.spawnWorker('bare') };
+    say('warming up…');
+    await warmUp(bench, workers);
+    const oneInFlight = await latencyOneInFlight(bench, workers, plan.sequentialRounds, say);
+    const manyInFlight = await latencyInFlight(bench, workers, plan.inFlight, plan.inFlightRounds, say);
+    const atOnce = await throughput(bench, workers, plan.atOnce, plan.throughputRounds, say);
+    say(`webhooks lost: ${plan.lost} renders per variant…`);
+    const lost = await lostWebhooks(bench, workers, plan.lost);
+    await workers.tracker.stop();
+    await workers.bare.stop();
+    const waitingTracker = await waiting(bench, 'tracker', plan.waiting, {}, say);
+    const waitingBare = await waiting(bench, 'bare:local', plan.waiting, {}, say);
+    const result = {
+      startedAt,
+      finishedAt: new Date(),
+      machine: { atStart: machineAtStart, atEnd: machine() },
+      plan: { ...plan, quick: values.quick },
+      defaultCache: DEFAULT_MAX_CACHED_WORKFLOWS,
+      oneInFlight,
+      manyInFlight,
+      throughput: atOnce,
+      lost,
+      waiting: { tracker: waitingTracker, bare: waitingBare },
+      redeliveries: bench.redeliveries,
+    };
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else printTable(result);
   } finally {
-    await stack.close();
-    await server.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await bench.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 main().then(
   () => process.exit(0),
   (err) => {
-    console.error(err);
+    console.error(err instanceof Error ? err.stack : err);
     process.exit(1);
   },
 );

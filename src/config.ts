@@ -38,7 +38,7 @@ function read<S extends z.ZodType>(env: Env, name: string, schema: S): z.output<
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
 const port = z.coerce.number().int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const positiveInt = z.coerce.number().int('must be a whole number').positive('must be positive');
+const positiveInt = z.coerce.number('must be a whole number').int('must be a whole number').positive('must be positive');
 
 /**
  * What @temporalio/envconfig loads (address, API key, TLS, gRPC metadata), in a shape both
@@ -129,6 +129,39 @@ export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
     host: read(env, 'WEBHOOK_HOST', z.string().min(1).default('0.0.0.0')),
     port: read(env, 'WEBHOOK_PORT', port.default(8787)),
     maxBodyBytes: read(env, 'WEBHOOK_MAX_BODY_BYTES', positiveInt.default(16 * 1024)),
+  };
+}
+
+/** The workflow cache's default bound; docs/design.md ("Worker sizing") has the measurements. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+
+export interface WorkerTuning {
+  /** Workflows kept in the worker's memory between tasks; an evicted one replays its (short) history. */
+  maxCachedWorkflows: number;
+  /** Activities (render POSTs, polls) one worker runs at once; SDK default 100. */
+  maxConcurrentActivityTaskExecutions?: number;
+  /** Workflow tasks one worker runs at once; SDK default 40. */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /**
+   * Activities per second the Temporal server hands out on the task queue, all workers
+   * together (the SDK's maxTaskQueueActivitiesPerSecond); unset: no limit. Local
+   * activities (the pre-render snapshot, a claim's first GET) are not counted.
+   */
+  creatifyCallsPerSecond?: number;
+}
+
+const positiveNumber = z.coerce.number('must be a number').refine(Number.isFinite, 'must be a number').positive('must be more than 0');
+
+/** Worker sizing from LIPSYNC_MAX_CACHED_WORKFLOWS, LIPSYNC_MAX_CONCURRENT_* and LIPSYNC_CREATIFY_CALLS_PER_SECOND. */
+export function loadWorkerTuning(env: Env = process.env): WorkerTuning {
+  const activities = read(env, 'LIPSYNC_MAX_CONCURRENT_ACTIVITIES', positiveInt.optional());
+  const workflowTasks = read(env, 'LIPSYNC_MAX_CONCURRENT_WORKFLOW_TASKS', positiveInt.min(2, 'must be at least 2 (the SDK needs one for sticky and one for normal polls)').optional());
+  const perSecond = read(env, 'LIPSYNC_CREATIFY_CALLS_PER_SECOND', positiveNumber.optional());
+  return {
+    maxCachedWorkflows: read(env, 'LIPSYNC_MAX_CACHED_WORKFLOWS', z.coerce.number('must be a whole number').int('must be a whole number').refine((n) => n === 0 || n >= 2, 'must be 0 (no cache) or at least 2').default(DEFAULT_MAX_CACHED_WORKFLOWS)),
+    ...(activities !== undefined ? { maxConcurrentActivityTaskExecutions: activities } : {}),
+    ...(workflowTasks !== undefined ? { maxConcurrentWorkflowTaskExecutions: workflowTasks } : {}),
+    ...(perSecond !== undefined ? { creatifyCallsPerSecond: perSecond } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { createActivities, type CreatifyApi } from '../activities';
 import { createSweepActivities } from '../activities/sweep';
 import { DEFAULT_RECONCILER_CONFIG, type ReconcilerConfig } from '../contract/reconciler';
 import { clientOn, ensureReconciler } from './reconciler';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, type WorkerTuning } from '../config';
 
 export interface LipsyncWorkerOptions {
   connection: NativeConnection;
@@ -28,6 +29,8 @@ export interface LipsyncWorkerOptions {
    * workflow interceptors must be in the bundle, so the workflows are bundled at start.
    */
   tracing?: Tracing | null;
+  /** Cache bound, concurrency and the task queue's Creatify call rate (loadWorkerTuning reads them from the environment). */
+  tuning?: Partial<WorkerTuning>;
 }
 
 /** The one place a worker for our task queue is assembled: the CLI, the local stack and tests all use it. */
@@ -48,7 +51,21 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
     // the price is a replay of a short history on the new worker.
     stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(options.identity ? { identity: options.identity } : {}),
+    ...workerSizing(options.tuning ?? {}),
   });
   if (reconciler !== false) await ensureReconciler(client, options.taskQueue, reconciler);
   return worker;
+}
+
+/**
+ * A bounded cache: the SDK's default grows with the heap limit (~2,300 workflows on a
+ * 4 GB heap, ~350 KB each), which is how 5,000 waiting renders reached 1.15 GB.
+ */
+function workerSizing(tuning: Partial<WorkerTuning>): Partial<WorkerOptions> {
+  const sizing: Partial<WorkerOptions> = { maxCachedWorkflows: tuning.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS };
+  if (tuning.maxConcurrentActivityTaskExecutions !== undefined) sizing.maxConcurrentActivityTaskExecutions = tuning.maxConcurrentActivityTaskExecutions;
+  if (tuning.maxConcurrentWorkflowTaskExecutions !== undefined) sizing.maxConcurrentWorkflowTaskExecutions = tuning.maxConcurrentWorkflowTaskExecutions;
+  // Enforced by the server for the whole task queue: every worker's polls share it.
+  if (tuning.creatifyCallsPerSecond !== undefined) sizing.maxTaskQueueActivitiesPerSecond = tuning.creatifyCallsPerSecond;
+  return sizing;
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { LipsyncOrchestrator } from '../../src/client';
-import type { WebhookConfig } from '../../src/config';
+import type { WebhookConfig, WorkerTuning } from '../../src/config';
 import { CreatifyClient } from '../../src/creatify';
 import { freePort } from '../../src/dev/ports';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
@@ -54,6 +54,8 @@ export interface TestStackOptions {
   reconciler?: ReconcilerConfig;
   /** The worker's LIPSYNC_CREDIT_BUDGET_PER_DAY. */
   creditBudgetPerDay?: number;
+  /** The in-process worker's sizing and rate limit (the defaults otherwise). */
+  tuning?: Partial<WorkerTuning>;
 }
 
 export async function startTestStack(settings: SandboxSettingsPatch = {}, options: TestStackOptions = {}): Promise<TestStack> {
@@ -84,6 +86,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
       shutdownGraceTime: '1 second',
       reconciler: options.reconciler ?? false,
       creditBudgetPerDay: options.creditBudgetPerDay ?? null,
+      ...(options.tuning ? { tuning: options.tuning } : {}),
     });
   let worker: Worker | undefined = options.worker === false ? undefined : await newWorker();
   let running: Promise<void> = worker ? worker.run() : Promise.resolve();

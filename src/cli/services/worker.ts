@@ -4,7 +4,7 @@
  * A bad variable is thrown as a ConfigError, which main() reports as exit 78.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { loadCreatifyConfig, loadCreditBudget, loadMetricsAddress, loadReconcilerConfig, loadTemporalConfig } from '../../config';
+import { loadCreatifyConfig, loadCreditBudget, loadMetricsAddress, loadReconcilerConfig, loadTemporalConfig, loadWorkerTuning, type WorkerTuning } from '../../config';
 import { CreatifyClient } from '../../creatify';
 import { tracesUrl } from '../../client/tracing';
 import { observeCreatifyCalls } from '../../worker/creatify-metrics';
@@ -13,6 +13,11 @@ import { installRuntimeOnce } from '../../worker/runtime';
 import { createLipsyncWorker } from '../../worker/worker';
 import { workflowSource } from '../../worker/workflow-source';
 import { writeLine, type CliIo } from '../io';
+
+function describeTuning(tuning: WorkerTuning): string {
+  const rate = tuning.creatifyCallsPerSecond === undefined ? '' : `, Creatify calls ≤ ${tuning.creatifyCallsPerSecond}/s per task queue`;
+  return `; cache ${tuning.maxCachedWorkflows} workflows${rate}`;
+}
 
 export async function runWorker(io: CliIo): Promise<void> {
   const { env } = io;
@@ -24,6 +29,7 @@ export async function runWorker(io: CliIo): Promise<void> {
   const metricsAddress = loadMetricsAddress(env);
   const reconciler = loadReconcilerConfig(env);
   const creditBudgetPerDay = loadCreditBudget(env);
+  const tuning = loadWorkerTuning(env);
   installRuntimeOnce(env, metricsAddress);
   if (metricsAddress) observeCreatifyCalls(creatifyConfig.baseUrl);
   const tracing = startWorkerTracing(env);
@@ -40,9 +46,10 @@ export async function runWorker(io: CliIo): Promise<void> {
       reconciler,
       creditBudgetPerDay,
       tracing,
+      tuning,
     });
     if (tracing) log(`traces to ${tracesUrl(env)} (workflow bundle built at start, with the OpenTelemetry interceptors)`);
-    log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
+    log(`worker polling task queue "${temporal.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace}); Creatify at ${creatifyConfig.baseUrl}${describeTuning(tuning)}${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}`);
     await worker.run();
     log('worker stopped');
   } finally {

@@ -1,0 +1,21 @@
+import { CreatifyError, type CreatifyClient } from '../../src/creatify';
+
+/** The bare workflows' Creatify calls: the tracker's HTTP client, without its judgement. */
+export function bareActivities(creatify: CreatifyClient) {
+  return {
+    async getStatus(id: string): Promise<string> {
+      return (await creatify.get(id)).status;
+    },
+    async render(id: string): Promise<string> {
+      try {
+        return (await creatify.render(id)).status;
+      } catch (err) {
+        // A retried POST the sandbox refuses as a second render: the first one went through.
+        if (err instanceof CreatifyError && err.status !== undefined && err.status >= 400 && err.status < 500) return 'rendering';
+        throw err;
+      }
+    },
+  };
+}
+
+export type BareActivities = ReturnType<typeof bareActivities>;

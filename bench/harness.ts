@@ -1,0 +1,212 @@
+/**
+ * The bench's stack: a dev server from the pinned CLI, the test stack's sandbox, webhook
+ * receiver and client (test/support/stack.ts), and the workers as child processes —
+ * `lipsync worker` compiled (dist/, as deployed: no TypeScript compiler in its memory)
+ * for the tracker, bench/bare/worker.ts for the bare workflows — so their CPU time and
+ * RSS are their own.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { workflowIdFor } from '../src/contract/lipsync-id';
+import { webhookSignal, type WebhookHint } from '../src/contract/messages';
+import type { TrackingOptions } from '../src/contract/tracking-options';
+import { LipsyncOrchestrator } from '../src/client';
+import { startDevServer, type RunningDevServer } from '../src/dev/temporal-server';
+import type { SandboxSettingsPatch, SandboxStats } from '../src/sandbox';
+import { buildWorkflowBundle } from '../src/worker/workflow-source';
+import { createWorkerLogger } from '../src/worker/logger';
+import type { TestStack } from '../test/support/stack';
+import type { BareEnding } from './bare/workflows';
+import { cpuMs, pool, sleep } from './measure';
+
+const REPO = path.resolve(__dirname, '..');
+/** `lipsync worker` from dist/, as an installed package runs it (bin/lipsync.js would take src/ through ts-node here). */
+const TRACKER_WORKER = "require('./dist/cli/main.js').main(['worker']).then((code) => process.exit(code))";
+
+const TERMINAL = new Set(['done', 'failed', 'rejected']);
+
+export type Kind = 'tracker' | `bare:${BareEnding}`;
+export const KINDS: Kind[] = ['tracker', 'bare:none', 'bare:local', 'bare:activity'];
+export const KIND_LABEL: Record<Kind, string> = {
+  tracker: 'tracker',
+  'bare:none': 'bare signal→done',
+  'bare:local': 'bare signal→local GET→done',
+  'bare:activity': 'bare signal→activity GET→done',
+};
+
+/** One worker process and the task queue it serves. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  taskQueue: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface BatchResult {
+  ids: string[];
+  /** Terminal webhook sent → workflow closed, ms, one per render that got a webhook. */
+  latencies: number[];
+  wallMs: number;
+  /** Server + worker CPU time spent during the batch. */
+  cpuMs: number;
+  /** Creatify calls the workers made (GET, render, list), per render. */
+  callsPerRender: number;
+  stats: SandboxStats;
+  results: unknown[];
+  /** Terminal webhooks the receiver refused (a 503 when the signal missed its 3 s deadline) that the bench delivered again. */
+  redelivered: number;
+}
+
+export class Bench {
+  private readonly children: WorkerProcess[] = [];
+  /** Refused terminal webhooks the bench delivered again, over the whole run. */
+  redeliveries = 0;
+  private queues = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly server: RunningDevServer,
+    readonly stack: TestStack,
+    private readonly bareBundle: string,
+  ) {}
+
+  static async start(dir: string, say: (line: string) => void): Promise<Bench> {
+    // The bench process only runs clients; the SDK's INFO lines are noise here.
+    Runtime.install({ logger: createWorkerLogger('ERROR', () => undefined) });
+    say('compiling src/ to dist/, starting the dev server, bundling the workflows…');
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
+    const server = await startDevServer({ uiPort: false, logFile: path.join(dir, 'temporal.log') });
+    process.env.TEST_TEMPORAL_ADDRESS = server.address;
+    process.env.TEST_WORKFLOW_BUNDLE = (await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'))).path;
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./bare/workflows'), logger: new DefaultLogger('WARN') });
+    const bareBundle = path.join(dir, 'bare-bundle.js');
+    fs.writeFileSync(bareBundle, code);
+    const { startTestStack } = await import('../test/support/stack');
+    const stack = await startTestStack({}, { worker: false });
+    return new Bench(dir, server, stack, bareBundle);
+  }
+
+  /** A new task queue for the stack (each worker process gets its own). */
+  newQueue(prefix: string): string {
+    return `${this.stack.taskQueue}-${prefix}-${++this.queues}`;
+  }
+
+  /** `lipsync worker` (tracker) or the bare worker, in a child process, with extra env on top. */
+  spawnWorker(kind: 'tracker' | 'bare', env: Record<string, string> = {}): WorkerProcess {
+    const taskQueue = this.newQueue(kind);
+    const log = fs.openSync(path.join(this.dir, `worker-${taskQueue}.log`), 'a');
+    const fullEnv = { ...process.env, ...this.stack.workerEnv(), LIPSYNC_LOG_LEVEL: 'WARN', LIPSYNC_TASK_QUEUE: taskQueue, BENCH_BARE_BUNDLE: this.bareBundle, ...env };
+    const args = kind === 'tracker' ? ['-e', TRACKER_WORKER] : ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'bare', 'worker.ts')];
+    const child = spawn(process.execPath, args, { cwd: REPO, env: fullEnv, stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const worker: WorkerProcess = {
+      child,
+      taskQueue,
+      pid: child.pid!,
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+    };
+    this.children.push(worker);
+    return worker;
+  }
+
+  orchestrator(taskQueue: string): LipsyncOrchestrator {
+    const { client, webhookConfig, creatify } = this.stack;
+    return new LipsyncOrchestrator({ client, taskQueue, webhook: webhookConfig, creatify });
+  }
+
+  async start(kind: Kind, worker: WorkerProcess, id: string, options: TrackingOptions): Promise<WorkflowHandle> {
+    if (kind === 'tracker') return this.orchestrator(worker.taskQueue).startRender(id, options);
+    return this.stack.client.workflow.start('bareRender', {
+      taskQueue: worker.taskQueue,
+      workflowId: workflowIdFor(id),
+      args: [{ lipsyncId: id, ending: kind.slice('bare:'.length) as BareEnding }],
+    });
+  }
+
+  previews(n: number): Promise<string[]> {
+    return pool(Array.from({ length: n }, (_, i) => i), 20, (i) => this.stack.preview(`bench ${i}`));
+  }
+
+  /** A fresh sandbox (records, counts, ledger) with credits for any number of renders. */
+  async resetSandbox(settings: SandboxSettingsPatch): Promise<void> {
+    await this.stack.sandbox.control.reset({ initialCredits: 1e9, ...settings });
+  }
+
+  /** `n` renders of one kind started at once, each awaited to its end, on a freshly reset sandbox. */
+  async batch(kind: Kind, worker: WorkerProcess, n: number, settings: SandboxSettingsPatch, options: TrackingOptions = {}): Promise<BatchResult> {
+    await this.resetSandbox(settings);
+    const ids = await this.previews(n);
+    const cpuBefore = cpuMs(this.server.pid) + cpuMs(worker.pid);
+    const started = performance.now();
+    const handles = await Promise.all(ids.map((id) => this.start(kind, worker, id, options)));
+    const finished = Promise.all(handles.map((handle) => handle.result() as Promise<unknown>));
+    const redelivered = await this.redeliverRefused(finished);
+    const results = await finished;
+    const wallMs = performance.now() - started;
+    const cpu = cpuMs(this.server.pid) + cpuMs(worker.pid) - cpuBefore;
+    const stats = await this.stack.sandbox.control.stats();
+    const closes = await pool(handles, 20, async (handle) => (await handle.describe()).closeTime!.getTime());
+    const latencies: number[] = [];
+    ids.forEach((id, i) => {
+      const sent = stats.webhooks.find((w) => w.lipsyncId === id && w.status === 'done' && w.sentAt !== null);
+      if (sent && !redelivered.has(id)) latencies.push(closes[i]! - sent.sentAt!);
+    });
+    const calls = stats.calls.get + stats.calls.render + stats.calls.list;
+    return { ids, latencies, wallMs, cpuMs: cpu, callsPerRender: calls / n, stats, results, redelivered: redelivered.size };
+  }
+
+  /**
+   * Until `finished`, signals again every terminal webhook the receiver refused: on an
+   * overloaded machine a Signal can miss its 3 s deadline (503), and Creatify — like the
+   * sandbox — never re-sends, so a bare workflow would wait forever. Those renders are
+   * left out of the latency samples.
+   */
+  private async redeliverRefused(finished: Promise<unknown>): Promise<Set<string>> {
+    const redelivered = new Set<string>();
+    let done = false;
+    void finished.then(() => (done = true), () => (done = true));
+    while (!done) {
+      await Promise.race([finished.catch(() => undefined), sleep(2_000)]);
+      if (done) break;
+      const { webhooks } = await this.stack.sandbox.control.stats();
+      for (const w of webhooks) {
+        const refused = w.sentAt !== null && (w.responseStatus === null || w.responseStatus >= 300) && TERMINAL.has(w.status);
+        if (!refused || redelivered.has(w.lipsyncId) || Date.now() - w.sentAt! < 5_000) continue;
+        redelivered.add(w.lipsyncId);
+        this.redeliveries++;
+        const hint: WebhookHint = { id: w.lipsyncId, status: w.status, failedReason: w.failed_reason ?? null, output: w.output ?? null, receivedAt: new Date().toISOString() };
+        await this.stack.client.workflow.getHandle(workflowIdFor(w.lipsyncId)).signal(webhookSignal, hint).catch(() => undefined);
+      }
+    }
+    return redelivered;
+  }
+
+  /** Waits until the worker and server have been nearly idle (< 3% of a core) for a second. */
+  async settle(worker: WorkerProcess, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const before = cpuMs(worker.pid) + cpuMs(this.server.pid);
+      await sleep(1_000);
+      if (cpuMs(worker.pid) + cpuMs(this.server.pid) - before < 30) return;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const worker of this.children) await worker.stop();
+    await this.stack.close();
+    await this.server.stop();
+  }
+
+  /** On Ctrl-C: the child processes go first, nothing waits for connections to drain. */
+  async stopProcesses(): Promise<void> {
+    for (const worker of this.children) await worker.stop();
+    await this.server.stop();
+  }
+}

@@ -1,0 +1,93 @@
+/** The bench's one view: a table with same-run ratios and the issue's targets. */
+import type { Kind } from './harness';
+import { KIND_LABEL, KINDS } from './harness';
+import type { Latency, LostWebhooks, Throughput, Waiting } from './scenarios';
+
+export interface BenchResult {
+  startedAt: Date;
+  finishedAt: Date;
+  machine: { atStart: string; atEnd: string };
+  plan: { sequentialRounds: number; inFlight: number; inFlightRounds: number; atOnce: number; throughputRounds: number; lost: number; waiting: number; quick: boolean };
+  defaultCache: number;
+  oneInFlight: Record<Kind, Latency>;
+  manyInFlight: Record<Kind, Latency>;
+  throughput: Record<'tracker' | 'bare:local', Throughput>;
+  lost: LostWebhooks[];
+  waiting: { tracker: Waiting; bare: Waiting };
+  redeliveries: number;
+}
+
+export interface WaitingResult {
+  startedAt: Date;
+  machine: { atStart: string; atEnd: string };
+  defaultCache: number;
+  /** The bounds tried, then the unbounded cache (room for every render) last. */
+  runs: Waiting[];
+}
+
+const LOST_MARK = ['a', 'b', 'c'];
+const num = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—');
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+export function printTable(r: BenchResult): void {
+  const lines: string[] = [];
+  lines.push(`lipsync-orchestrator bench, ${r.startedAt.toISOString()} (${r.plan.quick ? 'quick' : 'full'} run, ${Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000)} s)`);
+  lines.push(`machine at start: ${r.machine.atStart}`);
+  lines.push(`machine at end:   ${r.machine.atEnd}`);
+  lines.push('');
+  const header = ['', ...KINDS.map((k) => KIND_LABEL[k]), 'tracker ÷ bare local GET', 'target'];
+  const latencyRow = (name: string, data: Record<Kind, Latency>, key: keyof Latency, target: string) => [
+    name,
+    ...KINDS.map((k) => num(data[k][key])),
+    ratio(data.tracker[key], data['bare:local'][key]),
+    target,
+  ];
+  const t = r.throughput;
+  const w = r.waiting;
+  const dash = '—';
+  const rows = [
+    header,
+    latencyRow('webhook→closed p50, 1 in flight (ms)', r.oneInFlight, 'p50', '≤ 1.1×'),
+    latencyRow('webhook→closed p95, 1 in flight (ms)', r.oneInFlight, 'p95', ''),
+    latencyRow(`webhook→closed p50, ${r.plan.inFlight} in flight (ms)`, r.manyInFlight, 'p50', '≤ 1.2×'),
+    latencyRow(`webhook→closed p95, ${r.plan.inFlight} in flight (ms)`, r.manyInFlight, 'p95', ''),
+    [`renders/s, ${r.plan.atOnce} started at once`, num(t.tracker.rendersPerSecond), dash, num(t['bare:local'].rendersPerSecond), dash, ratio(t.tracker.rendersPerSecond, t['bare:local'].rendersPerSecond), '≥ 1.0×'],
+    ['server+worker CPU ms per render', num(t.tracker.cpuMsPerRender), dash, num(t['bare:local'].cpuMsPerRender), dash, ratio(t.tracker.cpuMsPerRender, t['bare:local'].cpuMsPerRender), '≤ 1.0×'],
+    ['worker RSS per 1,000 waiting (MB)', num(w.tracker.workerMbPer1000), dash, num(w.bare.workerMbPer1000), dash, ratio(w.tracker.workerMbPer1000, w.bare.workerMbPer1000), ''],
+    ['server RSS per 1,000 waiting (MB)', num(w.tracker.serverMbPer1000), dash, num(w.bare.serverMbPer1000), dash, ratio(w.tracker.serverMbPer1000, w.bare.serverMbPer1000), ''],
+    [`worker RSS, ${w.tracker.renders} waiting (MB; peak)`, `${num(w.tracker.workerRssAfterMb, 0)} (${num(w.tracker.workerRssPeakMb, 0)})`, dash, `${num(w.bare.workerRssAfterMb, 0)} (${num(w.bare.workerRssPeakMb, 0)})`, dash, '', ''],
+    ['Creatify calls/render, webhook path', num(t.tracker.callsPerRender, 2), dash, dash, dash, '', '≤ 3'],
+    ...r.lost.map((l, i) => [`Creatify calls/render, webhooks lost (${LOST_MARK[i]})`, num(l.callsPerRender, 2), dash, dash, dash, '', '≤ 2.2']),
+    ...r.lost.map((l, i) => [`  lost webhook → closed (${LOST_MARK[i]}; real speed)`, `${(l.realDetectionMs / 60_000).toFixed(1)} min`, dash, dash, dash, '', '']),
+  ];
+  lines.push(table(rows));
+  lines.push('');
+  lines.push(`webhook→closed: the sandbox sends the terminal webhook → the workflow's close time; 1 in flight: ${r.plan.sequentialRounds} renders of each kind,`);
+  lines.push(`interleaved; ${r.plan.inFlight} in flight: median over ${r.plan.inFlightRounds} rounds. Bare workflows: snapshot GET (local activity), render POST (activity),`);
+  lines.push('wait for the signal, then the ending named. Renders/s and CPU: median over ' + `${r.plan.throughputRounds} round(s). RSS: ${w.tracker.renders} renders waiting on a fresh worker (cache ${r.defaultCache}).`);
+  r.lost.forEach((l, i) => lines.push(`(${LOST_MARK[i]}) ${l.label}; ${r.plan.lost} renders, every webhook dropped.`));
+  if (r.redeliveries > 0) lines.push(`${r.redeliveries} terminal webhook(s) refused by the overloaded receiver (503) were delivered again by the bench and left out of the latency samples.`);
+  lines.push('Ratios compare numbers from this same run.');
+  console.log(lines.join('\n'));
+}
+
+export function printWaitingTable(r: WaitingResult): void {
+  const label = (w: Waiting, i: number) => (i === r.runs.length - 1 ? `cache ${w.cache} (unbounded)` : `cache ${w.cache}${Number(w.cache) === r.defaultCache ? ' (default)' : ''}`);
+  const row = (name: string, cell: (w: Waiting) => string, target = '') => [name, ...r.runs.map(cell), target];
+  const rows = [
+    ['', ...r.runs.map(label), 'target'],
+    row('waiting renders', (w) => String(w.renders)),
+    row('worker RSS before (MB)', (w) => num(w.workerRssBeforeMb, 0)),
+    row('worker RSS with all waiting, settled (MB)', (w) => num(w.workerRssAfterMb, 0), '≤ 500'),
+    row('worker peak RSS (MB)', (w) => num(w.workerRssPeakMb, 0), '≤ 500'),
+    row('worker RSS per 1,000 waiting (MB)', (w) => num(w.workerMbPer1000)),
+    row('server RSS growth (MB)', (w) => num(w.serverRssDeltaMb, 0)),
+    row('renders brought to the wait per second', (w) => num(w.startedPerSecond), 'bounded ≥ unbounded'),
+  ];
+  console.log([`lipsync-orchestrator bench --waiting, ${r.startedAt.toISOString()}`, `machine at start: ${r.machine.atStart}`, `machine at end:   ${r.machine.atEnd}`, '', table(rows)].join('\n'));
+}

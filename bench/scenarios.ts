@@ -1,0 +1,186 @@
+/** The bench's measurements, each against a same-run baseline. */
+import type { RenderResult } from '../src/contract/messages';
+import type { TrackingOptions } from '../src/contract/tracking-options';
+import { type Bench, type Kind, KINDS, type WorkerProcess } from './harness';
+import { MB, median, peakRssBytes, percentile, pool, rssBytes, sleep } from './measure';
+
+/** Sandbox renders of ~0.2 s (205 s of stages × 0.001): latency and throughput are Temporal's, not Creatify's. */
+const FAST = { timeFactor: 0.001 } as const;
+/** A webhook window no render here outlasts: only the webhook ends these renders. */
+const WEBHOOK_ONLY: TrackingOptions = { webhookTimeout: '30 minutes' };
+
+export type Workers = Record<'tracker' | 'bare', WorkerProcess>;
+const workerOf = (workers: Workers, kind: Kind) => (kind === 'tracker' ? workers.tracker : workers.bare);
+
+export interface Latency {
+  p50: number;
+  p95: number;
+}
+
+/** A few renders of every kind, so bundles are loaded and connections warm before anything counts. */
+export async function warmUp(bench: Bench, workers: Workers): Promise<void> {
+  for (const kind of KINDS) await bench.batch(kind, workerOf(workers, kind), 5, FAST, WEBHOOK_ONLY);
+}
+
+/** One render at a time, kinds interleaved round by round so drift hits them alike. */
+export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds: number, progress: (line: string) => void): Promise<Record<Kind, Latency>> {
+  const samples = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    progress(`webhook→closed, 1 in flight: round ${round + 1}/${rounds}`);
+    for (let i = 0; i < KINDS.length; i++) {
+      const kind = KINDS[(round + i) % KINDS.length]!;
+      samples[kind].push(...(await bench.batch(kind, workerOf(workers, kind), 1, FAST, WEBHOOK_ONLY)).latencies);
+    }
+  }
+  return Object.fromEntries(KINDS.map((k) => [k, { p50: percentile(samples[k], 50), p95: percentile(samples[k], 95) }])) as Record<Kind, Latency>;
+}
+
+/** `inFlight` renders started at once; p50 and p95 of each round, medians over rounds. */
+export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void): Promise<Record<Kind, Latency>> {
+  const perRound = Object.fromEntries(KINDS.map((k) => [k, [] as Latency[]])) as Record<Kind, Latency[]>;
+  for (let round = 0; round < rounds; round++) {
+    progress(`webhook→closed, ${inFlight} in flight: round ${round + 1}/${rounds}`);
+    for (let i = 0; i < KINDS.length; i++) {
+      const kind = KINDS[(round + i) % KINDS.length]!;
+      const { latencies } = await bench.batch(kind, workerOf(workers, kind), inFlight, FAST, WEBHOOK_ONLY);
+      perRound[kind].push({ p50: percentile(latencies, 50), p95: percentile(latencies, 95) });
+    }
+  }
+  return Object.fromEntries(
+    KINDS.map((k) => [k, { p50: median(perRound[k].map((r) => r.p50)), p95: median(perRound[k].map((r) => r.p95)) }]),
+  ) as Record<Kind, Latency>;
+}
+
+export interface Throughput {
+  rendersPerSecond: number;
+  cpuMsPerRender: number;
+  /** Creatify calls per render on the webhook path (tracker only meaningful). */
+  callsPerRender: number;
+}
+
+/** `n` started at once, tracker against the bare shape that ends with a local-activity GET; medians over rounds. */
+export async function throughput(bench: Bench, workers: Workers, n: number, rounds: number, progress: (line: string) => void): Promise<Record<'tracker' | 'bare:local', Throughput>> {
+  const kinds = ['tracker', 'bare:local'] as const;
+  const runs = { tracker: [] as Throughput[], 'bare:local': [] as Throughput[] };
+  for (let round = 0; round < rounds; round++) {
+    progress(`throughput, ${n} at once: round ${round + 1}/${rounds}`);
+    for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
+      const batch = await bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY);
+      runs[kind].push({ rendersPerSecond: (n / batch.wallMs) * 1000, cpuMsPerRender: batch.cpuMs / n, callsPerRender: batch.callsPerRender });
+    }
+  }
+  const summary = (list: Throughput[]): Throughput => ({
+    rendersPerSecond: median(list.map((t) => t.rendersPerSecond)),
+    cpuMsPerRender: median(list.map((t) => t.cpuMsPerRender)),
+    callsPerRender: median(list.map((t) => t.callsPerRender)),
+  });
+  return { tracker: summary(runs.tracker), 'bare:local': summary(runs['bare:local']) };
+}
+
+export interface LostWebhooks {
+  label: string;
+  callsPerRender: number;
+  /** Render finished in the sandbox → tracker closed, median, in the sandbox's scaled time. */
+  detectionMs: number;
+  /** The same delay at Creatify's real speed (divided by the time factor). */
+  realDetectionMs: number;
+}
+
+/** Every webhook dropped: what the tracker's own polling (and, once it lands, the reconciler) costs per render. */
+export async function lostWebhooks(bench: Bench, workers: Workers, n: number): Promise<LostWebhooks[]> {
+  const STAGES_MS = 5_000 + 20_000 + 180_000;
+  const variants: Array<{ label: string; timeFactor: number; options: TrackingOptions }> = [
+    // The defaults (10 min window, polls 30 s → 5 min) with time scaled like the sandbox's.
+    { label: 'default options (10 min window, polls 30 s–5 min) with time ×0.01', timeFactor: 0.01, options: { webhookTimeout: '6 seconds', pollInitialInterval: '300 ms', pollMaxInterval: '3 seconds' } },
+    // The issue's "faulty run with short options".
+    { label: 'short options (200 ms window, polls 250 ms–1 s), time ×0.005', timeFactor: 0.005, options: { webhookTimeout: '200 ms', pollInitialInterval: '250 ms', pollMaxInterval: '1 second' } },
+  ];
+  const out: LostWebhooks[] = [];
+  for (const variant of variants) {
+    const batch = await bench.batch('tracker', workers.tracker, n, { timeFactor: variant.timeFactor, webhooks: { drop: 1 } }, variant.options);
+    const delays = (batch.results as RenderResult[]).map(
+      (r) => Date.parse(r.timings.finishedAt) - Date.parse(r.timings.renderAcceptedAt ?? r.timings.startedAt) - STAGES_MS * variant.timeFactor,
+    );
+    const detectionMs = median(delays);
+    out.push({ label: variant.label, callsPerRender: batch.callsPerRender, detectionMs, realDetectionMs: detectionMs / variant.timeFactor });
+  }
+  return out;
+}
+
+/** Renders started but not yet rendered, at most, while bringing renders to the wait. */
+const WINDOW = 200;
+
+export interface Waiting {
+  renders: number;
+  cache: string;
+  workerRssBeforeMb: number;
+  workerRssAfterMb: number;
+  /** The worker's highest RSS over its life (VmHWM), start-up and warm-up included. */
+  workerRssPeakMb: number;
+  serverRssDeltaMb: number;
+  /** Renders that reached the wait (render POSTed) per second while they were started. */
+  startedPerSecond: number;
+  workerMbPer1000: number;
+  serverMbPer1000: number;
+}
+
+/**
+ * `n` renders that wait for a webhook that never comes (all dropped, a 2-hour window),
+ * on a fresh worker process of their own: RSS of worker and server before and after.
+ */
+export async function waiting(bench: Bench, kind: 'tracker' | 'bare:local', n: number, env: Record<string, string>, progress: (line: string) => void): Promise<Waiting> {
+  const worker = bench.spawnWorker(kind === 'tracker' ? 'tracker' : 'bare', env);
+  try {
+    await bench.batch(kind, worker, 10, FAST, WEBHOOK_ONLY);
+    await bench.resetSandbox({ ...FAST, webhooks: { drop: 1 } });
+    const ids = await bench.previews(n);
+    await bench.settle(worker);
+    const workerBefore = rssBytes(worker.pid);
+    const serverBefore = rssBytes(bench.server.pid);
+    const started = performance.now();
+    // Starts are kept at most WINDOW ahead of the renders the sandbox has seen: a deep
+    // backlog of first workflow tasks drained at ~3 per second here (the SDK gives most
+    // workflow pollers to the sticky queue), which would time that backlog, not the worker.
+    let startedCount = 0;
+    let rendered = 0;
+    const starting = pool(ids, 20, async (id) => {
+      while (startedCount - rendered >= WINDOW) await sleep(200);
+      startedCount++;
+      await bench.start(kind, worker, id, { webhookTimeout: '2 hours' }).catch(() => startedCount--);
+    });
+    // Done once every render is paid for (its POST is the last step before the wait), or
+    // when none more came for a minute after the last start (a start refused under load).
+    let lastSaid = 0;
+    let startsDone = false;
+    void starting.finally(() => (startsDone = true)).catch(() => undefined);
+    let lastProgress = performance.now();
+    while (rendered < n && !(startsDone && performance.now() - lastProgress > 60_000)) {
+      await sleep(1_000);
+      const now = Object.keys((await bench.stack.sandbox.control.stats()).renders).length;
+      if (now > rendered) lastProgress = performance.now();
+      rendered = now;
+      if (performance.now() - lastSaid > 10_000) {
+        lastSaid = performance.now();
+        progress(`${n} waiting renders (${kind}, cache ${env.LIPSYNC_MAX_CACHED_WORKFLOWS ?? 'default'}): ${rendered} waiting, worker RSS ${(rssBytes(worker.pid) / MB).toFixed(0)} MB`);
+      }
+    }
+    const elapsed = performance.now() - started;
+    await starting.catch((err) => progress(`a start failed: ${err instanceof Error ? err.message : String(err)}`));
+    await bench.settle(worker);
+    const workerAfter = rssBytes(worker.pid);
+    const serverAfter = rssBytes(bench.server.pid);
+    return {
+      renders: rendered,
+      cache: env.LIPSYNC_MAX_CACHED_WORKFLOWS ?? 'default',
+      workerRssBeforeMb: workerBefore / MB,
+      workerRssAfterMb: workerAfter / MB,
+      workerRssPeakMb: peakRssBytes(worker.pid) / MB,
+      serverRssDeltaMb: (serverAfter - serverBefore) / MB,
+      startedPerSecond: (rendered / elapsed) * 1000,
+      workerMbPer1000: ((workerAfter - workerBefore) / MB / rendered) * 1000,
+      serverMbPer1000: ((serverAfter - serverBefore) / MB / rendered) * 1000,
+    };
+  } finally {
+    await worker.stop();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * LIPSYNC_CREATIFY_CALLS_PER_SECOND becomes the task queue's activity rate limit, which
+ * the Temporal server enforces for every worker on the queue. Judged by when the
+ * sandbox saw the render POSTs (the one task-queue activity of a webhook-tracked
+ * render), against the same batch on an unlimited worker.
+ */
+import type { TrackingOptions } from '../../src/contract/tracking-options';
+import { startTestStack, type TestStack } from '../support/stack';
+import { useProcessWorkerStack } from '../support/worker-process';
+
+const RENDERS = 10;
+const PER_SECOND = 2;
+const OPTIONS: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '2 minutes' };
+
+/** Epoch ms of each render POST the sandbox charged, in order. */
+async function renderBatch(stack: TestStack): Promise<number[]> {
+  await stack.sandbox.control.reset();
+  const ids = await Promise.all(Array.from({ length: RENDERS }, (_, i) => stack.preview(`rate ${i}`)));
+  const handles = await Promise.all(ids.map((id) => stack.orchestrator.startRender(id, OPTIONS)));
+  const results = await Promise.all(handles.map((handle) => handle.result()));
+  expect(results.every((result) => result.output.endsWith('.mp4'))).toBe(true);
+  const stats = await stack.sandbox.control.stats();
+  expect(ids.map((id) => stats.renders[id])).toEqual(ids.map(() => 1));
+  return stats.credits.ledger.filter((entry) => entry.action === 'render').map((entry) => entry.at).sort((a, b) => a - b);
+}
+
+/** The most POSTs in any window of `ms`. */
+function busiestWindow(times: number[], ms: number): number {
+  let most = 0;
+  for (let i = 0; i < times.length; i++) most = Math.max(most, times.filter((t) => t >= times[i]! && t < times[i]! + ms).length);
+  return most;
+}
+
+describe('a shared Creatify rate limit', () => {
+  const workers = useProcessWorkerStack();
+
+  test(`LIPSYNC_CREATIFY_CALLS_PER_SECOND=${PER_SECOND}: ${RENDERS} render POSTs are spread over time; without it they are not`, async () => {
+    workers.spawnWorker({ LIPSYNC_CREATIFY_CALLS_PER_SECOND: String(PER_SECOND) });
+    const limited = await renderBatch(workers.stack);
+
+    const unlimitedStack = await startTestStack();
+    let unlimited: number[];
+    try {
+      unlimited = await renderBatch(unlimitedStack);
+    } finally {
+      await unlimitedStack.close();
+    }
+
+    // The server hands out at most PER_SECOND per second after a first burst of about as
+    // many: 10 POSTs need at least ~(10 - 2 - 1) / 2 s, and no 1-second window holds more
+    // than the burst plus the rate.
+    const span = (times: number[]) => times[times.length - 1]! - times[0]!;
+    expect(span(limited)).toBeGreaterThanOrEqual(((RENDERS - 2 * PER_SECOND - 1) / PER_SECOND) * 1000);
+    expect(busiestWindow(limited, 1000)).toBeLessThanOrEqual(2 * PER_SECOND + 1);
+    // The control: the same batch unlimited crowds its POSTs together.
+    expect(busiestWindow(unlimited, 1000)).toBeGreaterThan(2 * PER_SECOND + 1);
+    expect(span(unlimited)).toBeLessThan(span(limited));
+  }, 120_000);
+});
