@@ -158,7 +158,8 @@ export class Bench {
       const sent = stats.webhooks.find((w) => w.lipsyncId === id && w.status === 'done' && w.sentAt !== null);
       if (sent && !redelivered.has(id)) latencies.push(closes[i]! - sent.sentAt!);
     });
-    const calls = stats.calls.get + stats.calls.render + stats.calls.list;
+    // Every Creatify call counts, the balance read of the credits check before each render POST included.
+    const calls = stats.calls.get + stats.calls.render + stats.calls.list + stats.calls.credits;
     return { ids, latencies, wallMs, cpuMs: cpu, callsPerRender: calls / n, stats, results, redelivered: redelivered.size };
   }
 

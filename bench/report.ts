@@ -72,6 +72,8 @@ export function printTable(r: BenchResult): void {
   lines.push('wait for the signal, then the ending named. Renders/s and CPU: median over ' + `${r.plan.throughputRounds} round(s). RSS: ${w.tracker.renders} renders waiting on a fresh worker (cache ${r.defaultCache}).`);
   r.lost.forEach((l, i) => lines.push(`(${LOST_MARK[i]}) ${l.label}; ${r.plan.lost} renders, every webhook dropped.`));
   if (r.redeliveries > 0) lines.push(`${r.redeliveries} terminal webhook(s) refused by the overloaded receiver (503) were delivered again by the bench and left out of the latency samples.`);
+  lines.push('Creatify calls count every call: snapshot GET, render POST, confirming GETs, list calls (shared) and the');
+  lines.push('GET /api/remaining_credits/ of the credits check before each render POST.');
   lines.push('Ratios compare numbers from this same run.');
   console.log(lines.join('\n'));
 }
