@@ -20,6 +20,16 @@ const webhookToClose = metricMeter.createHistogram(
   'From the receiver taking the delivery that ended a render to the workflow closing it',
 );
 
+const claims = metricMeter.createCounter(
+  'lipsync_webhook_claims_total',
+  'claims',
+  'Webhook deliveries that claimed an end, by outcome (confirmed, contradicted, ignored)',
+);
+
+export function recordClaims(outcome: 'confirmed' | 'contradicted' | 'ignored', count: number): void {
+  claims.add(count, { outcome });
+}
+
 export function recordRenderStarted(): void {
   started.add(1);
 }

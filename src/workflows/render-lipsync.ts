@@ -11,36 +11,29 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  log,
-  metricMeter,
   patched,
-  setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
   FailureType,
-  LIPSYNC_STATUS,
-  STATUS_LOG_MESSAGE,
   statusQuery,
   webhookSignal,
   type Detection,
-  type FailureDetails,
   type RenderResult,
   type TrackingPhase,
   type TrackRenderInput,
 } from '../contract/messages';
-import { apiObservationSignal, LIPSYNC_POLL_FROM } from '../contract/reconciler';
+import { apiObservationSignal } from '../contract/reconciler';
 import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contract/tracking-options';
 import { api, confirmer, local, poller, quick } from './activity-calls';
 import { ApprovalGate } from './approval';
-import { checkCredits, CREDITS_PATCH, ledgerAttributes } from './credits';
+import { checkCredits, CREDITS_PATCH } from './credits';
 import { DeadlinePassed, withDeadline } from './deadline';
-import { describeState } from './describe';
 import { recordRenderEnded, recordRenderStarted } from './metrics';
+import { failure, publisher } from './publish';
 import { MAX_REJUDGEMENTS, STALL_READS, Tracker, type PendingClaim } from './tracker';
 
 /**
@@ -55,12 +48,6 @@ export const EXACTLY_ONCE_PATCH = 'render-snapshot-and-claim-rechecks';
  */
 export const FLEET_RECONCILER_PATCH = 'fleet-reconciler';
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
-
-const claimsCounter = metricMeter.createCounter(
-  'lipsync_webhook_claims_total',
-  'claims',
-  'Webhook deliveries that claimed an end, by outcome (confirmed, contradicted, ignored)',
-);
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
   const current = patched(EXACTLY_ONCE_PATCH);
@@ -108,40 +95,6 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
     }
     throw err;
   }
-}
-
-/**
- * Web UI details on every change; search attributes, log line and claim metrics only when
- * they change. With `webhookTimeoutMs`, the end of the webhook window (LipsyncPollFrom)
- * too, once the render is accepted and the reconciler follows it.
- */
-function publisher(tracker: Tracker, webhookTimeoutMs: number | null): () => void {
-  let published: string | null = null;
-  let pollFromPublished = false;
-  let publishedStatus: string | null = null;
-  const counted = { ...tracker.state.claims };
-  return () => {
-    const { state } = tracker;
-    setCurrentDetails(describeState(state));
-    for (const outcome of ['confirmed', 'contradicted', 'ignored'] as const) {
-      if (state.claims[outcome] > counted[outcome]) claimsCounter.add(state.claims[outcome] - counted[outcome], { outcome });
-      counted[outcome] = state.claims[outcome];
-    }
-    // Each upsert is a history event: only on a change of status, of the ledger (since
-    // CREDITS_PATCH) or, once, the end of the webhook window; all in one event.
-    const ledger = ledgerAttributes(state);
-    const pollFrom = webhookTimeoutMs !== null && !pollFromPublished && state.reconciler && state.renderAcceptedAt && state.phase !== 'finished'
-      ? new Date(Date.parse(state.renderAcceptedAt) + webhookTimeoutMs)
-      : null;
-    const key = JSON.stringify([state.status, ...ledger.map((pair) => pair.value)]);
-    if (published === key && !pollFrom) return;
-    published = key;
-    pollFromPublished ||= pollFrom !== null;
-    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: state.status }, ...ledger, ...(pollFrom ? [{ key: LIPSYNC_POLL_FROM, value: pollFrom }] : [])]);
-    if (publishedStatus === state.status) return;
-    publishedStatus = state.status;
-    log.info(STATUS_LOG_MESSAGE, { lipsyncId: state.lipsyncId, status: state.status, event: state.lastEvent });
-  };
 }
 
 class RenderFlow {
@@ -475,14 +428,4 @@ class RenderFlow {
 
 function historyTooLong(): boolean {
   return workflowInfo().continueAsNewSuggested;
-}
-
-function failure(type: FailureType, tracker: Tracker, message: string, cause?: string): ApplicationFailure {
-  const details: FailureDetails = {
-    lipsyncId: tracker.state.lipsyncId,
-    status: tracker.state.status,
-    failedReason: tracker.state.failedReason,
-    ...(cause ? { cause } : {}),
-  };
-  return ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
 }
