@@ -69,23 +69,24 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
         const records = await listFromCreatify(batch.map((t) => t.lipsyncId));
         listCalls++;
         heartbeat({ listCalls });
-        const byId = new Map<string, ReturnType<typeof toSnapshot>>(records.map((record) => [normalizeLipsyncId(record.id), toSnapshot(record)]));
+        const byId = new Map(records.map((record) => [normalizeLipsyncId(record.id) as string, { lipsync: toSnapshot(record), progressUnknown: record.progress == null }]));
         const observedAt = new Date().toISOString();
         const due = batch.flatMap((t) => {
-          const lipsync = byId.get(t.lipsyncId);
-          if (!lipsync) return []; // unknown to Creatify (left out of the answer): the tracker's own checks handle it
+          const read = byId.get(t.lipsyncId);
+          if (!read) return []; // unknown to Creatify (left out of the answer): the tracker's own checks handle it
+          const { lipsync, progressUnknown } = read;
           const key = `${lipsync.status} ${lipsync.progress} ${lipsync.output ?? ''} ${lipsync.updatedAt ?? ''}`;
           const last = lastSent.get(t.lipsyncId);
           const unchanged = last?.key === key;
           const isOverdue = t.pollFrom <= now;
           if (unchanged && !(isOverdue && Date.now() - last.at >= input.resendAfterMs)) return [];
-          return [{ t, lipsync, key }];
+          return [{ t, observation: { lipsync, observedAt, ...(progressUnknown ? { progressUnknown: true as const } : {}) }, key }];
         });
         for (let i = 0; i < due.length; i += SIGNAL_CONCURRENCY) {
           await Promise.all(
-            due.slice(i, i + SIGNAL_CONCURRENCY).map(async ({ t, lipsync, key }) => {
+            due.slice(i, i + SIGNAL_CONCURRENCY).map(async ({ t, observation, key }) => {
               try {
-                await client.workflow.getHandle(t.workflowId).signal(apiObservationSignal, { lipsync, observedAt });
+                await client.workflow.getHandle(t.workflowId).signal(apiObservationSignal, observation);
                 lastSent.set(t.lipsyncId, { key, at: Date.now() });
                 signalled++;
               } catch (err) {

@@ -70,6 +70,11 @@ export interface SweepOutcome {
 export interface ApiObservation {
   lipsync: LipsyncSnapshot;
   observedAt: string;
+  /**
+   * The list answered without `progress` (a lighter list serializer): `lipsync.progress`
+   * is then no reading, and "progress went down" no evidence.
+   */
+  progressUnknown?: true;
 }
 
 export const apiObservationSignal = defineSignal<[ApiObservation]>('creatifyObservation');

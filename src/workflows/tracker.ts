@@ -145,11 +145,13 @@ export class Tracker {
       const hint: WebhookHint = { id: lipsync.id, status: lipsync.status, failedReason: lipsync.failedReason, output: null, receivedAt: now.toISOString() };
       this.queueClaim(hint, 'no-url', now, 'reconciler');
     }
+    // Progress only moves forward, so a list without it (read as 0) changes nothing.
     this.observe(lipsync);
-    this.state.lastEvent = `reconciler: API shows ${lipsync.status} ${Math.round(lipsync.progress * 100)}%`;
+    this.state.lastEvent = `reconciler: API shows ${lipsync.status}${observation.progressUnknown ? '' : ` ${Math.round(lipsync.progress * 100)}%`}`;
     const before = this.state.preRender;
     if (!before || !this.state.renderAcceptedAt) return;
-    const judged = judgeRenderStarted(before, lipsync);
+    // A progress the list left out is no reading: it must not pass for "progress went down".
+    const judged = judgeRenderStarted(before, observation.progressUnknown ? { ...lipsync, progress: before.progress } : lipsync);
     if (judged.started && judged.strength === 'strong') this.untouchedReads = null;
     else {
       this.untouchedReads ??= { count: 0, since: now.getTime() };

@@ -81,8 +81,29 @@ describe('fleet reconciliation', () => {
     expect(result.detectedBy).toBe('poll');
   });
 
-  test('a render whose POST never showed is re-judged on the reconciler\'s reads, and rendered once', async () => {
-    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+  // Creatify's undocumented readings (creatify-api.md [U]/[I]), each with every webhook lost.
+  test.each<[string, SandboxSettingsPatch]>([
+    ['a preview left pending, with a media job', { previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep' }],
+    ['a stale render answer, applied 1.5 s later', { renderResponse: 'stale', renderApplyDelayMs: 1_500 }],
+    ['running as "processing", progress as a number', { runningStatusAs: 'processing', progressAs: 'number' }],
+    ['credits_used kept, progress not reset at render', { creditsUsedOnRender: 'keep', renderResetsProgress: false, previewProgress: 0.5 }],
+    ['a second render charged again', { secondRender: 'charge' }],
+  ])('reading: %s — every render closes by the reconciler, paid once', async (_name, reading) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, ...reading });
+    const { ids, results } = await renderAll(4);
+    const stats = await stack.sandbox.control.stats();
+    for (const [i, id] of ids.entries()) {
+      expect(results[i]).toMatchObject({ detectedBy: 'poll', polls: 0, output: expect.stringContaining(id) });
+      expect(stats.renders[id]).toBe(1);
+    }
+  });
+
+  test.each<[string, SandboxSettingsPatch, number]>([
+    ['the documented list', {}, 0],
+    ['a list without progress, after a preview at 50%', { listFields: 'summary', previewProgress: 0.5 }, 0.5],
+    ['a preview left pending', { previewStatus: 'pending' }, 0],
+  ])('%s: a render whose POST never showed is re-judged on the reconciler\'s reads, and rendered once', async (_name, reading, previewProgress) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, ...reading });
     const id = await stack.preview('fleet self-healing');
     // As in exactly-once.test.ts: a throttled POST, then only updated_at moves, so the
     // retry judges "started" on weak evidence. No render shows; the reconciler's reads
@@ -91,7 +112,7 @@ describe('fleet reconciliation', () => {
     const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, pollInitialInterval: '300 ms' });
     await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.lipsyncId === id), 5_000, 'the 429');
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // updated_at has one-second resolution
-    await stack.sandbox.control.setLipsync(id, { progress: 0 });
+    await stack.sandbox.control.setLipsync(id, { progress: previewProgress }); // touches updated_at only
     const result = await handle.result();
     expect(result.output).toContain(id);
     const state = await handle.query(statusQuery);
