@@ -6,44 +6,13 @@
  * never, and none is still open; 1 otherwise (2 for a usage error).
  */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseSoakArgs } from './chaos/args';
 import { formatSummary, runSoak } from './chaos/soak';
 
 const USAGE = 'usage: npm run chaos -- [--renders N] [--seed S] [--concurrency C] [--time-factor F] [--budget-seconds B] [--out FILE] [--json]';
 
-function parse(): { renders: number; seed: number; concurrency: number; timeFactor: number; budgetMs: number; out?: string; json: boolean } {
-  const { values } = parseArgs({
-    options: {
-      renders: { type: 'string', default: '200' },
-      seed: { type: 'string', default: '1' },
-      concurrency: { type: 'string', default: '20' },
-      'time-factor': { type: 'string', default: '0.02' },
-      'budget-seconds': { type: 'string', default: '600' },
-      out: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const int = (name: string, text: string, min: number) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
-    return n;
-  };
-  const timeFactor = Number(values['time-factor']);
-  if (!(timeFactor > 0)) throw new Error(`--time-factor must be a number > 0, got ${JSON.stringify(values['time-factor'])}`);
-  return {
-    renders: int('renders', values.renders, 1),
-    seed: int('seed', values.seed, 0),
-    concurrency: int('concurrency', values.concurrency, 1),
-    timeFactor,
-    budgetMs: int('budget-seconds', values['budget-seconds'], 10) * 1000,
-    out: values.out,
-    json: values.json,
-  };
+function parse() {
+  return parseSoakArgs({ renders: '200', budgetSeconds: '600', out: true }, USAGE);
 }
 
 async function main(): Promise<number> {

@@ -3,82 +3,48 @@
  * batch) into test/fixtures/histories/v3-*.json, which the replay test replays next to
  * v1/v2: `npx ts-node --transpile-only scripts/export-money-histories.ts`.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { temporalCliPath } from '../src/dev/temporal-cli';
-import { startDevServer } from '../src/dev/temporal-server';
-import { buildWorkflowBundle } from '../src/worker/workflow-source';
-import type { TrackingOptions } from '../src/contract/tracking-options';
 import { statusQuery } from '../src/contract/messages';
+import { exportHistories, FAST as fast } from './history-export';
 
-const OUT_DIR = path.resolve(__dirname, '../test/fixtures/histories');
-const PREFIX = 'v3-';
-
-async function main(): Promise<void> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-export-'));
-  const server = await startDevServer({ uiPort: false });
-  process.env.TEST_TEMPORAL_ADDRESS = server.address;
-  process.env.TEST_WORKFLOW_BUNDLE = (await buildWorkflowBundle(path.join(tmp, 'bundle.js'))).path;
-  const { startTestStack, demoRequest, eventually } = await import('../test/support/stack');
-  const stack = await startTestStack();
-  const cli = await temporalCliPath();
-  const save = async (name: string, workflowId: string) => {
-    const json = execFileSync(cli, ['workflow', 'show', '-w', workflowId, '--address', server.address, '--output', 'json']);
-    fs.writeFileSync(path.join(OUT_DIR, `${PREFIX}${name}.json`), json);
-    console.log(`wrote ${PREFIX}${name}.json (${JSON.parse(json.toString()).events.length} events)`);
-  };
-  const fast: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '1 minute' };
+exportHistories('v3-', {}, async ({ stack, save, support: { startTestStack, demoRequest, eventually } }) => {
   const body = (name: string) => demoRequest(name, 'https://replaced.example/');
+  // Approved, then rendered (credits check, ledger attributes, webhook path).
+  await stack.sandbox.control.reset();
+  const approved = await stack.orchestrator.previewForApproval(body('replay: approved'), { tracking: fast });
+  await stack.orchestrator.approve(approved.lipsync.id, { by: 'replay' });
+  await approved.handle.result();
+  await save('approved-render', approved.handle.workflowId);
+
+  // Rejected: declined, nothing paid.
+  const rejected = await stack.orchestrator.previewForApproval(body('replay: rejected'), { tracking: fast });
+  await stack.orchestrator.reject(rejected.lipsync.id, 'replay');
+  await rejected.handle.result().catch(() => undefined);
+  await save('declined', rejected.handle.workflowId);
+
+  // The balance cannot pay: insufficient_credits before the POST.
+  await stack.sandbox.control.reset({ initialCredits: 3 });
+  const poor = await stack.preview('replay: insufficient credits');
+  await (await stack.orchestrator.startRender(poor, fast)).result().catch(() => undefined);
+  await save('insufficient-credits', `lipsync-render-${poor}`);
+
+  // Over the day's budget, approved anyway, rendered.
+  const budgeted = await startTestStack({}, { creditBudgetPerDay: 1 });
   try {
-    // Approved, then rendered (credits check, ledger attributes, webhook path).
-    await stack.sandbox.control.reset();
-    const approved = await stack.orchestrator.previewForApproval(body('replay: approved'), { tracking: fast });
-    await stack.orchestrator.approve(approved.lipsync.id, { by: 'replay' });
-    await approved.handle.result();
-    await save('approved-render', approved.handle.workflowId);
-
-    // Rejected: declined, nothing paid.
-    const rejected = await stack.orchestrator.previewForApproval(body('replay: rejected'), { tracking: fast });
-    await stack.orchestrator.reject(rejected.lipsync.id, 'replay');
-    await rejected.handle.result().catch(() => undefined);
-    await save('declined', rejected.handle.workflowId);
-
-    // The balance cannot pay: insufficient_credits before the POST.
-    await stack.sandbox.control.reset({ initialCredits: 3 });
-    const poor = await stack.preview('replay: insufficient credits');
-    await (await stack.orchestrator.startRender(poor, fast)).result().catch(() => undefined);
-    await save('insufficient-credits', `lipsync-render-${poor}`);
-
-    // Over the day's budget, approved anyway, rendered.
-    const budgeted = await startTestStack({}, { creditBudgetPerDay: 1 });
-    try {
-      const over = await budgeted.preview('replay: over budget');
-      const handle = await budgeted.orchestrator.startRender(over, fast, { overBudget: 'await-approval' });
-      await eventually(async () => (await handle.query(statusQuery)).status === 'awaiting_approval');
-      await budgeted.orchestrator.approve(over);
-      await handle.result();
-      await save('over-budget-approved', handle.workflowId);
-    } finally {
-      await budgeted.close();
-    }
-
-    // A batch of two, one already tracked.
-    await stack.sandbox.control.reset();
-    const ids = [await stack.preview('replay: batch 1'), await stack.preview('replay: batch 2')];
-    await (await stack.orchestrator.startRender(ids[1]!, fast)).result();
-    const { batchId } = await stack.orchestrator.startRenders(ids, { concurrency: 1, tracking: fast });
-    await stack.client.workflow.getHandle(batchId).result();
-    await save('batch', batchId);
+    const over = await budgeted.preview('replay: over budget');
+    const handle = await budgeted.orchestrator.startRender(over, fast, { overBudget: 'await-approval' });
+    await eventually(async () => (await handle.query(statusQuery)).status === 'awaiting_approval');
+    await budgeted.orchestrator.approve(over);
+    await handle.result();
+    await save('over-budget-approved', handle.workflowId);
   } finally {
-    await stack.close();
-    await server.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await budgeted.close();
   }
-}
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+  // A batch of two, one already tracked.
+  await stack.sandbox.control.reset();
+  const ids = [await stack.preview('replay: batch 1'), await stack.preview('replay: batch 2')];
+  await (await stack.orchestrator.startRender(ids[1]!, fast)).result();
+  const { batchId } = await stack.orchestrator.startRenders(ids, { concurrency: 1, tracking: fast });
+  await stack.client.workflow.getHandle(batchId).result();
+  await save('batch', batchId);
 });

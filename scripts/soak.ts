@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseSoakArgs } from './chaos/args';
 import { resolveSoak, sandboxSettings } from './chaos/plan';
 import { formatSummary, soakOn, type SoakReport } from './chaos/soak';
 import { previewAll, type ChaosStack } from './chaos/stack';
@@ -121,36 +121,7 @@ function describeCheck(k: MetricCheck): string {
 }
 
 function parse() {
-  const { values } = parseArgs({
-    options: {
-      renders: { type: 'string', default: '300' },
-      seed: { type: 'string', default: '1' },
-      concurrency: { type: 'string', default: '20' },
-      'time-factor': { type: 'string', default: '0.02' },
-      'budget-seconds': { type: 'string', default: '900' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const int = (name: string, text: string, min: number) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
-    return n;
-  };
-  const timeFactor = Number(values['time-factor']);
-  if (!(timeFactor > 0)) throw new Error(`--time-factor must be a number > 0, got ${JSON.stringify(values['time-factor'])}`);
-  return {
-    renders: int('renders', values.renders, 1),
-    seed: int('seed', values.seed, 0),
-    concurrency: int('concurrency', values.concurrency, 1),
-    timeFactor,
-    budgetMs: int('budget-seconds', values['budget-seconds'], 10) * 1000,
-    json: values.json,
-  };
+  return parseSoakArgs({ renders: '300', budgetSeconds: '900', out: false }, USAGE);
 }
 
 async function main(): Promise<number> {
