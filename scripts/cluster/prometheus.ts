@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/dev/ports';
+import { ownChild } from '../../src/dev/owned-child';
 import type { ScrapeTarget } from './cluster';
 
 export interface RunningPrometheus {
@@ -48,9 +49,7 @@ export async function startPrometheus(dir: string, targets: ScrapeTarget[], logF
     detached: true,
   });
   fs.closeSync(logFd);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const owned = ownChild(child);
   const url = `http://127.0.0.1:${port}`;
 
   const api = async (pathAndQuery: string) => {
@@ -84,13 +83,6 @@ export async function startPrometheus(dir: string, targets: ScrapeTarget[], logF
       }
       throw new Error(`prometheus did not scrape ${name} within ${timeoutMs} ms`);
     },
-    async stop() {
-      process.off('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => owned.stop(),
   };
 }

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { freePort } from '../../src/dev/ports';
+import { ownChild } from '../../src/dev/owned-child';
 import { SEARCH_ATTRIBUTES, waitForFrontend } from '../../src/dev/temporal-server';
 import type { RunningPostgres } from './postgres';
 
@@ -227,21 +228,8 @@ function launch(server: string, args: string[], logFile: string): ServerChild {
   // Out of the terminal's process group: Ctrl-C reaches the cluster, which stops this in order.
   const child = spawn(server, args, { stdio: ['ignore', logFd, logFd], detached: true });
   fs.closeSync(logFd);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => process.off('exit', killOnExit));
-  return {
-    process: child,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const owned = ownChild(child);
+  return { process: child, exited: owned.exited.then(() => undefined), stop: () => owned.stop(15_000) };
 }
 
 async function waitUntilServing(address: string, child: ServerChild, logFile: string): Promise<void> {

@@ -11,6 +11,7 @@ import { legacyRenderStarted } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
 import { withHeartbeat } from './heartbeat';
+import { retryInPlace } from './retry-in-place';
 import { asActivity, toActivityFailure } from './failures';
 import { createCreditsActivities } from './credits';
 import { ActivityFailureType, type LipsyncActivities, type ConfirmInput, type ConfirmOutcome, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderInput, type RenderOutcome, type SnapshotOutcome } from '../contract/activities';
@@ -65,17 +66,13 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   }
 
   async function readRecordSteadily(lipsyncId: string): Promise<Lipsync> {
-    return asActivity(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await creatify.get(lipsyncId);
-        } catch (err) {
-          const wait = err instanceof CreatifyError && err.retryable ? (err.retryAfterMs ?? 250 * 2 ** (attempt - 1)) : Infinity;
-          if (attempt >= STEADY_READ_TRIES || wait > STEADY_READ_MAX_WAIT_MS) throw err;
-          await sleep(wait);
-        }
-      }
-    });
+    return asActivity(() =>
+      retryInPlace(() => creatify.get(lipsyncId), {
+        tries: STEADY_READ_TRIES,
+        maxWaitMs: STEADY_READ_MAX_WAIT_MS,
+        waitFor: (err, attempt) => (err instanceof CreatifyError && err.retryable ? (err.retryAfterMs ?? 250 * 2 ** (attempt - 1)) : null),
+      }),
+    );
   }
 
   /** An unknown status is polled on, and said once per lipsync and status, not at every poll. */

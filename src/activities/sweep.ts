@@ -4,13 +4,14 @@
  * The list endpoint's limits are respected: at most 100 ids, unknown ids left out, any
  * order, and a 429's Retry-After waited out.
  */
-import { heartbeat, sleep } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { CreatifyError, type CreatifyClient } from '../creatify';
 import { normalizeLipsyncId, lipsyncIdOfWorkflow } from '../contract/lipsync-id';
 import { WORKFLOW_TYPE } from '../contract/messages';
 import { apiObservationSignal, LIPSYNC_POLL_FROM, type SweepActivities, type SweepInput, type SweepOutcome } from '../contract/reconciler';
-import { toActivityFailure } from './failures';
+import { asActivity } from './failures';
+import { retryInPlace } from './retry-in-place';
 import { toSnapshot } from './index';
 
 /** Documented maximum of `?ids=` (creatify-api.md §4.5). */
@@ -44,16 +45,14 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
   }
 
   async function listFromCreatify(ids: string[]) {
-    for (let retry = 0; ; retry++) {
-      try {
-        return await creatify.list(ids);
-      } catch (err) {
-        const wait = err instanceof CreatifyError && err.kind === 'rate-limited' ? (err.retryAfterMs ?? 1_000) : Infinity;
-        if (retry >= MAX_INLINE_RETRIES || wait > MAX_INLINE_RETRY_AFTER_MS) throw toActivityFailure(err);
-        heartbeat();
-        await sleep(wait);
-      }
-    }
+    return asActivity(() =>
+      retryInPlace(() => creatify.list(ids), {
+        tries: MAX_INLINE_RETRIES + 1,
+        maxWaitMs: MAX_INLINE_RETRY_AFTER_MS,
+        waitFor: (err) => (err instanceof CreatifyError && err.kind === 'rate-limited' ? (err.retryAfterMs ?? 1_000) : null),
+        beforeWait: heartbeat,
+      }),
+    );
   }
 
   return {

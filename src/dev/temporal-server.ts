@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { temporalCliPath } from './temporal-cli';
+import { ownChild } from './owned-child';
 import { freePort, isPortInUse } from './ports';
 
 export interface DevServerOptions {
@@ -73,18 +74,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   const logFd = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(await temporalCliPath(options.onBuildProgress), args, { stdio: ['ignore', logFd, logFd] });
   if (typeof logFd === 'number') fs.closeSync(logFd);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const owned = ownChild(child);
   const address = `${ip}:${port}`;
   let childExit: number | null | undefined;
-  void exited.then((code) => (childExit = code));
+  void owned.exited.then((code) => (childExit = code));
   try {
     await waitForFrontend(address, 'temporal server start-dev', () => childExit);
   } catch (err) {
     child.kill('SIGKILL');
-    process.off('exit', killOnExit);
     throw err;
   }
 
@@ -95,14 +92,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
     uiPort,
     pid: child.pid!,
     kill: () => child.kill('SIGKILL'),
-    stop: async () => {
-      process.off('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => owned.stop(),
   };
 }
 
