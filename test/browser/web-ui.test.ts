@@ -43,6 +43,8 @@ if (!haveChromium && !mustRun) {
       LIPSYNC_DEV_UI_PORT: String(uiPort),
       WEBHOOK_PORT: String(await freePort()),
       LIPSYNC_DEV_SANDBOX_PORT: String(await freePort()),
+      LIPSYNC_DEV_WORKER_METRICS_PORT: String(await freePort()),
+      LIPSYNC_DEV_WEBHOOK_METRICS_PORT: String(await freePort()),
       // The bundle the global setup built: no second webpack run on a busy machine.
       WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE,
     };

@@ -30,6 +30,9 @@ async function stackEnv(): Promise<NodeJS.ProcessEnv> {
     LIPSYNC_DEV_UI_PORT: String(await freePort()),
     WEBHOOK_PORT: String(await freePort()),
     LIPSYNC_DEV_SANDBOX_PORT: String(await freePort()),
+    // Not the default 9464/9465: a stack someone runs on this machine must not change what is tested.
+    LIPSYNC_DEV_WORKER_METRICS_PORT: String(await freePort()),
+    LIPSYNC_DEV_WEBHOOK_METRICS_PORT: String(await freePort()),
     TERM: 'xterm',
   };
 }
@@ -61,7 +64,7 @@ function lastFrame(out: string): string {
   const child = spawn('script', ['-qefc', `exec ${process.execPath} ${BIN} start`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const { out, code } = await runUntil(child, /renders done/, () => child.stdin!.write('\x03'));
   const screen = lastFrame(out);
-  expect(code).toBe(0);
+  expect({ code, out }).toEqual({ code: 0, out: expect.any(String) });
   expect(screen).toMatch(/^lipsync-orchestrator: local stack$/m);
   expect(screen).toMatch(/^ {2}Temporal Web UI {3}http:\/\/localhost:\d+\/namespaces\/default\/workflows$/m);
   expect(screen).toMatch(/^ {2}logs {14}\S+\/logs\/ \(worker\.log/m);
@@ -79,7 +82,7 @@ test('through a pipe: plain lines, one per status change, no escape codes', asyn
   const env = await stackEnv();
   const child = spawn(process.execPath, [BIN, 'start'], { env: { ...env, TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const { out, code } = await runUntil(child, /stack is up/, () => child.kill('SIGINT'));
-  expect(code).toBe(0);
+  expect({ code, out }).toEqual({ code: 0, out: expect.any(String) });
   expect(out).not.toContain('\x1b');
   expect(out).not.toMatch(LOG_LINE);
   const lines = out.split('\n');
@@ -97,7 +100,8 @@ test('Ctrl-C while the demo renders stops everything cleanly: exit 0, no stack t
   const env = await stackEnv();
   const child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const { out, code } = await runUntil(child, /^[0-9a-f]{8} running/m, () => child.kill('SIGINT'));
-  expect(code).toBe(0);
+  // The output rides along, so a failure says what the stack printed on its way out.
+  expect({ code, out }).toEqual({ code: 0, out: expect.any(String) });
   expect(out).not.toMatch(/Error|at .*\.ts:\d+/);
   expect(out.trimEnd().split('\n').pop()).toBe('stopped');
 });
