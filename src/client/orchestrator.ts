@@ -10,7 +10,7 @@ import { loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type Tempora
 import { CreatifyClient, type Lipsync, type LipsyncRequest } from '../creatify';
 import { webhookUrl as webhookUrlFor } from '../contract/webhook-url';
 import type { WebhookConfig } from '../config';
-import { LIPSYNC_STATUS, statusQuery, WORKFLOW_TYPE, type RenderResult, type TrackedStatus, type TrackingState } from '../contract/messages';
+import { LIPSYNC_STATUS, statusQuery, TRACKER_REVISION, WORKFLOW_TYPE, type RenderResult, type TrackedStatus, type TrackingState } from '../contract/messages';
 import { lipsyncIdOfWorkflow, workflowIdFor } from '../contract/lipsync-id';
 import { type TrackingOptions } from '../contract/tracking-options';
 import type { renderBatch, trackLipsyncRender } from '../workflows';
@@ -113,7 +113,7 @@ export class LipsyncOrchestrator {
       return await this.deps.client.workflow.start<typeof trackLipsyncRender>(WORKFLOW_TYPE, {
         workflowId,
         taskQueue: this.deps.taskQueue,
-        args: [{ lipsyncId: id, options: parsedOptions, ...(approval ? { approval } : {}), ...(overBudget ? { overBudget } : {}) }],
+        args: [{ lipsyncId: id, options: parsedOptions, ...(approval ? { approval } : {}), ...(overBudget ? { overBudget } : {}), revision: TRACKER_REVISION }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         // One workflow per lipsync, ever: a finished job is not started (and paid for) again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

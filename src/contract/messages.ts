@@ -46,7 +46,21 @@ export interface TrackRenderInput {
   approval?: ApprovalRequest;
   /** When the credits check finds the render does not fit: end `insufficient_credits` (default), or ask for approval to render anyway. */
   overBudget?: OverBudget;
+  /** TRACKER_REVISION of the starter; absent in runs started before it existed. */
+  revision?: number;
 }
+
+/**
+ * What starters of this code put in `TrackRenderInput.revision`. A run of revision 4 or
+ * later has every behaviour the tracker's patches gate (exactly-once snapshot, fleet
+ * reconciler, credits check), so it asks `patched()` nothing, each call of which would
+ * cost a marker and a TemporalChangeVersion upsert; and it writes search attributes only
+ * when what they show changes (not the status its start already set). Runs without it
+ * (older starters, recorded histories) keep asking.
+ */
+export const TRACKER_REVISION = 4;
+/** The first revision that needs no patch markers. */
+export const LEAN_TRACKER_REVISION = 4;
 
 /** Claims already checked (status + URL keys, newest last) and the confirmation GETs spent on them. */
 export interface ClaimMemory {

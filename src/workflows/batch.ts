@@ -19,7 +19,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { batchProgressQuery, MAX_BATCH_SIZE, type BatchInput, type BatchItem, type BatchProgress } from '../contract/approval-credits';
 import type { LipsyncActivities } from '../contract/activities';
 import { normalizeLipsyncId, workflowIdFor } from '../contract/lipsync-id';
-import type { RenderResult } from '../contract/messages';
+import { LIPSYNC_STATUS, TRACKER_REVISION, type RenderResult } from '../contract/messages';
 import { trackLipsyncRender } from './render-lipsync';
 
 // Following a render someone else started: as long as a render may take, heartbeating.
@@ -77,7 +77,8 @@ async function renderOne(item: BatchItem, input: BatchInput): Promise<Pick<Batch
   try {
     child = await startChild(trackLipsyncRender, {
       workflowId: workflowIdFor(item.lipsyncId),
-      args: [{ lipsyncId: item.lipsyncId, ...(input.options ? { options: input.options } : {}) }],
+      args: [{ lipsyncId: item.lipsyncId, ...(input.options ? { options: input.options } : {}), revision: TRACKER_REVISION }],
+      typedSearchAttributes: [{ key: LIPSYNC_STATUS, value: 'rendering' }],
       // One workflow per lipsync, ever; a render goes on if its batch is cancelled or ends.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -19,6 +19,7 @@ import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
   FailureType,
+  LEAN_TRACKER_REVISION,
   statusQuery,
   webhookSignal,
   type Detection,
@@ -50,12 +51,13 @@ export const FLEET_RECONCILER_PATCH = 'fleet-reconciler';
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
-  const current = patched(EXACTLY_ONCE_PATCH);
-  const fleet = current && patched(FLEET_RECONCILER_PATCH);
+  const lean = (input.revision ?? 0) >= LEAN_TRACKER_REVISION;
+  const current = lean || patched(EXACTLY_ONCE_PATCH);
+  const fleet = lean || (current && patched(FLEET_RECONCILER_PATCH));
   const options = resolveTrackingOptions(input.options);
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
-  const publish = publisher(tracker, fleet ? options.webhookTimeout.ms : null);
+  const publish = publisher(tracker, { webhookTimeoutMs: fleet ? options.webhookTimeout.ms : null, lean });
   const approval = new ApprovalGate(tracker, publish, input.approval);
   if (!input.carriedOver) recordRenderStarted();
   setHandler(statusQuery, () => tracker.state);
@@ -71,7 +73,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   }
   publish();
 
-  const flow = new RenderFlow(tracker, options, publish, input, current, fleet, approval);
+  const flow = new RenderFlow(tracker, options, publish, input, current, fleet, lean, approval);
   try {
     const refused = await approval.wait();
     if (refused) {
@@ -110,6 +112,8 @@ class RenderFlow {
     private readonly current: boolean,
     /** False while replaying a run recorded before FLEET_RECONCILER_PATCH. */
     private readonly fleet: boolean,
+    /** A run of LEAN_TRACKER_REVISION: it has every patched behaviour without asking. */
+    private readonly lean: boolean,
     private readonly approval: ApprovalGate,
   ) {}
 
@@ -121,7 +125,7 @@ class RenderFlow {
     const state = this.tracker.state;
     if (!state.renderAcceptedAt) {
       let before: CreditsCheckOutcome | undefined;
-      if (patched(CREDITS_PATCH)) {
+      if (this.lean || patched(CREDITS_PATCH)) {
         before = await this.activity(() => checkCredits(this.id));
         const ask = this.input.overBudget === 'await-approval';
         this.tracker.creditsChecked(before.check, { askIfOver: ask });

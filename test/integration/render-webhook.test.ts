@@ -47,6 +47,30 @@ describe('tracking a render through the webhook', () => {
     expect(afterSignal[afterSignal.length - 1]).toBe('workflowExecutionCompleted');
   });
 
+  test('a render started by this code writes no patch markers and upserts its search attributes only when they change: after the POST and at the end', async () => {
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    await handle.result();
+    const events = (await handle.fetchHistory()).events!;
+    const markers = events.map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean);
+    expect(markers).not.toContain('core_patch');
+    // The snapshot with the credits check, and the confirmation: two local activities.
+    expect(markers).toEqual(['core_local_activity', 'core_local_activity']);
+    const upserts = events
+      .filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)
+      .map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort());
+    // (LipsyncPollFrom joins the first when the fleet reconciler runs; this stack runs none.)
+    expect(upserts).toEqual([
+      ['LipsyncCreditsEstimate', 'LipsyncStatus'],
+      ['LipsyncCreditsEstimate', 'LipsyncCreditsUsed', 'LipsyncDetectedBy', 'LipsyncStatus'],
+    ]);
+    const { LIPSYNC_STATUS } = await import('../../src/contract/messages');
+    const { LIPSYNC_CREDITS_ESTIMATE } = await import('../../src/contract/approval-credits');
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect(attributes.get(LIPSYNC_STATUS)).toBe('done');
+    expect(attributes.get(LIPSYNC_CREDITS_ESTIMATE)).toBeGreaterThan(0);
+  });
+
   test('the status query and LipsyncStatus follow the render', async () => {
     const id = await stack.preview();
     await stack.sandbox.control.setLipsync(id, { hold: true });

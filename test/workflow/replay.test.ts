@@ -16,7 +16,10 @@ describe('replaying recorded histories', () => {
     const paths = ['webhook-path.json', 'polling-path.json', 'contradicted-webhook.json', 'failed-render.json'];
     expect(histories).toEqual(expect.arrayContaining([...paths.map((p) => `v1-${p}`), ...paths.map((p) => `v2-${p}`)]));
     expect(histories).toEqual(expect.arrayContaining(['v2-lost-render-response.json', 'v2-rejudged-render.json']));
-    expect(histories).toEqual(expect.arrayContaining([...paths, 'rejudged-render.json', 'reconciled-path.json', 'reconciler.json'].map((p) => `v3-${p}`)));
+    for (const version of ['v3-', 'v4-']) {
+      const fleetAndMoney = [...paths, 'rejudged-render.json', 'reconciled-path.json', 'reconciler.json', 'approved-render.json', 'insufficient-credits.json', 'batch.json'];
+      expect(histories).toEqual(expect.arrayContaining(fleetAndMoney.map((p) => `${version}${p}`)));
+    }
   });
 
   test.each(histories)('%s replays against the current workflow', async (file) => {
