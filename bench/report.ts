@@ -73,7 +73,7 @@ export function printTable(r: BenchResult): void {
   r.lost.forEach((l, i) => lines.push(`(${LOST_MARK[i]}) ${l.label}; ${r.plan.lost} renders, every webhook dropped.`));
   if (r.redeliveries > 0) lines.push(`${r.redeliveries} terminal webhook(s) refused by the overloaded receiver (503) were delivered again by the bench and left out of the latency samples.`);
   lines.push('Creatify calls count every call: snapshot GET, render POST, confirming GETs, list calls (shared) and the');
-  lines.push('GET /api/remaining_credits/ of the credits check before each render POST.');
+  lines.push('GET /api/remaining_credits/ of the credits checks (one reading shared within LIPSYNC_BALANCE_MAX_AGE).');
   lines.push('Ratios compare numbers from this same run.');
   console.log(lines.join('\n'));
 }

@@ -174,14 +174,17 @@ export function loadMetricsAddress(env: Env = process.env): string | null {
 }
 
 
-const duration = z.string().transform((value, ctx) => {
-  const ms = durationMs(/^\d+$/.test(value) ? Number(value) : (value as Duration));
-  if (!(ms > 0)) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration such as "10s", "1 minute" or 500 (ms)' });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** A duration ("10s", "1 minute") or ms; more than 0, or (zeroAllowed) 0 too. */
+const durationOf = (zeroAllowed: boolean) =>
+  z.string().transform((value, ctx) => {
+    const ms = durationMs(/^\d+$/.test(value) ? Number(value) : (value as Duration));
+    if (!(ms > 0 || (zeroAllowed && ms === 0))) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration such as "10s", "1 minute" or 500 (ms)${zeroAllowed ? ', or 0' : ''}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const duration = durationOf(false);
 
 /**
  * The fleet reconciler this worker starts (or re-configures) for its task queue; false
@@ -203,4 +206,15 @@ export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig |
  */
 export function loadCreditBudget(env: Env = process.env): number | null {
   return read(env, 'LIPSYNC_CREDIT_BUDGET_PER_DAY', z.coerce.number().positive('must be a positive number of credits').optional()) ?? null;
+}
+
+/** How long one balance reading serves the credits checks of a worker's renders (src/activities/balance.ts). */
+export const DEFAULT_BALANCE_MAX_AGE_MS = 500;
+
+/**
+ * LIPSYNC_BALANCE_MAX_AGE: a balance reading younger than this is shared by the worker's
+ * credits checks (while it covers them with room to spare); 0: every render reads its own.
+ */
+export function loadBalanceMaxAge(env: Env = process.env): number {
+  return read(env, 'LIPSYNC_BALANCE_MAX_AGE', durationOf(true).optional()) ?? DEFAULT_BALANCE_MAX_AGE_MS;
 }

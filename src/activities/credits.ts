@@ -1,8 +1,8 @@
 /**
  * The activities around a render's money: the credits check before the render POST
- * (balance from GET /api/remaining_credits/, and the worker's daily budget against the
- * estimates other renders recorded today), and following a render a batch did not
- * start. Both only read; neither pays.
+ * (balance from GET /api/remaining_credits/, one reading shared by the checks of a short
+ * window (balance.ts), and the worker's daily budget against the estimates other renders
+ * recorded today), and following a render a batch did not start. Both only read; neither pays.
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -13,6 +13,7 @@ import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../
 import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
 import { workflowIdFor } from '../contract/lipsync-id';
 import { LIPSYNC_STATUS, WORKFLOW_TYPE } from '../contract/messages';
+import { balanceCovers, SharedBalance, type BalanceHold } from './balance';
 import { toActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
 
@@ -28,6 +29,8 @@ export interface CreditsOptions {
   snapshotOf: (lipsync: Lipsync) => LipsyncSnapshot;
   /** This worker fleet runs the fleet reconciler (SnapshotOutcome.reconciler). */
   reconciler: boolean;
+  /** LIPSYNC_BALANCE_MAX_AGE: how long a balance reading serves other renders' checks (0: none). */
+  balanceMaxAgeMs: number;
 }
 
 export function createCreditsActivities(creatify: CreditsApi, options: CreditsOptions) {
@@ -44,6 +47,9 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
       throw err;
     }
   }
+
+  /** One per worker (createActivities runs once per worker): shared by all its renders' checks. */
+  const balance = new SharedBalance(remainingCredits, { maxAgeMs: options.balanceMaxAgeMs });
 
   /** Estimates of today's (UTC) other renders that may have been paid, from visibility (which can trail by a moment). */
   async function spentToday(ownWorkflowId: string): Promise<number> {
@@ -75,18 +81,32 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
     const estimate = renderCostEstimate(record);
     // A render already on the record is not POSTed again: nothing to pay, nothing to refuse.
     if (shown) return { estimate, remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
-    const remaining = await remainingCredits();
-    const spent = budget === null ? null : await spentToday(input.workflowId);
     const cost = estimate ?? 0;
-    const base = { estimate, remaining, budgetPerDay: budget, spentToday: spent };
+    const held = await balance.hold(cost);
+    try {
+      const checked = await decide(input, estimate, cost, held);
+      // Refused (by the budget): its reservation is not spent.
+      if (!checked.fits) held.release();
+      return checked;
+    } catch (err) {
+      held.release();
+      throw err;
+    }
+  }
+
+  async function decide(input: CreditsCheckInput, estimate: number | null, cost: number, held: BalanceHold): Promise<CreditsCheck> {
+    const { remaining } = held;
+    const spent = budget === null ? null : await spentToday(input.workflowId);
+    const base = { estimate, remaining, budgetPerDay: budget, spentToday: spent, balanceAgeMs: held.ageMs };
     const costText = estimate === null ? 'an unknown cost (the record has no duration)' : `${estimate} credits`;
-    if (remaining !== null && (remaining < cost || remaining <= 0)) {
-      return { ...base, fits: false, reason: `the render needs ${costText}, ${remaining} remain on the Creatify account` };
+    // Only on a fresh read: a shared reading is reused only when it covers the render with room to spare.
+    if (remaining !== null && !balanceCovers(remaining, cost)) {
+      return { ...base, fits: false, reason: `the render needs ${costText}, ${remaining} remain on the Creatify account${readingNote(held)}` };
     }
     if (budget !== null && spent !== null && spent + cost > budget) {
       return { ...base, fits: false, reason: `the render needs ${costText}; ${spent} of today's budget of ${budget} are spent (LIPSYNC_CREDIT_BUDGET_PER_DAY)` };
     }
-    const parts = [`the render needs ${costText}`, remaining === null ? 'the balance is not known' : `${remaining} remain`];
+    const parts = [`the render needs ${costText}`, remaining === null ? 'the balance is not known' : `${remaining} remain${readingNote(held)}`];
     if (budget !== null) parts.push(`${spent} of today's ${budget} spent`);
     return { ...base, fits: true, reason: parts.join('; ') };
   }
@@ -107,4 +127,12 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
         }
       }, 5_000),
   };
+}
+
+/** Where the balance a check relied on came from, when not simply a read made for it: " (read 0.3 s ago; 8 of 100 reserved by other renders)". */
+function readingNote(held: BalanceHold): string {
+  const notes: string[] = [];
+  if (!held.fresh) notes.push(`read ${(held.ageMs / 1000).toFixed(1)} s ago`);
+  if (held.reservedByOthers > 0) notes.push(`${held.reservedByOthers} of ${held.read} reserved by other renders checked on this reading`);
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
 }

@@ -14,6 +14,7 @@ import { withHeartbeat } from './heartbeat';
 import { retryInPlace } from './retry-in-place';
 import { asActivity, toActivityFailure } from './failures';
 import { createCreditsActivities } from './credits';
+import { DEFAULT_BALANCE_MAX_AGE_MS } from '../config';
 import { ActivityFailureType, type LipsyncActivities, type ConfirmInput, type ConfirmOutcome, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderInput, type RenderOutcome, type SnapshotOutcome } from '../contract/activities';
 
 export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get' | 'list' | 'remainingCredits'>;
@@ -29,6 +30,8 @@ export interface ActivityTuning {
   reconciler?: boolean;
   /** LIPSYNC_CREDIT_BUDGET_PER_DAY; null or absent: no daily budget (the balance is still checked). */
   creditBudgetPerDay?: number | null;
+  /** LIPSYNC_BALANCE_MAX_AGE (see loadBalanceMaxAge): how long one balance reading serves the credits checks; 0: none. Default 500 ms. */
+  balanceMaxAgeMs?: number;
 }
 
 const DEFAULT_SETTLE_MS = 2_000;
@@ -109,6 +112,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   return {
     ...createCreditsActivities(creatify, {
       creditBudgetPerDay: tuning.creditBudgetPerDay ?? null,
+      balanceMaxAgeMs: tuning.balanceMaxAgeMs ?? DEFAULT_BALANCE_MAX_AGE_MS,
       readRecord: readRecordSteadily,
       snapshotOf,
       reconciler: tuning.reconciler === true,

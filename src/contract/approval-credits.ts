@@ -49,8 +49,17 @@ export const approvalUpdate = defineUpdate<ApprovalState, [ApprovalDecision]>('d
 export interface CreditsCheck {
   /** The render's expected cost (4 credits per started 30 s of the previewed video, standard model); null when the record has no duration. */
   estimate: number | null;
-  /** GET /api/remaining_credits/; null when Creatify did not say. */
+  /**
+   * GET /api/remaining_credits/ as this check relied on it (less what other renders checked
+   * on the same reading reserved); null when Creatify did not say.
+   */
   remaining: number | null;
+  /**
+   * Age of that balance reading in ms: 0 for a read made for this check, more for a
+   * reading shared within LIPSYNC_BALANCE_MAX_AGE. Absent when no balance was read
+   * (and in checks recorded before readings were shared).
+   */
+  balanceAgeMs?: number;
   /** LIPSYNC_CREDIT_BUDGET_PER_DAY of the worker, when set. */
   budgetPerDay: number | null;
   /** Estimates of the other renders started today (UTC) that were not refused, when a budget is set. */

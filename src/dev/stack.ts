@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { LipsyncOrchestrator } from '../client';
-import { hasCreatifyCredentials, loadCreatifyConfig, loadCreditBudget, loadTemporalConfig, loadWebhookConfig, loadWorkerTuning, type CreatifyConfig, type WebhookConfig } from '../config';
+import { hasCreatifyCredentials, loadBalanceMaxAge, loadCreatifyConfig, loadCreditBudget, loadTemporalConfig, loadWebhookConfig, loadWorkerTuning, type CreatifyConfig, type WebhookConfig } from '../config';
 import { CreatifyClient } from '../creatify';
 import { startSandbox } from '../sandbox';
 import { createWebhookMetrics, serveMetrics } from '../webhook/metrics';
@@ -85,6 +85,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
   try {
     const ports = localPorts(env);
     const tuning = loadWorkerTuning(env);
+    const balanceMaxAgeMs = loadBalanceMaxAge(env);
     const sandboxMode = !hasCreatifyCredentials(env);
     const wanted: Array<[string, number]> = [['Temporal gRPC', ports.temporal], ['Temporal Web UI', ports.ui], ['webhook receiver', ports.webhook]];
     if (sandboxMode) wanted.push(['sandbox Creatify', ports.sandbox]);
@@ -173,6 +174,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
       creatify,
       workflows: workflowSource(env),
       creditBudgetPerDay: loadCreditBudget(env),
+      balanceMaxAgeMs,
       shutdownGraceTime: '2 seconds',
       tuning,
     }));

@@ -24,6 +24,8 @@ export interface LipsyncWorkerOptions {
   reconciler?: ReconcilerConfig | false;
   /** LIPSYNC_CREDIT_BUDGET_PER_DAY (see loadCreditBudget); null or absent: no budget. */
   creditBudgetPerDay?: number | null;
+  /** LIPSYNC_BALANCE_MAX_AGE (see loadBalanceMaxAge); absent: 500 ms. */
+  balanceMaxAgeMs?: number;
   /**
    * Traces (src/client/tracing.ts): the OpenTelemetry interceptors and span sink. The
    * workflow interceptors must be in the bundle, so the workflows are bundled at start.
@@ -43,7 +45,11 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
     taskQueue: options.taskQueue,
     ...(options.tracing ? { workflowsPath: workflowsEntry(), plugins: [options.tracing.plugin as unknown as WorkerPlugin] } : options.workflows),
     activities: {
-      ...createActivities(options.creatify, { reconciler: reconciler !== false, creditBudgetPerDay: options.creditBudgetPerDay ?? null }),
+      ...createActivities(options.creatify, {
+        reconciler: reconciler !== false,
+        creditBudgetPerDay: options.creditBudgetPerDay ?? null,
+        ...(options.balanceMaxAgeMs !== undefined ? { balanceMaxAgeMs: options.balanceMaxAgeMs } : {}),
+      }),
       ...createSweepActivities(client, options.creatify),
     },
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',

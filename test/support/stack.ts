@@ -54,6 +54,8 @@ export interface TestStackOptions {
   reconciler?: ReconcilerConfig;
   /** The worker's LIPSYNC_CREDIT_BUDGET_PER_DAY. */
   creditBudgetPerDay?: number;
+  /** The worker's LIPSYNC_BALANCE_MAX_AGE in ms (default 500). */
+  balanceMaxAgeMs?: number;
   /** The in-process worker's sizing and rate limit (the defaults otherwise). */
   tuning?: Partial<WorkerTuning>;
 }
@@ -86,6 +88,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
       shutdownGraceTime: '1 second',
       reconciler: options.reconciler ?? false,
       creditBudgetPerDay: options.creditBudgetPerDay ?? null,
+      ...(options.balanceMaxAgeMs !== undefined ? { balanceMaxAgeMs: options.balanceMaxAgeMs } : {}),
       ...(options.tuning ? { tuning: options.tuning } : {}),
     });
   let worker: Worker | undefined = options.worker === false ? undefined : await newWorker();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig, loadWebhookConfig } from '../../src/config';
+import { ConfigError, loadBalanceMaxAge, loadCreatifyConfig, loadMetricsAddress, loadTemporalConfig, loadWebhookConfig } from '../../src/config';
 
 const webhookEnv = { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com/creatify', WEBHOOK_SECRET: 'a-secret-of-at-least-16' };
 
@@ -24,6 +24,15 @@ describe('config', () => {
     expect(loadWebhookConfig(webhookEnv)).toMatchObject({ port: 8787, host: '0.0.0.0', secrets: ['a-secret-of-at-least-16'] });
     expect(loadCreatifyConfig({ CREATIFY_API_ID: 'id', CREATIFY_API_KEY: 'key' })).toMatchObject({ baseUrl: 'https://api.creatify.ai', timeoutMs: 30_000 });
     expect(loadMetricsAddress({})).toBeNull();
+    expect(loadBalanceMaxAge({})).toBe(500);
+  });
+
+  test('LIPSYNC_BALANCE_MAX_AGE: a duration or ms; 0 turns the shared balance reading off', () => {
+    expect(loadBalanceMaxAge({ LIPSYNC_BALANCE_MAX_AGE: '2s' })).toBe(2_000);
+    expect(loadBalanceMaxAge({ LIPSYNC_BALANCE_MAX_AGE: '250ms' })).toBe(250);
+    expect(loadBalanceMaxAge({ LIPSYNC_BALANCE_MAX_AGE: '750' })).toBe(750);
+    expect(loadBalanceMaxAge({ LIPSYNC_BALANCE_MAX_AGE: '0' })).toBe(0);
+    expect(loadBalanceMaxAge({ LIPSYNC_BALANCE_MAX_AGE: '' })).toBe(500);
   });
 
   test('Temporal Cloud settings come through env-config (API key turns TLS on)', () => {
@@ -43,6 +52,8 @@ describe('config', () => {
     ['WEBHOOK_SECRET', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_SECRET: 'short' })],
     ['WEBHOOK_PORT', () => loadWebhookConfig({ ...webhookEnv, WEBHOOK_PORT: '99999' })],
     ['LIPSYNC_METRICS_ADDRESS', () => loadMetricsAddress({ LIPSYNC_METRICS_ADDRESS: 'http://0.0.0.0:9464' })],
+    ['LIPSYNC_BALANCE_MAX_AGE', () => loadBalanceMaxAge({ LIPSYNC_BALANCE_MAX_AGE: 'soon' })],
+    ['LIPSYNC_BALANCE_MAX_AGE', () => loadBalanceMaxAge({ LIPSYNC_BALANCE_MAX_AGE: '-1s' })],
   ])('a bad %s is named in one line', (variable, load) => {
     const err = configError(load);
     expect(err.variable).toBe(variable);

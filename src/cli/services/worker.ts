@@ -4,7 +4,7 @@
  * A bad variable is thrown as a ConfigError, which main() reports as exit 78.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { loadCreatifyConfig, loadCreditBudget, loadMetricsAddress, loadReconcilerConfig, loadTemporalConfig, loadWorkerTuning, type WorkerTuning } from '../../config';
+import { loadBalanceMaxAge, loadCreatifyConfig, loadCreditBudget, loadMetricsAddress, loadReconcilerConfig, loadTemporalConfig, loadWorkerTuning, type WorkerTuning } from '../../config';
 import { CreatifyClient } from '../../creatify';
 import { tracesUrl } from '../../client/tracing';
 import { observeCreatifyCalls } from '../../worker/creatify-metrics';
@@ -29,6 +29,7 @@ export async function runWorker(io: CliIo): Promise<void> {
   const metricsAddress = loadMetricsAddress(env);
   const reconciler = loadReconcilerConfig(env);
   const creditBudgetPerDay = loadCreditBudget(env);
+  const balanceMaxAgeMs = loadBalanceMaxAge(env);
   const tuning = loadWorkerTuning(env);
   installRuntimeOnce(env, metricsAddress);
   if (metricsAddress) observeCreatifyCalls(creatifyConfig.baseUrl);
@@ -45,6 +46,7 @@ export async function runWorker(io: CliIo): Promise<void> {
       workflows,
       reconciler,
       creditBudgetPerDay,
+      balanceMaxAgeMs,
       tracing,
       tuning,
     });
