@@ -79,7 +79,7 @@ export function printTable(r: BenchResult): void {
 }
 
 export function printWaitingTable(r: WaitingResult): void {
-  const label = (w: Waiting, i: number) => (i === r.runs.length - 1 ? `cache ${w.cache} (unbounded)` : `cache ${w.cache}${Number(w.cache) === r.defaultCache ? ' (default)' : ''}`);
+  const label = (w: Waiting) => (Number(w.cache) > w.renders ? `cache ${w.cache} (unbounded)` : `cache ${w.cache}${Number(w.cache) === r.defaultCache ? ' (default)' : ''}`);
   const row = (name: string, cell: (w: Waiting) => string, target = '') => [name, ...r.runs.map(cell), target];
   const rows = [
     ['', ...r.runs.map(label), 'target'],

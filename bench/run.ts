@@ -8,6 +8,7 @@
  *   npm run bench -- --quick            fewer rounds, 1,000 waiting renders (~3-5 min)
  *   npm run bench -- --waiting 10000    only: 10,000 waiting renders, bounded cache vs unbounded
  *                    [--caches 500,250]  the bounds to try (default: LIPSYNC_MAX_CACHED_WORKFLOWS's default)
+ *                    [--bounded-only]    without the last run that has room for all (slow: GBs of RSS)
  *   npm run bench -- --report out.json  the table of an earlier `--json` run
  */
 import fs from 'node:fs';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     waiting: { type: 'string' },
     caches: { type: 'string' },
+    'bounded-only': { type: 'boolean', default: false },
     report: { type: 'string' },
   },
 });
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
       const caches = (values.caches ?? String(DEFAULT_MAX_CACHED_WORKFLOWS)).split(',').map(Number);
       if (!caches.every((c) => Number.isInteger(c) && c >= 0)) throw new Error('--caches takes cache sizes, e.g. --caches 500,250');
       const runs = [];
-      for (const cache of [...caches, n + 1000]) {
+      for (const cache of values['bounded-only'] ? caches : [...caches, n + 1000]) {
         const run = await waiting(bench, 'tracker', n, { LIPSYNC_MAX_CACHED_WORKFLOWS: String(cache) }, say);
         say(`cache ${cache}: worker RSS ${run.workerRssBeforeMb.toFixed(0)} MB before, ${run.workerRssAfterMb.toFixed(0)} MB with ${n} waiting (peak ${run.workerRssPeakMb.toFixed(0)} MB); ${run.startedPerSecond.toFixed(1)} renders/s to the wait`);
         runs.push(run);

@@ -16,6 +16,8 @@ import { toSnapshot } from './index';
 
 /** Documented maximum of `?ids=` (creatify-api.md §4.5). */
 export const LIST_BATCH = 100;
+/** Inside its webhook window a render is told its progress only when it crosses a fifth (or its status changes). */
+export const PROGRESS_STEP = 0.2;
 /** Signals sent at once. */
 const SIGNAL_CONCURRENCY = 16;
 /** A 429 asking for a longer wait than this fails the attempt; the reconciler's retry takes it from there. */
@@ -74,10 +76,14 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
           const read = byId.get(t.lipsyncId);
           if (!read) return []; // unknown to Creatify (left out of the answer): the tracker's own checks handle it
           const { lipsync, progressUnknown } = read;
-          const key = `${lipsync.status} ${lipsync.progress} ${lipsync.output ?? ''} ${lipsync.updatedAt ?? ''}`;
+          const isOverdue = t.pollFrom <= now;
+          // Past its window a tracker judges ends and stalls on every change; inside it the
+          // read only shows progress, and each signal costs the tracker a workflow task.
+          const key = isOverdue
+            ? `${lipsync.status} ${lipsync.progress} ${lipsync.output ?? ''} ${lipsync.updatedAt ?? ''}`
+            : `within ${lipsync.status} ${Math.floor((lipsync.progress ?? 0) / PROGRESS_STEP)} ${lipsync.output ?? ''}`;
           const last = lastSent.get(t.lipsyncId);
           const unchanged = last?.key === key;
-          const isOverdue = t.pollFrom <= now;
           if (unchanged && !(isOverdue && Date.now() - last.at >= input.resendAfterMs)) return [];
           return [{ t, observation: { lipsync, observedAt, ...(progressUnknown ? { progressUnknown: true as const } : {}) }, key }];
         });

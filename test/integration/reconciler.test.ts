@@ -81,6 +81,27 @@ describe('fleet reconciliation', () => {
     expect(result.detectedBy).toBe('poll');
   });
 
+  test('inside the webhook window, progress is signalled when it crosses a fifth, not on every move (each signal costs the tracker a task)', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    const id = await stack.preview('progress steps');
+    const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { hold: true, status: 'running', progress: 0.41 });
+    const first = await eventually(async () => {
+      const s = await handle.query(statusQuery);
+      return s.progress === 0.41 ? s : undefined;
+    }, 10_000, 'progress 0.41 from the reconciler');
+    // Within the same fifth: three progress sweeps (1 s apart) say nothing new to the tracker.
+    await stack.sandbox.control.setLipsync(id, { progress: 0.55 });
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const same = await handle.query(statusQuery);
+    expect(same).toMatchObject({ progress: 0.41, observations: first.observations });
+    await stack.sandbox.control.setLipsync(id, { progress: 0.62 });
+    await eventually(async () => ((await handle.query(statusQuery)).progress === 0.62 ? true : undefined), 10_000, 'progress 0.62');
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    expect((await handle.result()).detectedBy).toBe('poll');
+  });
+
   // Creatify's undocumented readings (creatify-api.md [U]/[I]), each with every webhook lost.
   test.each<[string, SandboxSettingsPatch]>([
     ['a preview left pending, with a media job', { previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep' }],
