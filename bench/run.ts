@@ -9,6 +9,7 @@
  *   npm run bench -- --waiting 10000    only: 10,000 waiting renders, bounded cache vs unbounded
  *                    [--caches 500,250]  the bounds to try (default: LIPSYNC_MAX_CACHED_WORKFLOWS's default)
  *                    [--bounded-only]    without the last run that has room for all (slow: GBs of RSS)
+ *                    [--worker-heap MB]  the worker's V8 old-space limit (NODE_OPTIONS=--max-old-space-size)
  *   npm run bench -- --report out.json  the table of an earlier `--json` run
  */
 import fs from 'node:fs';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     waiting: { type: 'string' },
     caches: { type: 'string' },
     'bounded-only': { type: 'boolean', default: false },
+    'worker-heap': { type: 'string' },
     report: { type: 'string' },
   },
 });
@@ -78,7 +80,8 @@ async function main(): Promise<void> {
       if (!caches.every((c) => Number.isInteger(c) && c >= 0)) throw new Error('--caches takes cache sizes, e.g. --caches 500,250');
       const runs = [];
       for (const cache of values['bounded-only'] ? caches : [...caches, n + 1000]) {
-        const run = await waiting(bench, 'tracker', n, { LIPSYNC_MAX_CACHED_WORKFLOWS: String(cache) }, say);
+        const heap: Record<string, string> = values['worker-heap'] ? { NODE_OPTIONS: `--max-old-space-size=${Number(values['worker-heap'])}` } : {};
+        const run = await waiting(bench, 'tracker', n, { LIPSYNC_MAX_CACHED_WORKFLOWS: String(cache), ...heap }, say);
         say(`cache ${cache}: worker RSS ${run.workerRssBeforeMb.toFixed(0)} MB before, ${run.workerRssAfterMb.toFixed(0)} MB with ${n} waiting (peak ${run.workerRssPeakMb.toFixed(0)} MB); ${run.startedPerSecond.toFixed(1)} renders/s to the wait`);
         runs.push(run);
       }
