@@ -35,7 +35,7 @@ const { values } = parseArgs({
 });
 
 const plan = values.quick
-  ? { sequentialRounds: 10, inFlight: 50, inFlightRounds: 2, atOnce: 200, throughputRounds: 1, lost: 20, waiting: 1000 }
+  ? { sequentialRounds: 10, inFlight: 50, inFlightRounds: 2, atOnce: 200, throughputRounds: 1, lost: 50, waiting: 1000 }
   : { sequentialRounds: 30, inFlight: 50, inFlightRounds: 5, atOnce: 200, throughputRounds: 3, lost: 50, waiting: 2000 };
 
 const say = (line: string) => process.stderr.write(`${line}\n`);

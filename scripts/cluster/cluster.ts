@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { LipsyncOrchestrator } from '../../src/client';
-import type { WebhookConfig } from '../../src/config';
+import { RECOMMENDED_WORKER_HEAP_MB, type WebhookConfig } from '../../src/config';
 import { DEFAULT_TASK_QUEUE } from '../../src/contract/messages';
 import { CreatifyClient } from '../../src/creatify';
 import { freePort } from '../../src/dev/ports';
@@ -140,7 +140,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       return new Supervised(name, kind, serviceEnv, workDir, ready, READY_TIMEOUT_MS, log);
     };
     const receivers = await Promise.all(receiverPorts.map((port, i) => service('webhook-server', i + 1, { WEBHOOK_HOST: '127.0.0.1', WEBHOOK_PORT: String(port) })));
-    const workerEnv = { WORKFLOW_BUNDLE_PATH: bundlePath, CREATIFY_TIMEOUT_MS: String(creatifyTimeoutMs) };
+    // The heap bound docs/deploy.md recommends for every worker.
+    const workerEnv = { WORKFLOW_BUNDLE_PATH: bundlePath, CREATIFY_TIMEOUT_MS: String(creatifyTimeoutMs), NODE_OPTIONS: `--max-old-space-size=${RECOMMENDED_WORKER_HEAP_MB}` };
     const workers = await Promise.all(Array.from({ length: options.workers ?? 2 }, (_, i) => service('worker', i + 1, workerEnv)));
     // Stopped together (each drains on its own), before anything they depend on.
     cleanups.push(() => Promise.all([...workers, ...receivers].map((s) => s.stop())));
