@@ -52,11 +52,12 @@ export interface TrackRenderInput {
 
 /**
  * What starters of this code put in `TrackRenderInput.revision`. A run of revision 4 or
- * later has every behaviour the tracker's patches gate (exactly-once snapshot, fleet
- * reconciler, credits check), so it asks `patched()` nothing, each call of which would
- * cost a marker and a TemporalChangeVersion upsert; and it writes search attributes only
- * when what they show changes (not the status its start already set). Runs without it
- * (older starters, recorded histories) keep asking.
+ * later whose first task runs on code that knows it (one `patched('lean-runs')` marker)
+ * has every behaviour the tracker's other patches gate (exactly-once snapshot, fleet
+ * reconciler, credits check) without asking for each (every first `patched()` costs a
+ * marker and a TemporalChangeVersion upsert), and writes search attributes only when what
+ * they show changes (not the status its start already set). Runs without it (older
+ * starters, recorded histories, a new start taken by an older worker) keep asking.
  */
 export const TRACKER_REVISION = 4;
 /** The first revision that needs no patch markers. */

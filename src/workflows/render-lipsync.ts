@@ -48,10 +48,18 @@ export const EXACTLY_ONCE_PATCH = 'render-snapshot-and-claim-rechecks';
  * one) and publish when their webhook window ends (LipsyncPollFrom).
  */
 export const FLEET_RECONCILER_PATCH = 'fleet-reconciler';
+/**
+ * Runs started with LEAN_TRACKER_REVISION and first taken by code that knows them: every
+ * behaviour of the patches above without asking for each, and search attributes upserted
+ * only when they change. One marker instead of three.
+ */
+export const LEAN_RUN_PATCH = 'lean-runs';
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
-  const lean = (input.revision ?? 0) >= LEAN_TRACKER_REVISION;
+  // The input says the starter wants a lean run; the one marker says this run's first task
+  // was taken by code that knows lean runs (an older worker may take a new start during a deploy).
+  const lean = (input.revision ?? 0) >= LEAN_TRACKER_REVISION && patched(LEAN_RUN_PATCH);
   const current = lean || patched(EXACTLY_ONCE_PATCH);
   const fleet = lean || (current && patched(FLEET_RECONCILER_PATCH));
   const options = resolveTrackingOptions(input.options);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { TRACKER_REVISION } from '../../src/contract/messages';
 import { testWorkflowBundle } from '../support/bundle';
 
 // Histories recorded from real runs by scripts/export-histories.ts. A change to the
@@ -25,6 +26,21 @@ describe('replaying recorded histories', () => {
   test.each(histories)('%s replays against the current workflow', async (file) => {
     await expect(Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, load(file))).resolves.toBeUndefined();
   });
+
+  // A deploy that updates the starters (the client library in a backend) before the
+  // workers: an older worker takes the first task of a start that asks for a lean run and
+  // records what it knows (patch markers, every upsert). The new code must replay that.
+  test.each(['v3-webhook-path.json', 'v3-polling-path.json', 'v3-approved-render.json', 'v3-reconciled-path.json'])(
+    '%s, with a lean start input but run by the older worker, replays against the current workflow',
+    async (file) => {
+      const history = load(file);
+      const payload = history.events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
+      const input = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+      expect(input.revision).toBeUndefined();
+      payload.data = Buffer.from(JSON.stringify({ ...input, revision: TRACKER_REVISION })).toString('base64');
+      await expect(Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, history)).resolves.toBeUndefined();
+    },
+  );
 
   test('an incompatible workflow change is caught', async () => {
     const bundle = await bundleWorkflowCode({
