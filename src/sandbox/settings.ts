@@ -47,7 +47,8 @@ export const sandboxSettingsSchema = z.strictObject({
   failedReason: z.string(),
   /** failed_reason on `rejected`; null because the docs never say it is filled. */
   rejectedReason: z.string().nullable(),
-  progressAs: z.enum(['string', 'number']),
+  /** §3.6: a decimal string (new docs), a number (old docs), or a number 0–100 (one observed script prints it unscaled) [I]. */
+  progressAs: z.enum(['string', 'number', 'percent']),
   secondRender: z.enum(['reject', 'idempotent', 'charge']),
   authFailureStatus: z.union([z.literal(401), z.literal(403)]),
   /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */

@@ -64,16 +64,22 @@ describe('fleet reconciliation', () => {
     }
   });
 
-  test('progress of a running render is refreshed from the list while its webhook window is open', async () => {
-    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
-    const id = await stack.preview('progress');
+  /** A render inside a long webhook window, held running at `progress` until the reconciler has told its tracker. */
+  async function heldRunning(name: string, progress: number, reading: SandboxSettingsPatch = {}) {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, ...reading });
+    const id = await stack.preview(name);
     const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true, status: 'running', progress: 0.4 });
+    await stack.sandbox.control.setLipsync(id, { hold: true, status: 'running', progress });
     const state = await eventually(async () => {
       const s = await handle.query(statusQuery);
-      return s.progress >= 0.4 ? s : undefined;
-    }, 10_000, 'progress from the reconciler');
+      return s.progress === progress ? s : undefined;
+    }, 10_000, `progress ${progress} from the reconciler`);
+    return { id, handle, state };
+  }
+
+  test('progress of a running render is refreshed from the list while its webhook window is open', async () => {
+    const { id, handle, state } = await heldRunning('progress', 0.4);
     expect(state).toMatchObject({ status: 'running', polls: 0, webhooksReceived: 0 });
     expect(state.observations).toBeGreaterThan(0);
     await stack.sandbox.control.setLipsync(id, { status: 'done' });
@@ -81,16 +87,12 @@ describe('fleet reconciliation', () => {
     expect(result.detectedBy).toBe('poll');
   });
 
-  test('inside the webhook window, progress is signalled when it crosses a fifth, not on every move (each signal costs the tracker a task)', async () => {
-    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
-    const id = await stack.preview('progress steps');
-    const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
-    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true, status: 'running', progress: 0.41 });
-    const first = await eventually(async () => {
-      const s = await handle.query(statusQuery);
-      return s.progress === 0.41 ? s : undefined;
-    }, 10_000, 'progress 0.41 from the reconciler');
+  test.each<[string, SandboxSettingsPatch]>([
+    ['a decimal string (new docs)', {}],
+    ['a number (old docs)', { progressAs: 'number' }],
+    ['a number 0–100', { progressAs: 'percent' }],
+  ])('inside the webhook window, progress read as %s is signalled when it crosses a fifth, not on every move (each signal costs the tracker a task)', async (_name, reading) => {
+    const { id, handle, state: first } = await heldRunning('progress steps', 0.41, reading);
     // Within the same fifth: three progress sweeps (1 s apart) say nothing new to the tracker.
     await stack.sandbox.control.setLipsync(id, { progress: 0.55 });
     await new Promise((resolve) => setTimeout(resolve, 3_500));
@@ -107,6 +109,7 @@ describe('fleet reconciliation', () => {
     ['a preview left pending, with a media job', { previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep' }],
     ['a stale render answer, applied 1.5 s later', { renderResponse: 'stale', renderApplyDelayMs: 1_500 }],
     ['running as "processing", progress as a number', { runningStatusAs: 'processing', progressAs: 'number' }],
+    ['progress as a number 0–100', { progressAs: 'percent' }],
     ['credits_used kept, progress not reset at render', { creditsUsedOnRender: 'keep', renderResetsProgress: false, previewProgress: 0.5 }],
     ['a second render charged again', { secondRender: 'charge' }],
   ])('reading: %s — every render closes by the reconciler, paid once', async (_name, reading) => {

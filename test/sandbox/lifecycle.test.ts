@@ -133,6 +133,13 @@ describe('sandbox lifecycle', () => {
     expect(await waitForLipsync(sandbox, body.id, isFinished)).toMatchObject({ status: 'done', progress: 1 });
   });
 
+  test('progressAs percent: a number from 0 to 100', async () => {
+    await sandbox.control.settings({ progressAs: 'percent' });
+    const body = await preview(sandbox);
+    await render(sandbox, body.id);
+    expect(await waitForLipsync(sandbox, body.id, isFinished)).toMatchObject({ status: 'done', progress: 100 });
+  });
+
   test('previewLatencyMs delays the preview answer', async () => {
     await sandbox.control.settings({ previewLatencyMs: 150 });
     const started = Date.now();
