@@ -85,7 +85,8 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
   try {
     const ports = localPorts(env);
     const tuning = loadWorkerTuning(env);
-    const balanceMaxAgeMs = loadBalanceMaxAge(env);
+    // Every variable is read before anything starts: a bad one stops start-up with its one line.
+    const credits = { creditBudgetPerDay: loadCreditBudget(env), balanceMaxAgeMs: loadBalanceMaxAge(env) };
     const sandboxMode = !hasCreatifyCredentials(env);
     const wanted: Array<[string, number]> = [['Temporal gRPC', ports.temporal], ['Temporal Web UI', ports.ui], ['webhook receiver', ports.webhook]];
     if (sandboxMode) wanted.push(['sandbox Creatify', ports.sandbox]);
@@ -173,8 +174,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
       taskQueue: temporal.taskQueue,
       creatify,
       workflows: workflowSource(env),
-      creditBudgetPerDay: loadCreditBudget(env),
-      balanceMaxAgeMs,
+      ...credits,
       shutdownGraceTime: '2 seconds',
       tuning,
     }));
