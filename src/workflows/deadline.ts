@@ -7,13 +7,13 @@ export async function withDeadline<T>(ms: number, work: () => Promise<T>): Promi
   let passed = false;
   const workScope = new CancellationScope();
   const timerScope = new CancellationScope();
-  timerScope
-    .run(() => sleep(Math.max(ms, 1)))
-    .then(() => {
+  timerScope.run(() => sleep(Math.max(ms, 1))).then(
+    () => {
       passed = true;
       workScope.cancel();
-    })
-    .catch(() => undefined);
+    },
+    () => undefined,
+  );
   try {
     return await workScope.run(work);
   } catch (err) {

@@ -202,15 +202,23 @@ class RenderFlow {
     }
     // While the POST is retried (its answer lost, Creatify failing), the render may be
     // done already: a claim of an end is confirmed meanwhile, and a confirmed end wins.
+    // One condition over plain state, not a race of scoped promises: the SDK records a
+    // stack for every promise a workflow makes, and this runs for every render.
     const renderScope = new CancellationScope();
-    const posting = renderScope.run(() => this.activity(() => api.renderLipsync.executeWithOptions({ summary }, [{ lipsyncId: this.id, before: snapshot }])));
-    posting.catch(() => undefined);
+    let posted: { outcome: RenderOutcome } | { error: unknown } | undefined;
+    renderScope
+      .run(() => api.renderLipsync.executeWithOptions({ summary }, [{ lipsyncId: this.id, before: snapshot }]))
+      .then(
+        (outcome) => (posted = { outcome }),
+        (error) => (posted = { error: this.mapActivityError(error) }),
+      );
     for (;;) {
-      const claimScope = new CancellationScope();
-      const claim = claimScope.run(() => condition(() => this.tracker.hasClaim));
-      claim.catch(() => undefined);
-      const first = await Promise.race([posting.then((outcome) => ({ outcome })), claim.then(() => null)]).finally(() => claimScope.cancel());
-      if (first) return { outcome: first.outcome, detectedBy: 'render-response' };
+      await condition(() => posted !== undefined || this.tracker.hasClaim);
+      // Both at once: the POST's answer first; the claim stays queued for the wait that follows.
+      if (posted) {
+        if ('error' in posted) throw posted.error;
+        return { outcome: posted.outcome, detectedBy: 'render-response' };
+      }
       const { ended } = await this.checkClaim();
       if (ended) {
         renderScope.cancel();
@@ -397,12 +405,10 @@ class RenderFlow {
     };
   }
 
-  private async activity<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
+  private activity<T>(call: () => Promise<T>): Promise<T> {
+    return call().catch((err: unknown) => {
       throw this.mapActivityError(err);
-    }
+    });
   }
 
   /** A non-retryable Creatify error (auth, validation, not found, a refused render) ends tracking as an invalid request. */
