@@ -1,0 +1,41 @@
+/**
+ * withHeartbeat: a Creatify call that ends before the first interval sends no heartbeat
+ * (each would be a server call and a write per render POST); a long one heartbeats every
+ * interval, so the heartbeat timeout still finds a dead worker. MockActivityEnvironment.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { withHeartbeat } from '../../src/activities/heartbeat';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function environment() {
+  const env = new MockActivityEnvironment();
+  const beats: number[] = [];
+  const started = Date.now();
+  env.on('heartbeat', () => beats.push(Date.now() - started));
+  return { env, beats };
+}
+
+describe('withHeartbeat', () => {
+  test('a call that ends within the interval heartbeats never', async () => {
+    const { env, beats } = environment();
+    await expect(env.run(() => withHeartbeat(async () => (await sleep(20), 'answer'), 400))).resolves.toBe('answer');
+    await sleep(500); // the ticker was cleared: nothing comes later either
+    expect(beats).toEqual([]);
+  });
+
+  test('a long call heartbeats every interval, the first one interval after the start', async () => {
+    const { env, beats } = environment();
+    await env.run(() => withHeartbeat(() => sleep(450), 100));
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    expect(beats[0]).toBeGreaterThanOrEqual(90);
+  });
+
+  test('a failing call stops the heartbeats too', async () => {
+    const { env, beats } = environment();
+    await expect(env.run(() => withHeartbeat(async () => { await sleep(250); throw new Error('Creatify 503'); }, 100))).rejects.toThrow('Creatify 503');
+    const count = beats.length;
+    await sleep(300);
+    expect(beats.length).toBe(count);
+  });
+});
