@@ -52,6 +52,8 @@ export interface BatchResult {
   wallMs: number;
   /** Server + worker CPU time spent during the batch. */
   cpuMs: number;
+  /** Of which the server's. */
+  serverCpuMs: number;
   /** Creatify calls the workers made (GET, render, list), per render. */
   callsPerRender: number;
   stats: SandboxStats;
@@ -143,14 +145,16 @@ export class Bench {
   async batch(kind: Kind, worker: WorkerProcess, n: number, settings: SandboxSettingsPatch, options: TrackingOptions = {}): Promise<BatchResult> {
     await this.resetSandbox(settings);
     const ids = await this.previews(n);
-    const cpuBefore = cpuMs(this.server.pid) + cpuMs(worker.pid);
+    const serverBefore = cpuMs(this.server.pid);
+    const workerBefore = cpuMs(worker.pid);
     const started = performance.now();
     const handles = await Promise.all(ids.map((id) => this.start(kind, worker, id, options)));
     const finished = Promise.all(handles.map((handle) => handle.result() as Promise<unknown>));
     const redelivered = await this.redeliverRefused(finished);
     const results = await finished;
     const wallMs = performance.now() - started;
-    const cpu = cpuMs(this.server.pid) + cpuMs(worker.pid) - cpuBefore;
+    const serverCpu = cpuMs(this.server.pid) - serverBefore;
+    const cpu = serverCpu + cpuMs(worker.pid) - workerBefore;
     const stats = await this.stack.sandbox.control.stats();
     const closes = await pool(handles, 20, async (handle) => (await handle.describe()).closeTime!.getTime());
     const latencies: number[] = [];
@@ -160,7 +164,7 @@ export class Bench {
     });
     // Every Creatify call counts, the balance read of the credits check before each render POST included.
     const calls = stats.calls.get + stats.calls.render + stats.calls.list + stats.calls.credits;
-    return { ids, latencies, wallMs, cpuMs: cpu, callsPerRender: calls / n, stats, results, redelivered: redelivered.size };
+    return { ids, latencies, wallMs, cpuMs: cpu, serverCpuMs: serverCpu, callsPerRender: calls / n, stats, results, redelivered: redelivered.size };
   }
 
   /**

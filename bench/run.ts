@@ -90,7 +90,11 @@ async function main(): Promise<void> {
       else printWaitingTable(result);
       return;
     }
-    const workers = { tracker: bench.spawnWorker('tracker', RECONCILER_AT_BENCH_SPEED), bare: bench.spawnWorker('bare') };
+    const workers = {
+      tracker: bench.spawnWorker('tracker', RECONCILER_AT_BENCH_SPEED),
+      trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }),
+      bare: bench.spawnWorker('bare'),
+    };
     say('warming up…');
     await warmUp(bench, workers);
     const oneInFlight = await latencyOneInFlight(bench, workers, plan.sequentialRounds, say);
@@ -98,8 +102,7 @@ async function main(): Promise<void> {
     const atOnce = await throughput(bench, workers, plan.atOnce, plan.throughputRounds, say);
     say(`webhooks lost: ${plan.lost} renders per variant…`);
     const lost = await lostWebhooks(bench, workers, plan.lost);
-    await workers.tracker.stop();
-    await workers.bare.stop();
+    for (const worker of Object.values(workers)) await worker.stop();
     const waitingTracker = await waiting(bench, 'tracker', plan.waiting, {}, say);
     const waitingBare = await waiting(bench, 'bare:local', plan.waiting, {}, say);
     const result = {

@@ -9,7 +9,8 @@ const FAST = { timeFactor: 0.001 } as const;
 /** A webhook window no render here outlasts: only the webhook ends these renders. */
 const WEBHOOK_ONLY: TrackingOptions = { webhookTimeout: '30 minutes' };
 
-export type Workers = Record<'tracker' | 'bare', WorkerProcess>;
+/** `trackerSolo`: a tracker worker without the fleet reconciler, to price the reconciler apart. */
+export type Workers = Record<'tracker' | 'trackerSolo' | 'bare', WorkerProcess>;
 const workerOf = (workers: Workers, kind: Kind) => (kind === 'tracker' ? workers.tracker : workers.bare);
 
 export interface Latency {
@@ -20,6 +21,7 @@ export interface Latency {
 /** A few renders of every kind, so bundles are loaded and connections warm before anything counts. */
 export async function warmUp(bench: Bench, workers: Workers): Promise<void> {
   for (const kind of KINDS) await bench.batch(kind, workerOf(workers, kind), 5, FAST, WEBHOOK_ONLY);
+  await bench.batch('tracker', workers.trackerSolo, 5, FAST, WEBHOOK_ONLY);
 }
 
 /** One render at a time, kinds interleaved round by round so drift hits them alike. */
@@ -54,27 +56,43 @@ export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: 
 export interface Throughput {
   rendersPerSecond: number;
   cpuMsPerRender: number;
+  /** Of which the Temporal server's. */
+  serverCpuMsPerRender: number;
   /** Creatify calls per render on the webhook path (tracker only meaningful). */
   callsPerRender: number;
 }
 
-/** `n` started at once, tracker against the bare shape that ends with a local-activity GET; medians over rounds. */
-export async function throughput(bench: Bench, workers: Workers, n: number, rounds: number, progress: (line: string) => void): Promise<Record<'tracker' | 'bare:local', Throughput>> {
-  const kinds = ['tracker', 'bare:local'] as const;
-  const runs = { tracker: [] as Throughput[], 'bare:local': [] as Throughput[] };
+export type ThroughputKind = 'tracker' | 'tracker:solo' | 'bare:local';
+
+/**
+ * `n` started at once: the tracker as deployed (with the fleet reconciler), the tracker
+ * alone, and the bare shape that ends with a local-activity GET; medians over rounds,
+ * the order rotated round by round.
+ */
+export async function throughput(bench: Bench, workers: Workers, n: number, rounds: number, progress: (line: string) => void): Promise<Record<ThroughputKind, Throughput>> {
+  const kinds: ThroughputKind[] = ['tracker', 'tracker:solo', 'bare:local'];
+  const runs: Record<ThroughputKind, Throughput[]> = { tracker: [], 'tracker:solo': [], 'bare:local': [] };
   for (let round = 0; round < rounds; round++) {
     progress(`throughput, ${n} at once: round ${round + 1}/${rounds}`);
-    for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
-      const batch = await bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY);
-      runs[kind].push({ rendersPerSecond: (n / batch.wallMs) * 1000, cpuMsPerRender: batch.cpuMs / n, callsPerRender: batch.callsPerRender });
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[(round + i) % kinds.length]!;
+      const worker = kind === 'tracker:solo' ? workers.trackerSolo : workerOf(workers, kind);
+      const batch = await bench.batch(kind === 'tracker:solo' ? 'tracker' : kind, worker, n, FAST, WEBHOOK_ONLY);
+      runs[kind].push({
+        rendersPerSecond: (n / batch.wallMs) * 1000,
+        cpuMsPerRender: batch.cpuMs / n,
+        serverCpuMsPerRender: batch.serverCpuMs / n,
+        callsPerRender: batch.callsPerRender,
+      });
     }
   }
   const summary = (list: Throughput[]): Throughput => ({
     rendersPerSecond: median(list.map((t) => t.rendersPerSecond)),
     cpuMsPerRender: median(list.map((t) => t.cpuMsPerRender)),
+    serverCpuMsPerRender: median(list.map((t) => t.serverCpuMsPerRender)),
     callsPerRender: median(list.map((t) => t.callsPerRender)),
   });
-  return { tracker: summary(runs.tracker), 'bare:local': summary(runs['bare:local']) };
+  return { tracker: summary(runs.tracker), 'tracker:solo': summary(runs['tracker:solo']), 'bare:local': summary(runs['bare:local']) };
 }
 
 export interface LostWebhooks {

@@ -16,7 +16,7 @@ import { toSnapshot } from './index';
 
 /** Documented maximum of `?ids=` (creatify-api.md §4.5). */
 export const LIST_BATCH = 100;
-/** Inside its webhook window a render is told its progress only when it crosses a fifth (or its status changes). */
+/** Inside its webhook window a render is told its progress only when it crosses a fifth (or it ends). */
 export const PROGRESS_STEP = 0.2;
 /** Signals sent at once. */
 const SIGNAL_CONCURRENCY = 16;
@@ -78,11 +78,15 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
           const { lipsync, progressUnknown } = read;
           const isOverdue = t.pollFrom <= now;
           // Past its window a tracker judges ends and stalls on every change; inside it the
-          // read only shows progress, and each signal costs the tracker a workflow task.
+          // read only shows progress or an end, and each signal costs the tracker a workflow
+          // task: a step from pending to running alone is not worth one.
+          const fifth = Math.floor((lipsync.progress ?? 0) / PROGRESS_STEP);
           const key = isOverdue
             ? `${lipsync.status} ${lipsync.progress} ${lipsync.output ?? ''} ${lipsync.updatedAt ?? ''}`
-            : `within ${lipsync.status} ${Math.floor((lipsync.progress ?? 0) / PROGRESS_STEP)} ${lipsync.output ?? ''}`;
+            : `within ${lipsync.terminal ? lipsync.status : 'unfinished'} ${fifth} ${lipsync.output ?? ''}`;
           const last = lastSent.get(t.lipsyncId);
+          // What the render POST already told the tracker: not ended, in its first fifth.
+          if (!isOverdue && !last && !lipsync.terminal && !lipsync.output && fifth === 0) return [];
           const unchanged = last?.key === key;
           if (unchanged && !(isOverdue && Date.now() - last.at >= input.resendAfterMs)) return [];
           return [{ t, observation: { lipsync, observedAt, ...(progressUnknown ? { progressUnknown: true as const } : {}) }, key }];

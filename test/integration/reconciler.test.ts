@@ -104,6 +104,25 @@ describe('fleet reconciliation', () => {
     expect((await handle.result()).detectedBy).toBe('poll');
   });
 
+  test('inside the webhook window, a render not ended and still in its first fifth is not signalled, whatever its status', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
+    const id = await stack.preview('first fifth');
+    const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { hold: true, status: 'pending', progress: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // From pending to running at 15%: three progress sweeps (1 s apart) read it, none tells the tracker.
+    await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.15 });
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const quiet = await handle.query(statusQuery);
+    expect(quiet.observations ?? 0).toBe(0);
+    expect(quiet.progress).toBe(0);
+    await stack.sandbox.control.setLipsync(id, { progress: 0.25 });
+    await eventually(async () => ((await handle.query(statusQuery)).progress === 0.25 ? true : undefined), 10_000, 'progress 0.25');
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    expect((await handle.result()).detectedBy).toBe('poll');
+  });
+
   // Creatify's undocumented readings (creatify-api.md [U]/[I]), each with every webhook lost.
   test.each<[string, SandboxSettingsPatch]>([
     ['a preview left pending, with a media job', { previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep' }],
