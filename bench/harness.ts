@@ -42,6 +42,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   taskQueue: string;
   pid: number;
+  /** Its folder under the bench's CPU profile folder; also the key of rendersByWorker. */
+  profileName: string;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,8 @@ export class Bench {
   private readonly children: WorkerProcess[] = [];
   /** Refused terminal webhooks the bench delivered again, over the whole run. */
   redeliveries = 0;
+  /** Renders each worker took, by its profile name (for per-render profile figures). */
+  readonly rendersByWorker: Record<string, number> = {};
   private queues = 0;
 
   private constructor(
@@ -96,21 +100,39 @@ export class Bench {
     return `${this.stack.taskQueue}-${prefix}-${++this.queues}`;
   }
 
-  /** `lipsync worker` (tracker) or the bare worker, in a child process, with extra env on top. */
-  spawnWorker(kind: 'tracker' | 'bare', env: Record<string, string> = {}): WorkerProcess {
+  /** Where worker processes write V8 CPU profiles (`--cpu-profile DIR`), one folder per worker; unset: none. */
+  cpuProfileDir: string | undefined;
+
+  /**
+   * `lipsync worker` (tracker) or the bare worker, in a child process, with extra env on
+   * top. `profileName` names its folder under cpuProfileDir when profiling.
+   */
+  spawnWorker(kind: 'tracker' | 'bare', env: Record<string, string> = {}, profileName: string = kind): WorkerProcess {
     const taskQueue = this.newQueue(kind);
     const log = fs.openSync(path.join(this.dir, `worker-${taskQueue}.log`), 'a');
     const fullEnv = { ...process.env, ...this.stack.workerEnv(), LIPSYNC_LOG_LEVEL: 'WARN', LIPSYNC_TASK_QUEUE: taskQueue, BENCH_BARE_BUNDLE: this.bareBundle, ...env };
     const args = kind === 'tracker' ? ['-e', TRACKER_WORKER] : ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'bare', 'worker.ts')];
-    const child = spawn(process.execPath, args, { cwd: REPO, env: fullEnv, stdio: ['ignore', log, log] });
+    // A profile is written when the process exits on its own: such a worker is stopped with SIGINT.
+    const profiled = this.cpuProfileDir !== undefined;
+    const profileArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${path.join(this.cpuProfileDir!, profileName)}`] : [];
+    const child = spawn(process.execPath, [...profileArgs, ...args], { cwd: REPO, env: fullEnv, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const worker: WorkerProcess = {
       child,
       taskQueue,
       pid: child.pid!,
+      profileName,
       async stop() {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        if (child.exitCode !== null || child.signalCode !== null) return exited;
+        if (profiled) {
+          child.kill('SIGINT');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          await exited;
+          clearTimeout(killer);
+          return;
+        }
+        child.kill('SIGKILL');
         await exited;
       },
     };
@@ -144,6 +166,7 @@ export class Bench {
   /** `n` renders of one kind started at once, each awaited to its end, on a freshly reset sandbox. */
   async batch(kind: Kind, worker: WorkerProcess, n: number, settings: SandboxSettingsPatch, options: TrackingOptions = {}): Promise<BatchResult> {
     await this.resetSandbox(settings);
+    this.rendersByWorker[worker.profileName] = (this.rendersByWorker[worker.profileName] ?? 0) + n;
     const ids = await this.previews(n);
     const serverBefore = cpuMs(this.server.pid);
     const workerBefore = cpuMs(worker.pid);

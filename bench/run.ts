@@ -11,6 +11,7 @@
  *                    [--bounded-only]    without the last run that has room for all (slow: GBs of RSS)
  *                    [--worker-heap MB]  the worker's V8 old-space limit (NODE_OPTIONS=--max-old-space-size)
  *   npm run bench -- --report out.json  the table of an earlier `--json` run
+ *   npm run bench -- --quick --cpu-profile DIR   also V8 CPU profiles of the workers, and where their CPU went
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config';
 import { Bench } from './harness';
 import { machine } from './measure';
+import { printProfiles, summarizeProfiles } from './profile';
 import { printTable, printWaitingTable } from './report';
 import { latencyInFlight, latencyOneInFlight, lostWebhooks, throughput, waiting, warmUp } from './scenarios';
 
@@ -31,12 +33,13 @@ const { values } = parseArgs({
     'bounded-only': { type: 'boolean', default: false },
     'worker-heap': { type: 'string' },
     report: { type: 'string' },
+    'cpu-profile': { type: 'string' },
   },
 });
 
 const plan = values.quick
   ? { sequentialRounds: 10, inFlight: 50, inFlightRounds: 2, atOnce: 200, throughputRounds: 1, lost: 50, waiting: 1000 }
-  : { sequentialRounds: 30, inFlight: 50, inFlightRounds: 5, atOnce: 200, throughputRounds: 3, lost: 50, waiting: 2000 };
+  : { sequentialRounds: 30, inFlight: 50, inFlightRounds: 5, atOnce: 200, throughputRounds: 5, lost: 50, waiting: 2000 };
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -66,6 +69,8 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const machineAtStart = machine();
   const bench = await Bench.start(dir, say);
+  const profileDir = values['cpu-profile'] ? path.resolve(values['cpu-profile']) : undefined;
+  bench.cpuProfileDir = profileDir;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       setTimeout(() => process.exit(130), 10_000).unref();
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
     }
     const workers = {
       tracker: bench.spawnWorker('tracker', RECONCILER_AT_BENCH_SPEED),
-      trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }),
+      trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo'),
       bare: bench.spawnWorker('bare'),
     };
     say('warming up…');
@@ -103,6 +108,8 @@ async function main(): Promise<void> {
     say(`webhooks lost: ${plan.lost} renders per variant…`);
     const lost = await lostWebhooks(bench, workers, plan.lost);
     for (const worker of Object.values(workers)) await worker.stop();
+    // The waiting runs' workers are not profiled (their renders wait, they are measured for memory).
+    bench.cpuProfileDir = undefined;
     const waitingTracker = await waiting(bench, 'tracker', plan.waiting, {}, say);
     const waitingBare = await waiting(bench, 'bare:local', plan.waiting, {}, say);
     const result = {
@@ -117,9 +124,13 @@ async function main(): Promise<void> {
       lost,
       waiting: { tracker: waitingTracker, bare: waitingBare },
       redeliveries: bench.redeliveries,
+      ...(profileDir ? { profiles: summarizeProfiles(profileDir, bench.rendersByWorker) } : {}),
     };
     if (values.json) console.log(JSON.stringify(result, null, 2));
-    else printTable(result);
+    else {
+      printTable(result);
+      if (profileDir) printProfiles(profileDir, result.profiles ?? []);
+    }
   } finally {
     await bench.close();
     fs.rmSync(dir, { recursive: true, force: true });
