@@ -19,7 +19,7 @@ import type { SandboxSettingsPatch, SandboxStats } from '../src/sandbox';
 import { buildWorkflowBundle } from '../src/worker/workflow-source';
 import { createWorkerLogger } from '../src/worker/logger';
 import type { TestStack } from '../test/support/stack';
-import type { BareEnding } from './bare/workflows';
+import type { BareEnding, BareExtras } from './bare/workflows';
 import { cpuMs, pool, sleep } from './measure';
 
 const REPO = path.resolve(__dirname, '..');
@@ -145,12 +145,12 @@ export class Bench {
     return new LipsyncOrchestrator({ client, taskQueue, webhook: webhookConfig, creatify });
   }
 
-  async start(kind: Kind, worker: WorkerProcess, id: string, options: TrackingOptions): Promise<WorkflowHandle> {
+  async start(kind: Kind, worker: WorkerProcess, id: string, options: TrackingOptions, extras?: BareExtras): Promise<WorkflowHandle> {
     if (kind === 'tracker') return this.orchestrator(worker.taskQueue).startRender(id, options);
     return this.stack.client.workflow.start('bareRender', {
       taskQueue: worker.taskQueue,
       workflowId: workflowIdFor(id),
-      args: [{ lipsyncId: id, ending: kind.slice('bare:'.length) as BareEnding }],
+      args: [{ lipsyncId: id, ending: kind.slice('bare:'.length) as BareEnding, ...(extras ? { extras } : {}) }],
     });
   }
 
@@ -164,14 +164,15 @@ export class Bench {
   }
 
   /** `n` renders of one kind started at once, each awaited to its end, on a freshly reset sandbox. */
-  async batch(kind: Kind, worker: WorkerProcess, n: number, settings: SandboxSettingsPatch, options: TrackingOptions = {}): Promise<BatchResult> {
+  /** `extras`: the tracker's extra commands given to bare workflows (see BareExtras). */
+  async batch(kind: Kind, worker: WorkerProcess, n: number, settings: SandboxSettingsPatch, options: TrackingOptions = {}, extras?: BareExtras): Promise<BatchResult> {
     await this.resetSandbox(settings);
     this.rendersByWorker[worker.profileName] = (this.rendersByWorker[worker.profileName] ?? 0) + n;
     const ids = await this.previews(n);
     const serverBefore = cpuMs(this.server.pid);
     const workerBefore = cpuMs(worker.pid);
     const started = performance.now();
-    const handles = await Promise.all(ids.map((id) => this.start(kind, worker, id, options)));
+    const handles = await Promise.all(ids.map((id) => this.start(kind, worker, id, options, extras)));
     const finished = Promise.all(handles.map((handle) => handle.result() as Promise<unknown>));
     const redelivered = await this.redeliverRefused(finished);
     const results = await finished;

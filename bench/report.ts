@@ -1,7 +1,7 @@
 /** The bench's one view: a table with same-run ratios and the issue's targets. */
 import type { Kind } from './harness';
 import { KIND_LABEL, KINDS } from './harness';
-import type { Latency, LostWebhooks, Throughput, ThroughputKind, Waiting } from './scenarios';
+import type { CommandCost, Latency, LostWebhooks, Throughput, ThroughputKind, Waiting } from './scenarios';
 
 export interface BenchResult {
   startedAt: Date;
@@ -100,4 +100,31 @@ export function printWaitingTable(r: WaitingResult): void {
     row('renders brought to the wait per second', (w) => num(w.startedPerSecond), 'bounded ≥ unbounded'),
   ];
   console.log([`lipsync-orchestrator bench --waiting, ${r.startedAt.toISOString()}`, `machine at start: ${r.machine.atStart}`, `machine at end:   ${r.machine.atEnd}`, '', table(rows)].join('\n'));
+}
+
+export function printCommandsTable(r: { startedAt: Date; machine: { atStart: string; atEnd: string }; n: number; rounds: number; costs: CommandCost[] }): void {
+  const base = r.costs[0]!;
+  const rows = [
+    ['', 'renders/s', 'server CPU ms/render', '÷ bare', 'worker CPU ms/render', '÷ bare'],
+    ...r.costs.map((c) => [
+      c.label,
+      num(c.rendersPerSecond),
+      num(c.serverCpuMsPerRender),
+      ratio(c.serverCpuMsPerRender, base.serverCpuMsPerRender),
+      num(c.workerCpuMsPerRender),
+      ratio(c.workerCpuMsPerRender, base.workerCpuMsPerRender),
+    ]),
+  ];
+  console.log(
+    [
+      `lipsync-orchestrator bench --commands, ${r.startedAt.toISOString()}`,
+      `machine at start: ${r.machine.atStart}`,
+      `machine at end:   ${r.machine.atEnd}`,
+      '',
+      table(rows),
+      '',
+      `${r.n} renders started at once per variant, medians over ${r.rounds} rounds, the order rotated each round. The bare variants`,
+      'run the bare workflow with the tracker\'s extra commands added; the last row is `lipsync worker` without its reconciler.',
+    ].join('\n'),
+  );
 }

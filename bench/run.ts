@@ -12,6 +12,7 @@
  *                    [--worker-heap MB]  the worker's V8 old-space limit (NODE_OPTIONS=--max-old-space-size)
  *   npm run bench -- --report out.json  the table of an earlier `--json` run
  *   npm run bench -- --quick --cpu-profile DIR   also V8 CPU profiles of the workers, and where their CPU went
+ *   npm run bench -- --commands [--quick]        only: the tracker's extra commands priced one kind at a time on bare workflows
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,8 +22,8 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config';
 import { Bench } from './harness';
 import { machine } from './measure';
 import { printProfiles, summarizeProfiles } from './profile';
-import { printTable, printWaitingTable } from './report';
-import { latencyInFlight, latencyOneInFlight, lostWebhooks, throughput, waiting, warmUp } from './scenarios';
+import { printCommandsTable, printTable, printWaitingTable } from './report';
+import { commandCosts, latencyInFlight, latencyOneInFlight, lostWebhooks, throughput, waiting, warmUp } from './scenarios';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     'worker-heap': { type: 'string' },
     report: { type: 'string' },
     'cpu-profile': { type: 'string' },
+    commands: { type: 'boolean', default: false },
   },
 });
 
@@ -93,6 +95,15 @@ async function main(): Promise<void> {
       const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, defaultCache: DEFAULT_MAX_CACHED_WORKFLOWS, runs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printWaitingTable(result);
+      return;
+    }
+    if (values.commands) {
+      const workers = { trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo'), bare: bench.spawnWorker('bare') };
+      const rounds = values.quick ? 2 : 4;
+      const costs = await commandCosts(bench, workers, plan.atOnce, rounds, say);
+      const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, n: plan.atOnce, rounds, costs };
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else printCommandsTable(result);
       return;
     }
     const workers = {

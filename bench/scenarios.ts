@@ -1,5 +1,6 @@
 /** The bench's measurements, each against a same-run baseline. */
 import type { RenderResult } from '../src/contract/messages';
+import type { BareExtras } from './bare/workflows';
 import type { TrackingOptions } from '../src/contract/tracking-options';
 import { type Bench, type Kind, KINDS, type WorkerProcess } from './harness';
 import { MB, median, peakRssBytes, percentile, pool, rssBytes, sleep } from './measure';
@@ -201,4 +202,53 @@ export async function waiting(bench: Bench, kind: 'tracker' | 'bare:local', n: n
   } finally {
     await worker.stop();
   }
+}
+
+/** The tracker's extra commands, given to bare workflows one kind at a time, and the tracker itself. */
+export const COMMAND_VARIANTS: Array<{ label: string; extras: BareExtras | 'tracker' }> = [
+  { label: 'bare signal→local GET→done', extras: {} },
+  { label: '+ a patch marker (and its TemporalChangeVersion upsert)', extras: { patch: true } },
+  { label: '+ two search-attribute upserts', extras: { upserts: true } },
+  { label: '+ deadline and window timers, cancelled', extras: { timers: true } },
+  { label: '+ all three', extras: { patch: true, upserts: true, timers: true } },
+  { label: 'tracker (reconciler off)', extras: 'tracker' },
+];
+
+export interface CommandCost {
+  label: string;
+  rendersPerSecond: number;
+  serverCpuMsPerRender: number;
+  workerCpuMsPerRender: number;
+}
+
+/**
+ * `n` renders at once per variant, the order rotated round by round (the dev server's
+ * database grows as rounds go, and each round costs it a little more); medians over rounds.
+ */
+export async function commandCosts(bench: Bench, workers: Pick<Workers, 'trackerSolo' | 'bare'>, n: number, rounds: number, progress: (line: string) => void): Promise<CommandCost[]> {
+  progress('warming up…');
+  await bench.batch('tracker', workers.trackerSolo, 5, FAST, WEBHOOK_ONLY);
+  await bench.batch('bare:local', workers.bare, 5, FAST, WEBHOOK_ONLY, { patch: true, upserts: true, timers: true });
+  const runs = COMMAND_VARIANTS.map(() => [] as Array<Omit<CommandCost, 'label'>>);
+  for (let round = 0; round < rounds; round++) {
+    progress(`commands, ${n} at once: round ${round + 1}/${rounds}`);
+    for (let i = 0; i < COMMAND_VARIANTS.length; i++) {
+      const index = (round + i) % COMMAND_VARIANTS.length;
+      const { extras } = COMMAND_VARIANTS[index]!;
+      const batch = extras === 'tracker'
+        ? await bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY)
+        : await bench.batch('bare:local', workers.bare, n, FAST, WEBHOOK_ONLY, extras);
+      runs[index]!.push({
+        rendersPerSecond: (n / batch.wallMs) * 1000,
+        serverCpuMsPerRender: batch.serverCpuMs / n,
+        workerCpuMsPerRender: (batch.cpuMs - batch.serverCpuMs) / n,
+      });
+    }
+  }
+  return COMMAND_VARIANTS.map(({ label }, i) => ({
+    label,
+    rendersPerSecond: median(runs[i]!.map((r) => r.rendersPerSecond)),
+    serverCpuMsPerRender: median(runs[i]!.map((r) => r.serverCpuMsPerRender)),
+    workerCpuMsPerRender: median(runs[i]!.map((r) => r.workerCpuMsPerRender)),
+  }));
 }

@@ -5,17 +5,30 @@
  * does after the signal. The workflow id is the tracker's, so the real webhook receiver
  * signals it.
  */
-import type { RetryPolicy } from '@temporalio/common';
-import { condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import { webhookSignal } from '../../src/contract/messages';
+import type { Duration, RetryPolicy } from '@temporalio/common';
+import { CancellationScope, condition, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { LIPSYNC_STATUS, webhookSignal } from '../../src/contract/messages';
 import type { BareActivities } from './activities';
 
 /** What runs after the terminal webhook: nothing, a GET as a local activity, or as an activity. */
 export type BareEnding = 'none' | 'local' | 'activity';
 
+/**
+ * The tracker's extra commands, to price them one kind at a time (`npm run bench --
+ * --commands`): a patch marker (with the TemporalChangeVersion upsert the SDK adds), a
+ * search-attribute upsert after the POST and one at the end, a deadline timer and a
+ * webhook-window timer, each cancelled at the end as the tracker's are.
+ */
+export interface BareExtras {
+  patch?: boolean;
+  upserts?: boolean;
+  timers?: boolean;
+}
+
 export interface BareInput {
   lipsyncId: string;
   ending: BareEnding;
+  extras?: BareExtras;
 }
 
 const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' };
@@ -26,15 +39,29 @@ const quick = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '5 sec
 
 const TERMINAL = new Set(['done', 'failed', 'rejected']);
 
-export async function bareRender({ lipsyncId, ending }: BareInput): Promise<string> {
+export async function bareRender({ lipsyncId, ending, extras = {} }: BareInput): Promise<string> {
   let ended: string | null = null;
   setHandler(webhookSignal, (hint) => {
     if (hint.status && TERMINAL.has(hint.status)) ended = hint.status;
   });
+  if (extras.patch) patched('bench-extra-marker');
+  const deadline = timer(extras.timers, '1 hour');
   await local.getStatus(lipsyncId);
   await api.render(lipsyncId);
+  if (extras.upserts) upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: 'pending' }]);
+  const window = timer(extras.timers, '30 minutes');
   await condition(() => ended !== null);
-  if (ending === 'local') return quick.getStatus(lipsyncId);
-  if (ending === 'activity') return api.getStatus(lipsyncId);
-  return ended!;
+  window?.cancel();
+  const status = ending === 'local' ? await quick.getStatus(lipsyncId) : ending === 'activity' ? await api.getStatus(lipsyncId) : ended!;
+  if (extras.upserts) upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: status }]);
+  deadline?.cancel();
+  return status;
+}
+
+/** A timer in its own scope, so that it can be cancelled like the tracker's; none when not asked for. */
+function timer(wanted: boolean | undefined, duration: Duration): CancellationScope | undefined {
+  if (!wanted) return undefined;
+  const scope = new CancellationScope();
+  scope.run(() => sleep(duration)).catch(() => undefined);
+  return scope;
 }
