@@ -8,6 +8,7 @@
  *   npx ts-node --transpile-only bench/promise-count.ts test/fixtures/histories/v4-webhook-path.json [--sites]
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
@@ -31,8 +32,10 @@ function site(): string {
 async function main(): Promise<void> {
   if (positionals.length === 0) throw new Error('give one or more history files (temporal workflow show --output json)');
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const bundle = await buildWorkflowBundle(path.join(fs.mkdtempSync('/tmp/lipsync-promises-'), 'bundle.js'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-promises-'));
+  const bundle = await buildWorkflowBundle(path.join(dir, 'bundle.js'));
   const code = fs.readFileSync(bundle.path, 'utf8');
+  fs.rmSync(dir, { recursive: true, force: true });
   Error.stackTraceLimit = 30;
   for (const file of positionals) {
     const history = historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8')));
