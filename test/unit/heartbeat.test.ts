@@ -19,15 +19,16 @@ function environment() {
 describe('withHeartbeat', () => {
   test('a call that ends within the interval heartbeats never', async () => {
     const { env, beats } = environment();
-    await expect(env.run(() => withHeartbeat(async () => (await sleep(20), 'answer'), 400))).resolves.toBe('answer');
-    await sleep(500); // the ticker was cleared: nothing comes later either
+    // 1 s of room for a 20 ms call: a busy machine does not turn it into a heartbeat.
+    await expect(env.run(() => withHeartbeat(async () => (await sleep(20), 'answer'), 1_000))).resolves.toBe('answer');
+    await sleep(1_200); // the ticker was cleared: nothing comes later either
     expect(beats).toEqual([]);
   });
 
   test('a long call heartbeats every interval, the first one interval after the start', async () => {
     const { env, beats } = environment();
-    await env.run(() => withHeartbeat(() => sleep(450), 100));
-    expect(beats.length).toBeGreaterThanOrEqual(3);
+    await env.run(() => withHeartbeat(() => sleep(650), 100));
+    expect(beats.length).toBeGreaterThanOrEqual(2);
     expect(beats[0]).toBeGreaterThanOrEqual(90);
   });
 
