@@ -86,8 +86,8 @@ async function main(): Promise<void> {
       const caches = (values.caches ?? String(DEFAULT_MAX_CACHED_WORKFLOWS)).split(',').map(Number);
       if (!caches.every((c) => Number.isInteger(c) && c >= 0)) throw new Error('--caches takes cache sizes, e.g. --caches 500,250');
       const runs = [];
+      const heap: Record<string, string> = values['worker-heap'] ? { NODE_OPTIONS: `--max-old-space-size=${Number(values['worker-heap'])}` } : {};
       for (const cache of values['bounded-only'] ? caches : [...caches, n + 1000]) {
-        const heap: Record<string, string> = values['worker-heap'] ? { NODE_OPTIONS: `--max-old-space-size=${Number(values['worker-heap'])}` } : {};
         const run = await waiting(bench, 'tracker', n, { LIPSYNC_MAX_CACHED_WORKFLOWS: String(cache), ...heap }, say);
         say(`cache ${cache}: worker RSS ${run.workerRssBeforeMb.toFixed(0)} MB before, ${run.workerRssAfterMb.toFixed(0)} MB with ${n} waiting (peak ${run.workerRssPeakMb.toFixed(0)} MB); ${run.startedPerSecond.toFixed(1)} renders/s to the wait`);
         runs.push(run);

@@ -19,6 +19,23 @@ export interface Latency {
   p95: number;
 }
 
+/**
+ * Each variant once per round, the order rotated round by round so that drift (a busy
+ * machine, the dev server's database growing) hits them alike; each figure's median
+ * over the rounds, one record per variant in the variants' order.
+ */
+async function rotatedMedians<V, F extends { [K in keyof F]: number }>(variants: readonly V[], rounds: number, onRound: (round: number) => void, measure: (variant: V) => Promise<F>): Promise<F[]> {
+  const runs = variants.map(() => [] as F[]);
+  for (let round = 0; round < rounds; round++) {
+    onRound(round);
+    for (let i = 0; i < variants.length; i++) {
+      const index = (round + i) % variants.length;
+      runs[index]!.push(await measure(variants[index]!));
+    }
+  }
+  return runs.map((list) => Object.fromEntries(Object.keys(list[0]!).map((key) => [key, median(list.map((figures) => figures[key as keyof F]))])) as F);
+}
+
 /** A few renders of every kind, so bundles are loaded and connections warm before anything counts. */
 export async function warmUp(bench: Bench, workers: Workers): Promise<void> {
   for (const kind of KINDS) await bench.batch(kind, workerOf(workers, kind), 5, FAST, WEBHOOK_ONLY);
@@ -40,18 +57,11 @@ export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds:
 
 /** `inFlight` renders started at once; p50 and p95 of each round, medians over rounds. */
 export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void): Promise<Record<Kind, Latency>> {
-  const perRound = Object.fromEntries(KINDS.map((k) => [k, [] as Latency[]])) as Record<Kind, Latency[]>;
-  for (let round = 0; round < rounds; round++) {
-    progress(`webhook→closed, ${inFlight} in flight: round ${round + 1}/${rounds}`);
-    for (let i = 0; i < KINDS.length; i++) {
-      const kind = KINDS[(round + i) % KINDS.length]!;
-      const { latencies } = await bench.batch(kind, workerOf(workers, kind), inFlight, FAST, WEBHOOK_ONLY);
-      perRound[kind].push({ p50: percentile(latencies, 50), p95: percentile(latencies, 95) });
-    }
-  }
-  return Object.fromEntries(
-    KINDS.map((k) => [k, { p50: median(perRound[k].map((r) => r.p50)), p95: median(perRound[k].map((r) => r.p95)) }]),
-  ) as Record<Kind, Latency>;
+  const medians = await rotatedMedians(KINDS, rounds, (round) => progress(`webhook→closed, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (kind): Promise<Latency> => {
+    const { latencies } = await bench.batch(kind, workerOf(workers, kind), inFlight, FAST, WEBHOOK_ONLY);
+    return { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+  });
+  return Object.fromEntries(KINDS.map((k, i) => [k, medians[i]!])) as Record<Kind, Latency>;
 }
 
 export interface Throughput {
@@ -72,28 +82,17 @@ export type ThroughputKind = 'tracker' | 'tracker:solo' | 'bare:local';
  */
 export async function throughput(bench: Bench, workers: Workers, n: number, rounds: number, progress: (line: string) => void): Promise<Record<ThroughputKind, Throughput>> {
   const kinds: ThroughputKind[] = ['tracker', 'tracker:solo', 'bare:local'];
-  const runs: Record<ThroughputKind, Throughput[]> = { tracker: [], 'tracker:solo': [], 'bare:local': [] };
-  for (let round = 0; round < rounds; round++) {
-    progress(`throughput, ${n} at once: round ${round + 1}/${rounds}`);
-    for (let i = 0; i < kinds.length; i++) {
-      const kind = kinds[(round + i) % kinds.length]!;
-      const worker = kind === 'tracker:solo' ? workers.trackerSolo : workerOf(workers, kind);
-      const batch = await bench.batch(kind === 'tracker:solo' ? 'tracker' : kind, worker, n, FAST, WEBHOOK_ONLY);
-      runs[kind].push({
-        rendersPerSecond: (n / batch.wallMs) * 1000,
-        cpuMsPerRender: batch.cpuMs / n,
-        serverCpuMsPerRender: batch.serverCpuMs / n,
-        callsPerRender: batch.callsPerRender,
-      });
-    }
-  }
-  const summary = (list: Throughput[]): Throughput => ({
-    rendersPerSecond: median(list.map((t) => t.rendersPerSecond)),
-    cpuMsPerRender: median(list.map((t) => t.cpuMsPerRender)),
-    serverCpuMsPerRender: median(list.map((t) => t.serverCpuMsPerRender)),
-    callsPerRender: median(list.map((t) => t.callsPerRender)),
+  const medians = await rotatedMedians(kinds, rounds, (round) => progress(`throughput, ${n} at once: round ${round + 1}/${rounds}`), async (kind): Promise<Throughput> => {
+    const worker = kind === 'tracker:solo' ? workers.trackerSolo : workerOf(workers, kind);
+    const batch = await bench.batch(kind === 'tracker:solo' ? 'tracker' : kind, worker, n, FAST, WEBHOOK_ONLY);
+    return {
+      rendersPerSecond: (n / batch.wallMs) * 1000,
+      cpuMsPerRender: batch.cpuMs / n,
+      serverCpuMsPerRender: batch.serverCpuMs / n,
+      callsPerRender: batch.callsPerRender,
+    };
   });
-  return { tracker: summary(runs.tracker), 'tracker:solo': summary(runs['tracker:solo']), 'bare:local': summary(runs['bare:local']) };
+  return { tracker: medians[0]!, 'tracker:solo': medians[1]!, 'bare:local': medians[2]! };
 }
 
 export interface LostWebhooks {
@@ -221,34 +220,20 @@ export interface CommandCost {
   workerCpuMsPerRender: number;
 }
 
-/**
- * `n` renders at once per variant, the order rotated round by round (the dev server's
- * database grows as rounds go, and each round costs it a little more); medians over rounds.
- */
+/** `n` renders at once per variant (rotated rounds, medians). */
 export async function commandCosts(bench: Bench, workers: Pick<Workers, 'trackerSolo' | 'bare'>, n: number, rounds: number, progress: (line: string) => void): Promise<CommandCost[]> {
   progress('warming up…');
   await bench.batch('tracker', workers.trackerSolo, 5, FAST, WEBHOOK_ONLY);
   await bench.batch('bare:local', workers.bare, 5, FAST, WEBHOOK_ONLY, { patch: true, upserts: true, timers: true });
-  const runs = COMMAND_VARIANTS.map(() => [] as Array<Omit<CommandCost, 'label'>>);
-  for (let round = 0; round < rounds; round++) {
-    progress(`commands, ${n} at once: round ${round + 1}/${rounds}`);
-    for (let i = 0; i < COMMAND_VARIANTS.length; i++) {
-      const index = (round + i) % COMMAND_VARIANTS.length;
-      const { extras } = COMMAND_VARIANTS[index]!;
-      const batch = extras === 'tracker'
-        ? await bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY)
-        : await bench.batch('bare:local', workers.bare, n, FAST, WEBHOOK_ONLY, extras);
-      runs[index]!.push({
-        rendersPerSecond: (n / batch.wallMs) * 1000,
-        serverCpuMsPerRender: batch.serverCpuMs / n,
-        workerCpuMsPerRender: (batch.cpuMs - batch.serverCpuMs) / n,
-      });
-    }
-  }
-  return COMMAND_VARIANTS.map(({ label }, i) => ({
-    label,
-    rendersPerSecond: median(runs[i]!.map((r) => r.rendersPerSecond)),
-    serverCpuMsPerRender: median(runs[i]!.map((r) => r.serverCpuMsPerRender)),
-    workerCpuMsPerRender: median(runs[i]!.map((r) => r.workerCpuMsPerRender)),
-  }));
+  const medians = await rotatedMedians(COMMAND_VARIANTS, rounds, (round) => progress(`commands, ${n} at once: round ${round + 1}/${rounds}`), async ({ extras }) => {
+    const batch = extras === 'tracker'
+      ? await bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY)
+      : await bench.batch('bare:local', workers.bare, n, FAST, WEBHOOK_ONLY, extras);
+    return {
+      rendersPerSecond: (n / batch.wallMs) * 1000,
+      serverCpuMsPerRender: batch.serverCpuMs / n,
+      workerCpuMsPerRender: (batch.cpuMs - batch.serverCpuMs) / n,
+    };
+  });
+  return COMMAND_VARIANTS.map(({ label }, i) => ({ label, ...medians[i]! }));
 }

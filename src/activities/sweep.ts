@@ -18,6 +18,12 @@ import { toSnapshot } from './index';
 export const LIST_BATCH = 100;
 /** Inside its webhook window a render is told its progress only when it crosses a fifth (or it ends). */
 export const PROGRESS_STEP = 0.2;
+/** What a tracker inside its webhook window is told about: its end (a terminal status or an output) and its fifth of progress. */
+function withinWindowKey(terminalStatus: string | null, progress: number, output: string | null): string {
+  return `within ${terminalStatus ?? 'unfinished'} ${Math.floor(progress / PROGRESS_STEP)} ${output ?? ''}`;
+}
+/** What the render POST told the tracker: not ended, in its first fifth, no output. */
+const POSTED_KEY = withinWindowKey(null, 0, null);
 /** Signals sent at once. */
 const SIGNAL_CONCURRENCY = 16;
 /** A 429 asking for a longer wait than this fails the attempt; the reconciler's retry takes it from there. */
@@ -80,15 +86,13 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
           // Past its window a tracker judges ends and stalls on every change; inside it the
           // read only shows progress or an end, and each signal costs the tracker a workflow
           // task: a step from pending to running alone is not worth one.
-          const fifth = Math.floor((lipsync.progress ?? 0) / PROGRESS_STEP);
           const key = isOverdue
             ? `${lipsync.status} ${lipsync.progress} ${lipsync.output ?? ''} ${lipsync.updatedAt ?? ''}`
-            : `within ${lipsync.terminal ? lipsync.status : 'unfinished'} ${fifth} ${lipsync.output ?? ''}`;
+            : withinWindowKey(lipsync.terminal ? lipsync.status : null, lipsync.progress ?? 0, lipsync.output);
           const last = lastSent.get(t.lipsyncId);
-          // What the render POST already told the tracker: not ended, in its first fifth.
-          if (!isOverdue && !last && !lipsync.terminal && !lipsync.output && fifth === 0) return [];
-          const unchanged = last?.key === key;
-          if (unchanged && !(isOverdue && Date.now() - last.at >= input.resendAfterMs)) return [];
+          // Inside the window, what the render POST told the tracker counts as told already.
+          const told = last?.key ?? (isOverdue ? undefined : POSTED_KEY);
+          if (told === key && !(isOverdue && last && Date.now() - last.at >= input.resendAfterMs)) return [];
           return [{ t, observation: { lipsync, observedAt, ...(progressUnknown ? { progressUnknown: true as const } : {}) }, key }];
         });
         for (let i = 0; i < due.length; i += SIGNAL_CONCURRENCY) {

@@ -1,7 +1,7 @@
 import { statusQuery } from '../../src/contract/messages';
 import { reconcilerWorkflowId, type ReconcilerConfig } from '../../src/contract/reconciler';
 import type { TrackingOptions } from '../../src/client';
-import type { SandboxSettingsPatch } from '../../src/sandbox';
+import type { LipsyncStatus, SandboxSettingsPatch } from '../../src/sandbox';
 import { eventually, useTestStack } from '../support/stack';
 
 // The fleet reconciler: with every webhook lost, renders are read through the list
@@ -64,13 +64,19 @@ describe('fleet reconciliation', () => {
     }
   });
 
-  /** A render inside a long webhook window, held running at `progress` until the reconciler has told its tracker. */
-  async function heldRunning(name: string, progress: number, reading: SandboxSettingsPatch = {}) {
+  /** A render inside a long webhook window, its record held at `record` once the POST went through. */
+  async function heldInWindow(name: string, record: { status: LipsyncStatus; progress: number }, reading: SandboxSettingsPatch = {}) {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, ...reading });
     const id = await stack.preview(name);
     const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true, status: 'running', progress });
+    await stack.sandbox.control.setLipsync(id, { hold: true, ...record });
+    return { id, handle };
+  }
+
+  /** As heldInWindow, running at `progress`, until the reconciler has told its tracker. */
+  async function heldRunning(name: string, progress: number, reading: SandboxSettingsPatch = {}) {
+    const { id, handle } = await heldInWindow(name, { status: 'running', progress }, reading);
     const state = await eventually(async () => {
       const s = await handle.query(statusQuery);
       return s.progress === progress ? s : undefined;
@@ -105,11 +111,7 @@ describe('fleet reconciliation', () => {
   });
 
   test('inside the webhook window, a render not ended and still in its first fifth is not signalled, whatever its status', async () => {
-    await stack.sandbox.control.reset({ webhooks: { drop: 1 } });
-    const id = await stack.preview('first fifth');
-    const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
-    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true, status: 'pending', progress: 0 });
+    const { id, handle } = await heldInWindow('first fifth', { status: 'pending', progress: 0 });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     // From pending to running at 15%: three progress sweeps (1 s apart) read it, none tells the tracker.
     await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.15 });
