@@ -6,7 +6,7 @@
  */
 import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { CreatifyError, type CreatifyClient } from '../creatify';
+import { CreatifyError, isUnfinishedStatus, type CreatifyClient } from '../creatify';
 import { normalizeLipsyncId, lipsyncIdOfWorkflow } from '../contract/lipsync-id';
 import { WORKFLOW_TYPE } from '../contract/messages';
 import { apiObservationSignal, LIPSYNC_POLL_FROM, type SweepActivities, type SweepInput, type SweepOutcome } from '../contract/reconciler';
@@ -16,14 +16,19 @@ import { toSnapshot } from './index';
 
 /** Documented maximum of `?ids=` (creatify-api.md §4.5). */
 export const LIST_BATCH = 100;
-/** Inside its webhook window a render is told its progress only when it crosses a fifth (or it ends). */
+/** Inside its webhook window a render is told its progress only when it crosses a fifth (or it ends, or shows a status we do not know). */
 export const PROGRESS_STEP = 0.2;
-/** What a tracker inside its webhook window is told about: its end (a terminal status or an output) and its fifth of progress. */
-function withinWindowKey(terminalStatus: string | null, progress: number, output: string | null): string {
-  return `within ${terminalStatus ?? 'unfinished'} ${Math.floor(progress / PROGRESS_STEP)} ${output ?? ''}`;
+/**
+ * What a tracker inside its webhook window is told about: its fifth of progress, an
+ * output, and any status but a documented stage before the end (pending, in_queue,
+ * running): an end, or a name we do not know (`processing`; `done` from a list that
+ * leaves the output out), which the tracker checks as a claim.
+ */
+function withinWindowKey(status: string, progress: number, output: string | null): string {
+  return `within ${isUnfinishedStatus(status) ? 'unfinished' : status} ${Math.floor(progress / PROGRESS_STEP)} ${output ?? ''}`;
 }
 /** What the render POST told the tracker: not ended, in its first fifth, no output. */
-const POSTED_KEY = withinWindowKey(null, 0, null);
+const POSTED_KEY = withinWindowKey('pending', 0, null);
 /** Signals sent at once. */
 const SIGNAL_CONCURRENCY = 16;
 /** A 429 asking for a longer wait than this fails the attempt; the reconciler's retry takes it from there. */
@@ -88,7 +93,7 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
           // task: a step from pending to running alone is not worth one.
           const key = isOverdue
             ? `${lipsync.status} ${lipsync.progress} ${lipsync.output ?? ''} ${lipsync.updatedAt ?? ''}`
-            : withinWindowKey(lipsync.terminal ? lipsync.status : null, lipsync.progress ?? 0, lipsync.output);
+            : withinWindowKey(lipsync.status, lipsync.progress ?? 0, lipsync.output);
           const last = lastSent.get(t.lipsyncId);
           // Inside the window, what the render POST told the tracker counts as told already.
           const told = last?.key ?? (isOverdue ? undefined : POSTED_KEY);

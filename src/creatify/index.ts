@@ -16,6 +16,7 @@ export {
 export {
   legacyRenderStarted,
   isKnownStatus,
+  isUnfinishedStatus,
   isTerminal,
   progressFraction,
 } from './status';

@@ -11,6 +11,11 @@ export function isKnownStatus(status: string): status is KnownStatus {
   return (KNOWN_STATUSES as readonly string[]).includes(status);
 }
 
+/** A documented stage before the end (§5): nothing to check in it, only progress to show. */
+export function isUnfinishedStatus(status: string): boolean {
+  return status === 'pending' || status === 'in_queue' || status === 'running';
+}
+
 function isSet(value: string | null | undefined): value is string {
   return typeof value === 'string' && value !== '';
 }

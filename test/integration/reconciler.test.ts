@@ -110,17 +110,38 @@ describe('fleet reconciliation', () => {
     expect((await handle.result()).detectedBy).toBe('poll');
   });
 
-  test('inside the webhook window, a render not ended and still in its first fifth is not signalled, whatever its status', async () => {
-    const { id, handle } = await heldInWindow('first fifth', { status: 'pending', progress: 0 });
+  // Creatify's readings of progress, status and the list (creatify-api.md §3.6, §5, §4.5 [I]/[U]).
+  // `told`: whether the step to running at 15% is news (a status name we do not know is
+  // checked as a claim); `listsProgress`: whether the list carries progress at all.
+  test.each<[string, SandboxSettingsPatch, { told: boolean; listsProgress: boolean }]>([
+    ['the documented list', {}, { told: false, listsProgress: true }],
+    ['progress as a number', { progressAs: 'number' }, { told: false, listsProgress: true }],
+    ['progress as a number 0–100', { progressAs: 'percent' }, { told: false, listsProgress: true }],
+    ['running as "processing"', { runningStatusAs: 'processing' }, { told: true, listsProgress: true }],
+    ['a list without progress or output', { listFields: 'summary' }, { told: false, listsProgress: false }],
+  ])('inside the webhook window, a render in its first fifth at a documented stage is not signalled; a new fifth or its end is (%s)', async (_name, reading, { told, listsProgress }) => {
+    const { id, handle } = await heldInWindow('first fifth', { status: 'pending', progress: 0 }, reading);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    // From pending to running at 15%: three progress sweeps (1 s apart) read it, none tells the tracker.
+    // From pending to running at 15%: three progress sweeps (1 s apart) read it.
     await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.15 });
     await new Promise((resolve) => setTimeout(resolve, 3_500));
     const quiet = await handle.query(statusQuery);
-    expect(quiet.observations ?? 0).toBe(0);
+    if (told) expect(quiet.observations ?? 0).toBeGreaterThan(0);
+    else expect(quiet.observations ?? 0).toBe(0);
     expect(quiet.progress).toBe(0);
     await stack.sandbox.control.setLipsync(id, { progress: 0.25 });
-    await eventually(async () => ((await handle.query(statusQuery)).progress === 0.25 ? true : undefined), 10_000, 'progress 0.25');
+    if (listsProgress) {
+      const heard = await eventually(async () => {
+        const s = await handle.query(statusQuery);
+        return (s.observations ?? 0) > (quiet.observations ?? 0) ? s : undefined;
+      }, 10_000, 'a signal at 25%');
+      // A status name we do not know carries no progress the tracker shows.
+      if (!told) expect(heard.progress).toBe(0.25);
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect((await handle.query(statusQuery)).observations ?? 0).toBe(0);
+    }
+    // The end is told inside the window too (from the light list: `done` without its output, checked by a GET).
     await stack.sandbox.control.setLipsync(id, { status: 'done' });
     expect((await handle.result()).detectedBy).toBe('poll');
   });
