@@ -13,7 +13,8 @@ import { exportHistories, FAST as fast } from './history-export';
 // One prefix per workflow version: older histories stay, so every version in flight keeps replaying.
 // v3: the fleet reconciler follows renders past their webhook window.
 // v4: runs started with TRACKER_REVISION 4 ask patched() nothing and upsert only changes.
-exportHistories('v4-', { reconciler: { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 } }, async ({ stack, save, support: { eventually } }) => {
+// v5: runs of TRACKER_REVISION 5 leave their deadline and webhook window timers to lapse.
+exportHistories('v5-', { reconciler: { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 } }, async ({ stack, save, support: { eventually } }) => {
   const saveFor = (name: string, id: string) => save(name, workflowIdFor(id));
   // Webhook path, with non-terminal, duplicate and stale preview deliveries on the way.
   await stack.sandbox.control.reset({ webhooks: { nonTerminal: true, duplicate: 1, stalePreview: true } });

@@ -1,12 +1,12 @@
 /**
  * Records the histories of the paths around a render's money (credits check, approval,
- * batch) into test/fixtures/histories/v4-*.json (v3-* from the code before TRACKER_REVISION), which the replay test replays next to
+ * batch) into test/fixtures/histories/v5-*.json (v4-* from revision 4, v3-* from the code before TRACKER_REVISION), which the replay test replays next to
  * v1/v2: `npx ts-node --transpile-only scripts/export-money-histories.ts`.
  */
 import { statusQuery } from '../src/contract/messages';
 import { exportHistories, FAST as fast } from './history-export';
 
-exportHistories('v4-', {}, async ({ stack, save, support: { startTestStack, demoRequest, eventually } }) => {
+exportHistories('v5-', {}, async ({ stack, save, support: { startTestStack, demoRequest, eventually } }) => {
   const body = (name: string) => demoRequest(name, 'https://replaced.example/');
   // Approved, then rendered (credits check, ledger attributes, webhook path).
   await stack.sandbox.control.reset();

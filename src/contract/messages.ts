@@ -52,16 +52,23 @@ export interface TrackRenderInput {
 
 /**
  * What starters of this code put in `TrackRenderInput.revision`. A run of revision 4 or
- * later whose first task runs on code that knows it (one `patched('lean-runs')` marker)
+ * later whose first task runs on code that knows it (one patch marker: `lean-runs`, or
+ * `lapsing-timers` from LAPSING_TIMERS_REVISION)
  * has every behaviour the tracker's other patches gate (exactly-once snapshot, fleet
  * reconciler, credits check) without asking for each (every first `patched()` costs a
  * marker and a TemporalChangeVersion upsert), and writes search attributes only when what
  * they show changes (not the status its start already set). Runs without it (older
  * starters, recorded histories, a new start taken by an older worker) keep asking.
  */
-export const TRACKER_REVISION = 4;
+export const TRACKER_REVISION = 5;
 /** The first revision that needs no patch markers. */
 export const LEAN_TRACKER_REVISION = 4;
+/**
+ * From this revision (with its one `patched('lapsing-timers')` marker) the deadline and
+ * the webhook window are timers started once and never cancelled: a render that ends
+ * early lets them lapse with the run, so its last task writes no TimerCanceled events.
+ */
+export const LAPSING_TIMERS_REVISION = 5;
 
 /** Claims already checked (status + URL keys, newest last) and the confirmation GETs spent on them. */
 export interface ClaimMemory {

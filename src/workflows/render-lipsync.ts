@@ -13,12 +13,14 @@ import {
   isCancellation,
   patched,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
   FailureType,
+  LAPSING_TIMERS_REVISION,
   LEAN_TRACKER_REVISION,
   statusQuery,
   webhookSignal,
@@ -54,12 +56,21 @@ export const FLEET_RECONCILER_PATCH = 'fleet-reconciler';
  * only when they change. One marker instead of three.
  */
 export const LEAN_RUN_PATCH = 'lean-runs';
+/**
+ * Runs started with LAPSING_TIMERS_REVISION and first taken by code that knows them: a
+ * lean run whose deadline and webhook window are started once and left to lapse, never
+ * cancelled. Its one marker replaces LEAN_RUN_PATCH's.
+ */
+export const LAPSING_TIMERS_PATCH = 'lapsing-timers';
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
   // The input says the starter wants a lean run; the one marker says this run's first task
   // was taken by code that knows lean runs (an older worker may take a new start during a deploy).
-  const lean = (input.revision ?? 0) >= LEAN_TRACKER_REVISION && patched(LEAN_RUN_PATCH);
+  const revision = input.revision ?? 0;
+  // An older worker may have taken a newer start: then its marker (lean-runs) decides.
+  const lapsing = revision >= LAPSING_TIMERS_REVISION && patched(LAPSING_TIMERS_PATCH);
+  const lean = lapsing || (revision >= LEAN_TRACKER_REVISION && patched(LEAN_RUN_PATCH));
   const current = lean || patched(EXACTLY_ONCE_PATCH);
   const fleet = lean || (current && patched(FLEET_RECONCILER_PATCH));
   const options = resolveTrackingOptions(input.options);
@@ -81,7 +92,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   }
   publish();
 
-  const flow = new RenderFlow(tracker, options, publish, input, current, fleet, lean, approval);
+  const flow = new RenderFlow(tracker, options, publish, input, { current, fleet, lean, lapsing }, approval);
   try {
     const refused = await approval.wait();
     if (refused) {
@@ -90,7 +101,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
     }
     // The deadline counts from the approval: a render approved the next morning has its whole day.
     const elapsed = Date.now() - Date.parse(approval.clockStart);
-    return await withDeadline(options.deadline.ms - elapsed, () => flow.run());
+    return await withDeadline(options.deadline.ms - elapsed, () => flow.run(), { lapse: lapsing });
   } catch (err) {
     if (err instanceof DeadlinePassed) {
       tracker.end('timed_out', `deadline of ${options.deadline.text} passed`);
@@ -107,6 +118,18 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   }
 }
 
+/** What the run's history recorded it does (patch markers, or the revision's one marker). */
+interface RunVersion {
+  /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
+  current: boolean;
+  /** False while replaying a run recorded before FLEET_RECONCILER_PATCH. */
+  fleet: boolean;
+  /** A run of LEAN_TRACKER_REVISION: it has every patched behaviour without asking. */
+  lean: boolean;
+  /** A run of LAPSING_TIMERS_REVISION: its timers lapse instead of being cancelled. */
+  lapsing: boolean;
+}
+
 class RenderFlow {
   /** When the receiver took the delivery of the claim checked last (for the webhook-to-close metric). */
   private claimReceivedAt: string | null = null;
@@ -116,14 +139,21 @@ class RenderFlow {
     private readonly options: ResolvedTrackingOptions,
     private readonly publish: () => void,
     private readonly input: TrackRenderInput,
-    /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
-    private readonly current: boolean,
-    /** False while replaying a run recorded before FLEET_RECONCILER_PATCH. */
-    private readonly fleet: boolean,
-    /** A run of LEAN_TRACKER_REVISION: it has every patched behaviour without asking. */
-    private readonly lean: boolean,
+    private readonly version: RunVersion,
     private readonly approval: ApprovalGate,
   ) {}
+
+  private get current(): boolean {
+    return this.version.current;
+  }
+
+  private get fleet(): boolean {
+    return this.version.fleet;
+  }
+
+  private get lean(): boolean {
+    return this.version.lean;
+  }
 
   private get id(): string {
     return this.tracker.state.lipsyncId;
@@ -156,10 +186,12 @@ class RenderFlow {
 
     this.phase('waiting-for-webhook');
     const webhookDeadline = Date.parse(state.renderAcceptedAt!) + this.options.webhookTimeout.ms;
+    const wake = () => this.tracker.hasClaim || this.tracker.endObserved !== null || historyTooLong();
+    const windowOpen = this.version.lapsing ? lapsingWindow(webhookDeadline - Date.now()) : undefined;
     let pollNow = false;
     for (;;) {
       const remaining = webhookDeadline - Date.now();
-      const woke = remaining > 0 && (await condition(() => this.tracker.hasClaim || this.tracker.endObserved !== null || historyTooLong(), remaining));
+      const woke = windowOpen ? await untilWokenOrClosed(wake, windowOpen) : remaining > 0 && (await condition(wake, remaining));
       // The reconciler's progress sweep may read the end before any webhook says it.
       if (this.fleet && this.tracker.endObserved) return this.finish(this.tracker.endObserved, 'poll');
       if (!woke) break;
@@ -442,6 +474,26 @@ class RenderFlow {
     await condition(allHandlersFinished);
     await continueAsNew<typeof trackLipsyncRender>({ ...this.input, carriedOver: this.tracker.carryOver() });
   }
+}
+
+/**
+ * The webhook window as one timer started when the wait begins, never cancelled (a
+ * claim, or the end of the run, leaves it to lapse): `open()` is false once it fired.
+ */
+function lapsingWindow(ms: number): () => boolean {
+  if (!(ms > 0)) return () => false;
+  let open = true;
+  sleep(ms).then(
+    () => (open = false),
+    () => undefined,
+  );
+  return () => open;
+}
+
+/** Like a timed condition on the window, with no timer of its own: true when `wake` holds, false when the window closed first. */
+async function untilWokenOrClosed(wake: () => boolean, windowOpen: () => boolean): Promise<boolean> {
+  if (!wake() && windowOpen()) await condition(() => wake() || !windowOpen());
+  return wake();
 }
 
 function historyTooLong(): boolean {

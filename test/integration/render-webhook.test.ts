@@ -53,7 +53,7 @@ describe('tracking a render through the webhook', () => {
     await handle.result();
     const events = (await handle.fetchHistory()).events!;
     const markers = events.map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean);
-    // `lean-runs` (instead of one per behaviour), the snapshot with the credits check, the confirmation.
+    // `lapsing-timers` (instead of one per behaviour), the snapshot with the credits check, the confirmation.
     expect(markers).toEqual(['core_patch', 'core_local_activity', 'core_local_activity']);
     const upserts = events
       .filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)
@@ -69,6 +69,21 @@ describe('tracking a render through the webhook', () => {
     const attributes = (await handle.describe()).typedSearchAttributes;
     expect(attributes.get(LIPSYNC_STATUS)).toBe('done');
     expect(attributes.get(LIPSYNC_CREDITS_ESTIMATE)).toBeGreaterThan(0);
+  });
+
+  test('its deadline and webhook window are two timers, started once and left to lapse: non-terminal deliveries restart nothing, the end cancels nothing', async () => {
+    await stack.sandbox.control.reset({ webhooks: { nonTerminal: true } });
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    const result = await handle.result();
+    expect(result.detectedBy).toBe('webhook');
+    const kinds = (await handle.fetchHistory()).events!.map(eventKind);
+    expect(kinds.filter((k) => k === 'workflowExecutionSignaled').length).toBeGreaterThanOrEqual(4);
+    expect(kinds.filter((k) => k === 'timerStarted')).toHaveLength(2);
+    expect(kinds).not.toContain('timerCanceled');
+    // The last task: the confirmation's marker, the ledger's upsert, the close; nothing else.
+    const lastTask = kinds.slice(kinds.lastIndexOf('workflowTaskCompleted') + 1);
+    expect(lastTask).toEqual(['markerRecorded', 'upsertWorkflowSearchAttributes', 'workflowExecutionCompleted']);
   });
 
   test('the status query and LipsyncStatus follow the render', async () => {
