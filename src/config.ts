@@ -154,6 +154,8 @@ export interface WorkerTuning {
    * activities (the pre-render snapshot, a claim's first GET) are not counted.
    */
   creatifyCallsPerSecond?: number;
+  /** Threads that run workflow code (the SDK's workflowThreadPoolSize; its default is 1 with a reused V8 context). */
+  workflowThreads?: number;
 }
 
 const positiveNumber = z.coerce.number('must be a number').refine(Number.isFinite, 'must be a number').positive('must be more than 0');
@@ -163,11 +165,13 @@ export function loadWorkerTuning(env: Env = process.env): WorkerTuning {
   const activities = read(env, 'LIPSYNC_MAX_CONCURRENT_ACTIVITIES', positiveInt.optional());
   const workflowTasks = read(env, 'LIPSYNC_MAX_CONCURRENT_WORKFLOW_TASKS', positiveInt.min(2, 'must be at least 2 (the SDK needs one for sticky and one for normal polls)').optional());
   const perSecond = read(env, 'LIPSYNC_CREATIFY_CALLS_PER_SECOND', positiveNumber.optional());
+  const workflowThreads = read(env, 'LIPSYNC_WORKFLOW_THREADS', positiveInt.optional());
   return {
     maxCachedWorkflows: read(env, 'LIPSYNC_MAX_CACHED_WORKFLOWS', z.coerce.number('must be a whole number').int('must be a whole number').refine((n) => n === 0 || n >= 2, 'must be 0 (no cache) or at least 2').default(DEFAULT_MAX_CACHED_WORKFLOWS)),
     ...(activities !== undefined ? { maxConcurrentActivityTaskExecutions: activities } : {}),
     ...(workflowTasks !== undefined ? { maxConcurrentWorkflowTaskExecutions: workflowTasks } : {}),
     ...(perSecond !== undefined ? { creatifyCallsPerSecond: perSecond } : {}),
+    ...(workflowThreads !== undefined ? { workflowThreads } : {}),
   };
 }
 

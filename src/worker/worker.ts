@@ -73,5 +73,6 @@ function workerSizing(tuning: Partial<WorkerTuning>): Partial<WorkerOptions> {
   if (tuning.maxConcurrentWorkflowTaskExecutions !== undefined) sizing.maxConcurrentWorkflowTaskExecutions = tuning.maxConcurrentWorkflowTaskExecutions;
   // Enforced by the server for the whole task queue: every worker's polls share it.
   if (tuning.creatifyCallsPerSecond !== undefined) sizing.maxTaskQueueActivitiesPerSecond = tuning.creatifyCallsPerSecond;
+  if (tuning.workflowThreads !== undefined) sizing.workflowThreadPoolSize = tuning.workflowThreads;
   return sizing;
 }

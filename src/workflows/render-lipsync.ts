@@ -13,15 +13,12 @@ import {
   isCancellation,
   patched,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import {
   FailureType,
-  LAPSING_TIMERS_REVISION,
-  LEAN_TRACKER_REVISION,
   statusQuery,
   webhookSignal,
   type Detection,
@@ -34,45 +31,17 @@ import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contrac
 import { api, confirmer, local, poller, quick } from './activity-calls';
 import { ApprovalGate } from './approval';
 import { checkCredits, CREDITS_PATCH } from './credits';
-import { DeadlinePassed, withDeadline } from './deadline';
+import { runVersion, type RunVersion } from './versions';
+import { DeadlinePassed, lapsingWindow, untilWokenOrClosed, withDeadline } from './timers';
 import { recordRenderEnded, recordRenderStarted } from './metrics';
 import { failure, publisher } from './publish';
 import { MAX_REJUDGEMENTS, STALL_READS, Tracker, type PendingClaim } from './tracker';
 
-/**
- * Runs recorded before this marker render without a snapshot and confirm a claim with
- * one GET; newer runs read the record before the POST, judge a render's fate by
- * comparison, re-check claims and re-judge a render that never shows.
- */
-export const EXACTLY_ONCE_PATCH = 'render-snapshot-and-claim-rechecks';
-/**
- * Runs from this marker on take the fleet reconciler's reads (when the worker fleet runs
- * one) and publish when their webhook window ends (LipsyncPollFrom).
- */
-export const FLEET_RECONCILER_PATCH = 'fleet-reconciler';
-/**
- * Runs started with LEAN_TRACKER_REVISION and first taken by code that knows them: every
- * behaviour of the patches above without asking for each, and search attributes upserted
- * only when they change. One marker instead of three.
- */
-export const LEAN_RUN_PATCH = 'lean-runs';
-/**
- * Runs started with LAPSING_TIMERS_REVISION and first taken by code that knows them: a
- * lean run whose deadline and webhook window are started once and left to lapse, never
- * cancelled. Its one marker replaces LEAN_RUN_PATCH's.
- */
-export const LAPSING_TIMERS_PATCH = 'lapsing-timers';
 const CONFIRM_FIRST_RECHECK_MS = 1_000;
 
 export async function trackLipsyncRender(input: TrackRenderInput): Promise<RenderResult> {
-  // The input says the starter wants a lean run; the one marker says this run's first task
-  // was taken by code that knows lean runs (an older worker may take a new start during a deploy).
-  const revision = input.revision ?? 0;
-  // An older worker may have taken a newer start: then its marker (lean-runs) decides.
-  const lapsing = revision >= LAPSING_TIMERS_REVISION && patched(LAPSING_TIMERS_PATCH);
-  const lean = lapsing || (revision >= LEAN_TRACKER_REVISION && patched(LEAN_RUN_PATCH));
-  const current = lean || patched(EXACTLY_ONCE_PATCH);
-  const fleet = lean || (current && patched(FLEET_RECONCILER_PATCH));
+  const version = runVersion(input.revision);
+  const { current, fleet, lean, lapsing } = version;
   const options = resolveTrackingOptions(input.options);
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
@@ -92,7 +61,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   }
   publish();
 
-  const flow = new RenderFlow(tracker, options, publish, input, { current, fleet, lean, lapsing }, approval);
+  const flow = new RenderFlow(tracker, options, publish, input, version, approval);
   try {
     const refused = await approval.wait();
     if (refused) {
@@ -118,18 +87,6 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   }
 }
 
-/** What the run's history recorded it does (patch markers, or the revision's one marker). */
-interface RunVersion {
-  /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
-  current: boolean;
-  /** False while replaying a run recorded before FLEET_RECONCILER_PATCH. */
-  fleet: boolean;
-  /** A run of LEAN_TRACKER_REVISION: it has every patched behaviour without asking. */
-  lean: boolean;
-  /** A run of LAPSING_TIMERS_REVISION: its timers lapse instead of being cancelled. */
-  lapsing: boolean;
-}
-
 class RenderFlow {
   /** When the receiver took the delivery of the claim checked last (for the webhook-to-close metric). */
   private claimReceivedAt: string | null = null;
@@ -143,18 +100,6 @@ class RenderFlow {
     private readonly approval: ApprovalGate,
   ) {}
 
-  private get current(): boolean {
-    return this.version.current;
-  }
-
-  private get fleet(): boolean {
-    return this.version.fleet;
-  }
-
-  private get lean(): boolean {
-    return this.version.lean;
-  }
-
   private get id(): string {
     return this.tracker.state.lipsyncId;
   }
@@ -163,7 +108,7 @@ class RenderFlow {
     const state = this.tracker.state;
     if (!state.renderAcceptedAt) {
       let before: CreditsCheckOutcome | undefined;
-      if (this.lean || patched(CREDITS_PATCH)) {
+      if (this.version.lean || patched(CREDITS_PATCH)) {
         before = await this.activity(() => checkCredits(this.id));
         const ask = this.input.overBudget === 'await-approval';
         this.tracker.creditsChecked(before.check, { askIfOver: ask });
@@ -193,7 +138,7 @@ class RenderFlow {
       const remaining = webhookDeadline - Date.now();
       const woke = windowOpen ? await untilWokenOrClosed(wake, windowOpen) : remaining > 0 && (await condition(wake, remaining));
       // The reconciler's progress sweep may read the end before any webhook says it.
-      if (this.fleet && this.tracker.endObserved) return this.finish(this.tracker.endObserved, 'poll');
+      if (this.version.fleet && this.tracker.endObserved) return this.finish(this.tracker.endObserved, 'poll');
       if (!woke) break;
       const checked = await this.checkClaim();
       if (checked.ended) return this.finish(checked.ended, checked.by ?? 'webhook');
@@ -204,7 +149,7 @@ class RenderFlow {
       }
       await this.continueAsNewIfSuggested();
     }
-    if (this.fleet && state.reconciler) return this.followReconciler(pollNow);
+    if (this.version.fleet && state.reconciler) return this.followReconciler(pollNow);
 
     for (;;) {
       this.phase('polling');
@@ -224,11 +169,11 @@ class RenderFlow {
   /** Reads the record (unless the credits check just did), then POSTs once unless the record already shows a render. */
   private async render(before?: CreditsCheckOutcome): Promise<{ outcome: RenderOutcome; detectedBy: Detection }> {
     const summary = `render lipsync ${this.id}`;
-    if (!this.current) {
+    if (!this.version.current) {
       return { outcome: await this.activity(() => api.renderLipsync.executeWithOptions({ summary }, [this.id])), detectedBy: 'render-response' };
     }
     const { snapshot, renderShown, reconciler } = before ?? (await this.activity(() => local.snapshotBeforeRender(this.id)));
-    this.tracker.preRenderRead(snapshot, this.fleet && reconciler === true);
+    this.tracker.preRenderRead(snapshot, this.version.fleet && reconciler === true);
     if (renderShown) {
       return { outcome: { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' }, detectedBy: 'render-response' };
     }
@@ -327,7 +272,7 @@ class RenderFlow {
    */
   private async pollUntilTerminalOrInterrupted(interrupted: () => boolean = () => false): Promise<PollOutcome | null> {
     const { preRender, rejudgements } = this.tracker.state;
-    const stall = this.current && preRender && rejudgements < MAX_REJUDGEMENTS ? { before: preRender, afterAttempts: STALL_READS } : undefined;
+    const stall = this.version.current && preRender && rejudgements < MAX_REJUDGEMENTS ? { before: preRender, afterAttempts: STALL_READS } : undefined;
     const pollScope = new CancellationScope();
     const poll = pollScope.run(() =>
       poller(this.options).pollUntilTerminal.executeWithOptions({ summary: `poll lipsync ${this.id} until it ends` }, [
@@ -375,12 +320,12 @@ class RenderFlow {
     // No end: back to where the workflow was.
     this.tracker.enterPhase(previousPhase);
     this.publish();
-    return { pollNow: this.current && claim.kind === 'url' };
+    return { pollNow: this.version.current && claim.kind === 'url' };
   }
 
   private async confirm(claim: PendingClaim): Promise<{ gets: number; lipsync: LipsyncSnapshot | null }> {
     const summary = `confirm webhook "${claim.hint.status ?? '(no status)'}" for ${this.id}`;
-    if (!this.current) {
+    if (!this.version.current) {
       return { gets: 1, lipsync: await this.activity(() => api.fetchLipsyncStatus.executeWithOptions({ summary }, [this.id])) };
     }
     // The first GET runs as a local activity, inside the workflow task that took the
@@ -474,26 +419,6 @@ class RenderFlow {
     await condition(allHandlersFinished);
     await continueAsNew<typeof trackLipsyncRender>({ ...this.input, carriedOver: this.tracker.carryOver() });
   }
-}
-
-/**
- * The webhook window as one timer started when the wait begins, never cancelled (a
- * claim, or the end of the run, leaves it to lapse): `open()` is false once it fired.
- */
-function lapsingWindow(ms: number): () => boolean {
-  if (!(ms > 0)) return () => false;
-  let open = true;
-  sleep(ms).then(
-    () => (open = false),
-    () => undefined,
-  );
-  return () => open;
-}
-
-/** Like a timed condition on the window, with no timer of its own: true when `wake` holds, false when the window closed first. */
-async function untilWokenOrClosed(wake: () => boolean, windowOpen: () => boolean): Promise<boolean> {
-  if (!wake() && windowOpen()) await condition(() => wake() || !windowOpen());
-  return wake();
 }
 
 function historyTooLong(): boolean {

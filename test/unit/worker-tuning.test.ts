@@ -24,8 +24,9 @@ describe('worker tuning from the environment', () => {
         LIPSYNC_MAX_CONCURRENT_ACTIVITIES: '20',
         LIPSYNC_MAX_CONCURRENT_WORKFLOW_TASKS: '10',
         LIPSYNC_CREATIFY_CALLS_PER_SECOND: '2.5',
+        LIPSYNC_WORKFLOW_THREADS: '3',
       }),
-    ).toEqual({ maxCachedWorkflows: 2000, maxConcurrentActivityTaskExecutions: 20, maxConcurrentWorkflowTaskExecutions: 10, creatifyCallsPerSecond: 2.5 });
+    ).toEqual({ maxCachedWorkflows: 2000, maxConcurrentActivityTaskExecutions: 20, maxConcurrentWorkflowTaskExecutions: 10, creatifyCallsPerSecond: 2.5, workflowThreads: 3 });
     expect(loadWorkerTuning({ LIPSYNC_MAX_CACHED_WORKFLOWS: '0' }).maxCachedWorkflows).toBe(0);
   });
 
@@ -39,6 +40,8 @@ describe('worker tuning from the environment', () => {
     ['LIPSYNC_CREATIFY_CALLS_PER_SECOND', '0', 'must be more than 0'],
     ['LIPSYNC_CREATIFY_CALLS_PER_SECOND', 'fast', 'must be a number'],
     ['LIPSYNC_CREATIFY_CALLS_PER_SECOND', 'Infinity', 'must be a number'],
+    ['LIPSYNC_WORKFLOW_THREADS', '0', 'must be positive'],
+    ['LIPSYNC_WORKFLOW_THREADS', 'two', 'must be a whole number'],
   ])('a bad %s (%s) is named in one line', (variable, value, message) => {
     const line = problem({ [variable]: value });
     expect(line.startsWith(`${variable}: ${message}`)).toBe(true);

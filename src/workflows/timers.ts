@@ -1,4 +1,9 @@
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+/**
+ * The run's two timers: the deadline over the whole job, and the webhook window. Runs of
+ * LAPSING_TIMERS_REVISION start each once and never cancel them (a cancel is a command
+ * in the run's last task); older runs cancel them, as their histories recorded.
+ */
+import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 
 export class DeadlinePassed extends Error {}
 
@@ -32,4 +37,24 @@ export async function withDeadline<T>(ms: number, work: () => Promise<T>, option
   } finally {
     timerScope?.cancel();
   }
+}
+
+/**
+ * The webhook window as one timer started when the wait begins, never cancelled (a
+ * claim, or the end of the run, leaves it to lapse): `open()` is false once it fired.
+ */
+export function lapsingWindow(ms: number): () => boolean {
+  if (!(ms > 0)) return () => false;
+  let open = true;
+  sleep(ms).then(
+    () => (open = false),
+    () => undefined,
+  );
+  return () => open;
+}
+
+/** Like a timed condition on the window, with no timer of its own: true when `wake` holds, false when the window closed first. */
+export async function untilWokenOrClosed(wake: () => boolean, windowOpen: () => boolean): Promise<boolean> {
+  if (!wake() && windowOpen()) await condition(() => wake() || !windowOpen());
+  return wake();
 }

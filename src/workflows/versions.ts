@@ -1,0 +1,52 @@
+/**
+ * Which behaviours a tracker run has, as its history records them: a patch marker per
+ * behaviour for runs started before TRACKER_REVISION, or the one marker of the revision
+ * its starter asked for. An older worker may take the first task of a newer start during
+ * a deploy; then the marker it wrote decides, and the new code replays its path.
+ */
+import { patched } from '@temporalio/workflow';
+import { LAPSING_TIMERS_REVISION, LEAN_TRACKER_REVISION } from '../contract/messages';
+
+/**
+ * Runs recorded before this marker render without a snapshot and confirm a claim with
+ * one GET; newer runs read the record before the POST, judge a render's fate by
+ * comparison, re-check claims and re-judge a render that never shows.
+ */
+export const EXACTLY_ONCE_PATCH = 'render-snapshot-and-claim-rechecks';
+/**
+ * Runs from this marker on take the fleet reconciler's reads (when the worker fleet runs
+ * one) and publish when their webhook window ends (LipsyncPollFrom).
+ */
+export const FLEET_RECONCILER_PATCH = 'fleet-reconciler';
+/**
+ * Runs started with LEAN_TRACKER_REVISION and first taken by code that knows them: every
+ * behaviour of the patches above without asking for each, and search attributes upserted
+ * only when they change. One marker instead of three.
+ */
+export const LEAN_RUN_PATCH = 'lean-runs';
+/**
+ * Runs started with LAPSING_TIMERS_REVISION and first taken by code that knows them: a
+ * lean run whose deadline and webhook window are started once and left to lapse, never
+ * cancelled. Its one marker replaces LEAN_RUN_PATCH's.
+ */
+export const LAPSING_TIMERS_PATCH = 'lapsing-timers';
+
+export interface RunVersion {
+  /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
+  current: boolean;
+  /** False while replaying a run recorded before FLEET_RECONCILER_PATCH. */
+  fleet: boolean;
+  /** A run of LEAN_TRACKER_REVISION: it has every patched behaviour without asking. */
+  lean: boolean;
+  /** A run of LAPSING_TIMERS_REVISION: its timers lapse instead of being cancelled. */
+  lapsing: boolean;
+}
+
+/** Asks the markers in the order the older code did, so each path replays as recorded. */
+export function runVersion(revision = 0): RunVersion {
+  const lapsing = revision >= LAPSING_TIMERS_REVISION && patched(LAPSING_TIMERS_PATCH);
+  const lean = lapsing || (revision >= LEAN_TRACKER_REVISION && patched(LEAN_RUN_PATCH));
+  const current = lean || patched(EXACTLY_ONCE_PATCH);
+  const fleet = lean || (current && patched(FLEET_RECONCILER_PATCH));
+  return { current, fleet, lean, lapsing };
+}
