@@ -76,7 +76,7 @@ export class Bench {
     readonly dir: string,
     readonly server: RunningDevServer,
     readonly stack: TestStack,
-    private readonly bareBundle: string,
+    readonly bareBundle: string,
   ) {}
 
   static async start(dir: string, say: (line: string) => void): Promise<Bench> {

@@ -1,6 +1,7 @@
 /** The bench's one view: a table with same-run ratios and the issue's targets. */
 import type { Kind } from './harness';
 import { KIND_LABEL, KINDS } from './harness';
+import type { ReplayCost } from './replay';
 import type { CommandCost, Latency, LostWebhooks, Throughput, ThroughputKind, Waiting } from './scenarios';
 
 export interface BenchResult {
@@ -108,10 +109,21 @@ export function printWaitingTable(r: WaitingResult): void {
     row('server RSS growth (MB)', (w) => num(w.serverRssDeltaMb, 0)),
     row('renders brought to the wait per second', (w) => num(w.startedPerSecond), 'bounded ≥ unbounded'),
   ];
-  console.log([`lipsync-orchestrator bench --waiting, ${r.startedAt.toISOString()}`, `machine at start: ${r.machine.atStart}`, `machine at end:   ${r.machine.atEnd}`, '', table(rows)].join('\n'));
+  printTitled('--waiting', r, table(rows));
 }
 
-export function printCommandsTable(r: { startedAt: Date; machine: { atStart: string; atEnd: string }; n: number; rounds: number; costs: CommandCost[] }): void {
+interface RunInfo {
+  startedAt: Date;
+  machine: { atStart: string; atEnd: string };
+}
+
+/** A mode's table under the run's title and machine lines, with its legend below. */
+function printTitled(mode: string, r: RunInfo, body: string, legend: string[] = []): void {
+  const lines = [`lipsync-orchestrator bench ${mode}, ${r.startedAt.toISOString()}`, `machine at start: ${r.machine.atStart}`, `machine at end:   ${r.machine.atEnd}`, '', body];
+  console.log([...lines, ...(legend.length > 0 ? ['', ...legend] : [])].join('\n'));
+}
+
+export function printCommandsTable(r: RunInfo & { n: number; rounds: number; costs: CommandCost[] }): void {
   const base = r.costs[0]!;
   const rows = [
     ['', 'renders/s', 'server CPU ms/render', '÷ bare', 'worker CPU ms/render', '÷ bare'],
@@ -124,16 +136,17 @@ export function printCommandsTable(r: { startedAt: Date; machine: { atStart: str
       ratio(c.workerCpuMsPerRender, base.workerCpuMsPerRender),
     ]),
   ];
-  console.log(
-    [
-      `lipsync-orchestrator bench --commands, ${r.startedAt.toISOString()}`,
-      `machine at start: ${r.machine.atStart}`,
-      `machine at end:   ${r.machine.atEnd}`,
-      '',
-      table(rows),
-      '',
-      `${r.n} renders started at once per variant, medians over ${r.rounds} rounds, the order rotated each round. The bare variants`,
-      'run the bare workflow with the tracker\'s extra commands added; the last row is `lipsync worker` without its reconciler.',
-    ].join('\n'),
-  );
+  printTitled('--commands', r, table(rows), [
+    `${r.n} renders started at once per variant, medians over ${r.rounds} rounds, the order rotated each round. The bare variants`,
+    'run the bare workflow with the tracker\'s extra commands added; the last row is `lipsync worker` without its reconciler.',
+  ]);
+}
+
+export function printReplayTable(r: RunInfo & { perRound: number; rounds: number; costs: ReplayCost[] }): void {
+  const base = r.costs[r.costs.length - 1]!;
+  const rows = [['', 'history events', 'CPU ms per replay', '÷ bare'], ...r.costs.map((c) => [c.label, String(c.events), num(c.cpuMsPerReplay, 2), ratio(c.cpuMsPerReplay, base.cpuMsPerReplay)])];
+  printTitled('--replay', r, table(rows), [
+    `One recorded webhook-path history of each, replayed ${r.perRound} times per round in the bench process (workflow code and Core's`,
+    `replay; no server, no network); medians over ${r.rounds} rounds, the order rotated each round.`,
+  ]);
 }

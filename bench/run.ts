@@ -13,6 +13,7 @@
  *   npm run bench -- --report out.json  the table of an earlier `--json` run
  *   npm run bench -- --quick --cpu-profile DIR   also V8 CPU profiles of the workers, and where their CPU went
  *   npm run bench -- --commands [--quick]        only: the tracker's extra commands priced one kind at a time on bare workflows
+ *   npm run bench -- --replay [--quick]          only: one tracker and one bare history, each replayed in-process (workflow-side CPU)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +23,8 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config';
 import { Bench } from './harness';
 import { machine } from './measure';
 import { printProfiles, summarizeProfiles } from './profile';
-import { printCommandsTable, printTable, printWaitingTable } from './report';
+import { replayCosts } from './replay';
+import { printCommandsTable, printReplayTable, printTable, printWaitingTable } from './report';
 import { commandCosts, latencyInFlight, latencyOneInFlight, lostWebhooks, throughput, waiting, warmUp } from './scenarios';
 
 const { values } = parseArgs({
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     report: { type: 'string' },
     'cpu-profile': { type: 'string' },
     commands: { type: 'boolean', default: false },
+    replay: { type: 'boolean', default: false },
   },
 });
 
@@ -104,6 +107,16 @@ async function main(): Promise<void> {
       const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, n: plan.atOnce, rounds, costs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printCommandsTable(result);
+      return;
+    }
+    if (values.replay) {
+      const workers = { trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo'), bare: bench.spawnWorker('bare') };
+      const rounds = values.quick ? 3 : 7;
+      const perRound = values.quick ? 200 : 500;
+      const costs = await replayCosts(bench, workers, perRound, rounds, say);
+      const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, perRound, rounds, costs };
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else printReplayTable(result);
       return;
     }
     const workers = {

@@ -24,7 +24,7 @@ export interface Latency {
  * machine, the dev server's database growing) hits them alike; each figure's median
  * over the rounds, one record per variant in the variants' order.
  */
-async function rotatedMedians<V, F extends { [K in keyof F]: number }>(variants: readonly V[], rounds: number, onRound: (round: number) => void, measure: (variant: V) => Promise<F>): Promise<F[]> {
+export async function rotatedMedians<V, F extends { [K in keyof F]: number }>(variants: readonly V[], rounds: number, onRound: (round: number) => void, measure: (variant: V) => Promise<F>): Promise<F[]> {
   const runs = variants.map(() => [] as F[]);
   for (let round = 0; round < rounds; round++) {
     onRound(round);

@@ -1,0 +1,56 @@
+/**
+ * `npm run bench -- --replay`: the workflow side of a render's cost, without the server,
+ * the network or the machine's other load: one webhook-path history of the tracker and
+ * one of the bare "signal → local GET → done" shape are recorded, then each is replayed
+ * many times in this process (`Worker.runReplayHistories`: workflow code and Core's
+ * replay), rounds rotated, CPU time per replay. Far steadier than the live figures.
+ */
+import type { History } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { workflowIdFor } from '../src/contract/lipsync-id';
+import type { WorkerProcess } from './harness';
+import { Bench } from './harness';
+import { rotatedMedians } from './scenarios';
+
+export interface ReplayCost {
+  label: string;
+  events: number;
+  cpuMsPerReplay: number;
+}
+
+interface Recorded {
+  label: string;
+  bundlePath: string;
+  history: History;
+}
+
+async function record(bench: Bench, kind: 'tracker' | 'bare:local', worker: WorkerProcess, label: string, bundlePath: string): Promise<Recorded> {
+  const { ids } = await bench.batch(kind, worker, 1, { timeFactor: 0.001 }, { webhookTimeout: '30 minutes' });
+  const history = await bench.stack.client.workflow.getHandle(workflowIdFor(ids[0]!)).fetchHistory();
+  return { label, bundlePath, history };
+}
+
+async function replayMany(recorded: Recorded, count: number): Promise<number> {
+  const histories = async function* () {
+    for (let i = 0; i < count; i++) yield { workflowId: `replay-${i}`, history: recorded.history };
+  };
+  const before = process.cpuUsage();
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: recorded.bundlePath } }, histories())) {
+    if (result.error) throw result.error;
+  }
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / count;
+}
+
+export async function replayCosts(bench: Bench, workers: { trackerSolo: WorkerProcess; bare: WorkerProcess }, perRound: number, rounds: number, progress: (line: string) => void): Promise<ReplayCost[]> {
+  progress('recording one history of each…');
+  const recorded = [
+    await record(bench, 'tracker', workers.trackerSolo, 'tracker (reconciler off)', process.env.TEST_WORKFLOW_BUNDLE!),
+    await record(bench, 'bare:local', workers.bare, 'bare signal→local GET→done', bench.bareBundle),
+  ];
+  for (const r of recorded) await replayMany(r, 50); // warm-up: bundles compiled, code optimized
+  const medians = await rotatedMedians(recorded, rounds, (round) => progress(`replays, ${perRound} per history: round ${round + 1}/${rounds}`), async (r) => ({
+    cpuMsPerReplay: await replayMany(r, perRound),
+  }));
+  return recorded.map((r, i) => ({ label: r.label, events: r.history.events?.length ?? 0, cpuMsPerReplay: medians[i]!.cpuMsPerReplay }));
+}
