@@ -100,8 +100,10 @@ async function main(): Promise<void> {
       else printWaitingTable(result);
       return;
     }
+    // The single-purpose modes compare the tracker without its reconciler with bare workflows.
+    const soloAndBare = () => ({ trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo'), bare: bench.spawnWorker('bare') });
     if (values.commands) {
-      const workers = { trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo'), bare: bench.spawnWorker('bare') };
+      const workers = soloAndBare();
       const rounds = values.quick ? 2 : 4;
       const costs = await commandCosts(bench, workers, plan.atOnce, rounds, say);
       const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, n: plan.atOnce, rounds, costs };
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
       return;
     }
     if (values.replay) {
-      const workers = { trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo'), bare: bench.spawnWorker('bare') };
+      const workers = soloAndBare();
       const rounds = values.quick ? 3 : 7;
       const perRound = values.quick ? 200 : 500;
       const costs = await replayCosts(bench, workers, perRound, rounds, say);

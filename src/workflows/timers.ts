@@ -24,11 +24,10 @@ export async function withDeadline<T>(ms: number, work: () => Promise<T>, option
     passed = true;
     workScope.cancel();
   };
-  const ignore = () => undefined;
   // A lapsing timer needs no scope of its own: nothing cancels it but the run's own cancellation.
   const timerScope = options.lapse ? undefined : new CancellationScope();
   const timer = timerScope ? timerScope.run(() => sleep(Math.max(ms, 1))) : sleep(Math.max(ms, 1));
-  timer.then(onFired, ignore);
+  timer.then(onFired, () => undefined);
   try {
     return await workScope.run(work);
   } catch (err) {

@@ -7,6 +7,7 @@
 import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../contract/activities';
 import type { ApiObservation } from '../contract/reconciler';
 import { judgeRenderStarted } from '../creatify/render-judgement';
+import { isUnfinishedStatus } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import type { ApprovalDecision, ApprovalState, CreditsCheck } from '../contract/approval-credits';
 import { type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from '../contract/messages';
@@ -27,8 +28,6 @@ const RANK: Record<string, number> = {
   expired: 5,
   insufficient_credits: 5,
 };
-
-const CREATIFY_PROGRESS_STATUSES = new Set(['pending', 'in_queue', 'running']);
 
 /**
  * GETs that deliveries may cause per job, whatever their number: a flood of forged
@@ -141,7 +140,7 @@ export class Tracker {
       this.state.lastEvent = `reconciler: API shows ${lipsync.status}`;
       return;
     }
-    if (!CREATIFY_PROGRESS_STATUSES.has(lipsync.status) && this.state.renderAcceptedAt) {
+    if (!isUnfinishedStatus(lipsync.status) && this.state.renderAcceptedAt) {
       const hint: WebhookHint = { id: lipsync.id, status: lipsync.status, failedReason: lipsync.failedReason, output: null, receivedAt: now.toISOString() };
       this.queueClaim(hint, 'no-url', now, 'reconciler');
     }
@@ -189,7 +188,7 @@ export class Tracker {
     this.state.webhooksReceived++;
     const status = hint.status;
     if (normalizeLipsyncId(hint.id) !== this.state.lipsyncId || this.isFinished) return this.ignore(`webhook ignored (${describeStatus(status)})`);
-    if (status !== null && CREATIFY_PROGRESS_STATUSES.has(status)) return this.progressHint(status as TrackedStatus, hint.progress);
+    if (status !== null && isUnfinishedStatus(status)) return this.progressHint(status as TrackedStatus, hint.progress);
     const kind: ClaimKind = status === 'done' && !hint.output ? 'no-url' : 'url';
     if (this.options.legacyClaims && !(status === 'failed' || status === 'rejected' || (status === 'done' && hint.output))) {
       return this.ignore(status === 'done' ? 'stale webhook ignored (done without output)' : `webhook with unknown status "${status}" ignored`);
@@ -349,7 +348,7 @@ export class Tracker {
       this.state.output = lipsync.output;
       this.state.failedReason = lipsync.failedReason;
       this.moveTo(lipsync.status as TrackedStatus);
-    } else if (CREATIFY_PROGRESS_STATUSES.has(lipsync.status)) {
+    } else if (isUnfinishedStatus(lipsync.status)) {
       if (this.moveTo(lipsync.status as TrackedStatus) || lipsync.status === this.state.status) {
         this.state.progress = Math.max(this.state.progress, lipsync.progress);
       }
