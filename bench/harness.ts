@@ -163,8 +163,10 @@ export class Bench {
     await this.stack.sandbox.control.reset({ initialCredits: 1e9, ...settings });
   }
 
-  /** `n` renders of one kind started at once, each awaited to its end, on a freshly reset sandbox. */
-  /** `extras`: the tracker's extra commands given to bare workflows (see BareExtras). */
+  /**
+   * `n` renders of one kind started at once, each awaited to its end, on a freshly reset
+   * sandbox. `extras`: the tracker's extra commands given to bare workflows (BareExtras).
+   */
   async batch(kind: Kind, worker: WorkerProcess, n: number, settings: SandboxSettingsPatch, options: TrackingOptions = {}, extras?: BareExtras): Promise<BatchResult> {
     await this.resetSandbox(settings);
     this.rendersByWorker[worker.profileName] = (this.rendersByWorker[worker.profileName] ?? 0) + n;

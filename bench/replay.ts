@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { workflowIdFor } from '../src/contract/lipsync-id';
 import type { WorkerProcess } from './harness';
 import { Bench } from './harness';
-import { rotatedMedians } from './scenarios';
+import { FAST, rotatedMedians, WEBHOOK_ONLY } from './scenarios';
 
 export interface ReplayCost {
   label: string;
@@ -25,7 +25,7 @@ interface Recorded {
 }
 
 async function record(bench: Bench, kind: 'tracker' | 'bare:local', worker: WorkerProcess, label: string, bundlePath: string): Promise<Recorded> {
-  const { ids } = await bench.batch(kind, worker, 1, { timeFactor: 0.001 }, { webhookTimeout: '30 minutes' });
+  const { ids } = await bench.batch(kind, worker, 1, FAST, WEBHOOK_ONLY);
   const history = await bench.stack.client.workflow.getHandle(workflowIdFor(ids[0]!)).fetchHistory();
   return { label, bundlePath, history };
 }

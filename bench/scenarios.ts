@@ -6,9 +6,9 @@ import { type Bench, type Kind, KINDS, type WorkerProcess } from './harness';
 import { MB, median, peakRssBytes, percentile, pool, rssBytes, sleep } from './measure';
 
 /** Sandbox renders of ~0.2 s (205 s of stages × 0.001): latency and throughput are Temporal's, not Creatify's. */
-const FAST = { timeFactor: 0.001 } as const;
+export const FAST = { timeFactor: 0.001 } as const;
 /** A webhook window no render here outlasts: only the webhook ends these renders. */
-const WEBHOOK_ONLY: TrackingOptions = { webhookTimeout: '30 minutes' };
+export const WEBHOOK_ONLY: TrackingOptions = { webhookTimeout: '30 minutes' };
 
 /** `trackerSolo`: a tracker worker without the fleet reconciler, to price the reconciler apart. */
 export type Workers = Record<'tracker' | 'trackerSolo' | 'bare', WorkerProcess>;
