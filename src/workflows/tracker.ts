@@ -7,7 +7,7 @@
 import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../contract/activities';
 import type { ApiObservation } from '../contract/reconciler';
 import { judgeRenderStarted } from '../creatify/render-judgement';
-import { isUnfinishedStatus } from '../creatify/status';
+import { isKnownStatus, isUnfinishedStatus } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import type { ApprovalDecision, ApprovalState, CreditsCheck } from '../contract/approval-credits';
 import { type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from '../contract/messages';
@@ -352,6 +352,10 @@ export class Tracker {
       if (this.moveTo(lipsync.status as TrackedStatus) || lipsync.status === this.state.status) {
         this.state.progress = Math.max(this.state.progress, lipsync.progress);
       }
+    } else if (!isKnownStatus(lipsync.status) && this.state.renderAcceptedAt && !this.isFinished) {
+      // A stage the docs do not name (`processing`, §5): no rank to move the status to,
+      // but the API's progress is still a reading, and `render --wait` should show it.
+      this.state.progress = Math.max(this.state.progress, lipsync.progress);
     }
   }
 

@@ -120,6 +120,20 @@ describe('Tracker', () => {
     expect(t.state.webhooksIgnored).toBe(1);
   });
 
+  test('a stage the docs do not name (processing) shows its progress once the render is accepted, never its status', () => {
+    const t = fresh();
+    // Before the render, a progress belongs to the preview, not to this job.
+    t.observe(snapshot('processing', { progress: 0.3 }));
+    expect(t.state.progress).toBe(0);
+    t.renderAccepted({ lipsync: snapshot('processing', { progress: 0.1 }), posted: true, evidence: 'render POST accepted' }, T0);
+    t.polled({ lipsync: snapshot('processing', { progress: 0.6 }), attempts: 1 });
+    t.observe(snapshot('processing', { progress: 0.4 }));
+    expect(t.state).toMatchObject({ status: 'rendering', progress: 0.6 });
+    t.observe(snapshot('done', { terminal: true, output: URL, progress: 1 }));
+    t.observe(snapshot('processing', { progress: 0.2 }));
+    expect(t.state).toMatchObject({ status: 'done', progress: 1 });
+  });
+
   test('nothing changes after the end', () => {
     const t = fresh();
     t.observe(snapshot('done', { terminal: true, output: URL, progress: 1 }));
