@@ -76,6 +76,8 @@ export interface ClaimMemory {
   getsSpent: number;
   /** When a `done` without a URL was last taken up (ISO). */
   noUrlCheckedAt?: string;
+  /** Statuses the docs do not name that the API showed as stages, not ends (lower case). */
+  stages?: string[];
 }
 
 /** What continue-as-new hands the next run: the state, and (since claim budgets) the claim memory. */

@@ -31,7 +31,7 @@ import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contrac
 import { api, confirmer, local, poller, quick } from './activity-calls';
 import { ApprovalGate } from './approval';
 import { checkCredits, CREDITS_PATCH } from './credits';
-import { runVersion, type RunVersion } from './versions';
+import { runVersion, STAGES_PATCH, type RunVersion } from './versions';
 import { DeadlinePassed, lapsingWindow, untilWokenOrClosed, withDeadline } from './timers';
 import { recordRenderEnded, recordRenderStarted } from './metrics';
 import { failure, publisher } from './publish';
@@ -44,7 +44,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const { current, fleet, lean, lapsing } = version;
   const options = resolveTrackingOptions(input.options);
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
-  const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current });
+  const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current, learnStage: () => patched(STAGES_PATCH) });
   const publish = publisher(tracker, { webhookTimeoutMs: fleet ? options.webhookTimeout.ms : null, lean });
   const approval = new ApprovalGate(tracker, publish, input.approval);
   if (!input.carriedOver) recordRenderStarted();
@@ -315,15 +315,15 @@ class RenderFlow {
     }
     const previousPhase = this.tracker.state.phase;
     this.phase('confirming');
-    const { gets, lipsync } = await this.confirm(claim);
+    const { gets, lipsync, stage } = await this.confirm(claim);
     if (this.tracker.claimChecked(claim, gets, lipsync)) return { ended: lipsync!, by };
     // No end: back to where the workflow was.
     this.tracker.enterPhase(previousPhase);
     this.publish();
-    return { pollNow: this.version.current && claim.kind === 'url' };
+    return { pollNow: this.version.current && claim.kind === 'url' && !stage };
   }
 
-  private async confirm(claim: PendingClaim): Promise<{ gets: number; lipsync: LipsyncSnapshot | null }> {
+  private async confirm(claim: PendingClaim): Promise<{ gets: number; lipsync: LipsyncSnapshot | null; stage?: true }> {
     const summary = `confirm webhook "${claim.hint.status ?? '(no status)'}" for ${this.id}`;
     if (!this.version.current) {
       return { gets: 1, lipsync: await this.activity(() => api.fetchLipsyncStatus.executeWithOptions({ summary }, [this.id])) };
@@ -339,6 +339,7 @@ class RenderFlow {
       if (mapped !== err || isCancellation(err)) throw mapped;
     }
     if (first?.terminal || claim.maxGets <= 1) return { gets: 1, lipsync: first };
+    if (first && this.tracker.claimIsStage(claim, first)) return { gets: 1, lipsync: first, stage: true };
     // The API does not agree yet: re-checks 1 s, 2 s, 4 s, 4 s … later, as retries (no history per GET).
     try {
       const recheck = { lipsyncId: this.id, maxGets: claim.maxGets - 1, firstAfterMs: CONFIRM_FIRST_RECHECK_MS };

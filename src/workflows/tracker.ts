@@ -66,6 +66,13 @@ export interface TrackerOptions {
    * statuses are ignored, and a claim costs one GET, as those runs' histories recorded.
    */
   legacyClaims?: boolean;
+  /**
+   * Asked once, when a status the docs do not name first comes (a delivery or the
+   * reconciler's read): true lets this run learn such a status as a stage once the API
+   * shows it not ended. The workflow answers with STAGES_PATCH (older histories checked
+   * such a status as a claim every time, and must replay that).
+   */
+  learnStage?: () => boolean;
 }
 
 export class Tracker {
@@ -76,6 +83,8 @@ export class Tracker {
   private observedEnd: LipsyncSnapshot | null = null;
   /** The reconciler's reads since the last one that showed a render (strong evidence). */
   private untouchedReads: { count: number; since: number } | null = null;
+  /** The answer of options.learnStage, once asked. */
+  private stagesAllowed: boolean | undefined;
 
   constructor(lipsyncId: string, now: Date, carried?: CarriedState, private readonly options: TrackerOptions = {}) {
     const fresh: TrackingState = {
@@ -105,7 +114,7 @@ export class Tracker {
     // A state carried over by continue-as-new may come from an older version: fill what it lacks.
     const { claimMemory, ...state }: CarriedState = carried ?? fresh;
     this.state = { ...fresh, ...state, claims: { ...fresh.claims, ...state.claims } };
-    this.memory = claimMemory ? { ...claimMemory, checked: [...claimMemory.checked] } : { checked: [], getsSpent: 0 };
+    this.memory = claimMemory ? { ...claimMemory, checked: [...claimMemory.checked], ...(claimMemory.stages ? { stages: [...claimMemory.stages] } : {}) } : { checked: [], getsSpent: 0 };
   }
 
   /** What continue-as-new carries: the state and the claim budget already spent. */
@@ -140,7 +149,7 @@ export class Tracker {
       this.state.lastEvent = `reconciler: API shows ${lipsync.status}`;
       return;
     }
-    if (!isUnfinishedStatus(lipsync.status) && this.state.renderAcceptedAt) {
+    if (!isUnfinishedStatus(lipsync.status) && this.state.renderAcceptedAt && !this.learnedStage(lipsync)) {
       const hint: WebhookHint = { id: lipsync.id, status: lipsync.status, failedReason: lipsync.failedReason, output: null, receivedAt: now.toISOString() };
       this.queueClaim(hint, 'no-url', now, 'reconciler');
     }
@@ -189,10 +198,15 @@ export class Tracker {
     const status = hint.status;
     if (normalizeLipsyncId(hint.id) !== this.state.lipsyncId || this.isFinished) return this.ignore(`webhook ignored (${describeStatus(status)})`);
     if (status !== null && isUnfinishedStatus(status)) return this.progressHint(status as TrackedStatus, hint.progress);
+    if (status !== null && this.memory.stages?.includes(status)) return this.stageHint(status, hint.progress);
     const kind: ClaimKind = status === 'done' && !hint.output ? 'no-url' : 'url';
     if (this.options.legacyClaims && !(status === 'failed' || status === 'rejected' || (status === 'done' && hint.output))) {
       return this.ignore(status === 'done' ? 'stale webhook ignored (done without output)' : `webhook with unknown status "${status}" ignored`);
     }
+    // Asked here, in the task that took the delivery, not after the GET that answers the
+    // claim: a patch asked right after a local activity's result can fall into another
+    // workflow task on replay than it did live, which replay reports as nondeterminism.
+    if (status !== null && !isKnownStatus(status)) this.mayLearnStages();
     this.queueClaim(hint, kind, now);
   }
 
@@ -203,6 +217,42 @@ export class Tracker {
     }
     this.state.lastEvent = moved ? `webhook: ${status}` : `out-of-order webhook ignored (${status})`;
     if (!moved) this.state.webhooksIgnored++;
+  }
+
+  /** A delivery of a stage the API showed under a name the docs do not list: its progress counts, as a documented stage's would. */
+  private stageHint(status: string, progress: number | null | undefined): void {
+    if (this.state.renderAcceptedAt && typeof progress === 'number') this.state.progress = Math.max(this.state.progress, progress);
+    this.state.lastEvent = `webhook: ${describeStatus(status)}`;
+  }
+
+  /**
+   * Whether the API's read shows a status the docs do not name as a stage this run knows
+   * (or may now learn): not ended, and not a documented name. A learned stage is never
+   * again a claim of an end: the API, the only truth, has shown what it is.
+   */
+  private learnedStage(lipsync: LipsyncSnapshot, mayAsk = true): boolean {
+    const status = lipsync.status.toLowerCase();
+    if (lipsync.terminal || isKnownStatus(status) || this.options.legacyClaims) return false;
+    if (this.memory.stages?.includes(status)) return true;
+    if (!(mayAsk ? this.mayLearnStages() : this.stagesAllowed)) return false;
+    (this.memory.stages ??= []).push(status);
+    return true;
+  }
+
+  private mayLearnStages(): boolean {
+    if (this.options.legacyClaims) return false;
+    this.stagesAllowed ??= this.options.learnStage?.() ?? false;
+    return this.stagesAllowed;
+  }
+
+  /**
+   * A claim whose first GET shows the API at the very status the delivery named, one the
+   * docs do not list, and not ended: the delivery told a stage, not an end ahead of the
+   * API, so there is nothing to re-check. True when this run learned it; never asks
+   * learnStage (asked when the delivery came: see receiveWebhook).
+   */
+  claimIsStage(claim: PendingClaim, lipsync: LipsyncSnapshot): boolean {
+    return claim.hint.status === lipsync.status.toLowerCase() && this.learnedStage(lipsync, false);
   }
 
   private queueClaim(hint: WebhookHint, kind: ClaimKind, now: Date, source: PendingClaim['source'] = 'webhook'): void {
@@ -247,6 +297,10 @@ export class Tracker {
       return true;
     }
     this.state.claims.contradicted++;
+    if (lipsync && this.memory.stages?.includes(lipsync.status.toLowerCase()) && claim.hint.status === lipsync.status.toLowerCase()) {
+      this.state.lastEvent = `"${describeStatus(claim.hint.status)}" is a stage, not an end: the API shows it too`;
+      return false;
+    }
     const says = lipsync ? `API says ${lipsync.status}` : 'API did not answer';
     this.state.lastEvent = `webhook claimed ${describeStatus(claim.hint.status)}, ${says} after ${gets} GET(s): not trusted`;
     return false;

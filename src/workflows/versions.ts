@@ -30,6 +30,13 @@ export const LEAN_RUN_PATCH = 'lean-runs';
  * cancelled. Its one marker replaces LEAN_RUN_PATCH's.
  */
 export const LAPSING_TIMERS_PATCH = 'lapsing-timers';
+/**
+ * Asked only when the API shows, as not ended, a status the docs do not name (a
+ * `processing` stage): from this marker on, the run learns that status as a stage (its
+ * deliveries show progress), instead of checking each as a claim of an end with a burst
+ * of GETs and then polling. Older histories did the latter; without the marker they replay it.
+ */
+export const STAGES_PATCH = 'stages-from-the-api';
 
 export interface RunVersion {
   /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */

@@ -93,6 +93,18 @@ describe('fleet reconciliation', () => {
     expect(result.detectedBy).toBe('poll');
   });
 
+  test('a running stage named "processing" (a name the docs do not list) read on the list is a stage: its progress shows, and no GET checks it', async () => {
+    const { id, handle } = await heldRunning('processing stage', 0.4, { runningStatusAs: 'processing' });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await stack.sandbox.control.setLipsync(id, { progress: 0.65 });
+    await eventually(async () => ((await handle.query(statusQuery)).progress === 0.65 ? true : undefined), 10_000, 'progress 0.65');
+    // Checked as a claim of an end, each read of it would cost a GET.
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get).toBe(1); // the snapshot before the POST
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    expect((await handle.result()).detectedBy).toBe('poll');
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get).toBe(1);
+  });
+
   test.each<[string, SandboxSettingsPatch]>([
     ['a decimal string (new docs)', {}],
     ['a number (old docs)', { progressAs: 'number' }],

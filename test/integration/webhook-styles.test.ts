@@ -7,7 +7,7 @@
 import type { SandboxSettingsPatch } from '../../src/sandbox';
 import { RenderError } from '../../src/client';
 import { statusQuery } from '../../src/contract/messages';
-import { useTestStack } from '../support/stack';
+import { eventually, useTestStack } from '../support/stack';
 
 const STYLES: Array<[string, SandboxSettingsPatch]> = [
   ['documented', {}],
@@ -59,6 +59,33 @@ describe('a render ends by its webhook in every payload style', () => {
     expect(error).toMatchObject({ reason: expected });
     const stats = await stack.sandbox.control.stats();
     expect((await handle.describe()).closeTime!.getTime() - stats.endedAt[id]!).toBeLessThan(2_000);
+  });
+});
+
+describe('a running stage named "processing" (a status the docs do not name), delivered by webhook', () => {
+  const stack = useTestStack();
+
+  test('costs one GET: the API shows it too, so it is a stage, not an end; its later deliveries show progress', async () => {
+    await stack.sandbox.control.reset({ runningStatusAs: 'processing', webhooks: { nonTerminal: true } });
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id);
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.3, hold: true });
+    const learned = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.progress === 0.3 && (state.claims.contradicted > 0 || (state.observations ?? 0) > 0) ? state : undefined;
+    }, 10_000, 'the stage seen');
+    // Held well past the re-checks a claim of an end would get (1 s, 2 s, 4 s …).
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const held = await handle.query(statusQuery);
+    expect(held.phase).toBe('waiting-for-webhook');
+    expect(held.confirmations).toBe(learned.confirmations);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get).toBeLessThanOrEqual(2);
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    const result = await handle.result();
+    expect(result.detectedBy).toBe('webhook');
+    // The snapshot, at most one for the stage, one for the end.
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get).toBeLessThanOrEqual(3);
   });
 });
 

@@ -134,6 +134,66 @@ describe('Tracker', () => {
     expect(t.state).toMatchObject({ status: 'done', progress: 1 });
   });
 
+  describe('a status the docs do not name, shown by the API as not ended (processing)', () => {
+    const accepted = (learn: boolean) => {
+      const asked: string[] = [];
+      const t = new Tracker(ID, T0, undefined, { learnStage: () => (asked.push('asked'), learn) });
+      t.renderAccepted({ lipsync: snapshot('pending'), posted: true, evidence: 'render POST accepted' }, T0);
+      return { t, asked };
+    };
+
+    test('a delivery of it whose first GET shows it too is a stage: learned once, then its deliveries are progress, not claims', () => {
+      const { t, asked } = accepted(true);
+      t.receiveWebhook(hint('processing', { progress: 0.2 }), at(1));
+      // Asked when the delivery came, in the task that took it, not after the GET.
+      expect(asked).toHaveLength(1);
+      const claim = t.takeClaim()!;
+      expect(t.claimIsStage(claim, snapshot('processing', { progress: 0.3 }))).toBe(true);
+      expect(t.claimChecked(claim, 1, snapshot('processing', { progress: 0.3 }))).toBe(false);
+      expect(t.state.lastEvent).toBe('"processing" is a stage, not an end: the API shows it too');
+      t.receiveWebhook(hint('processing', { progress: 0.7 }), at(2));
+      expect(t.hasClaim).toBe(false);
+      expect(t.state).toMatchObject({ progress: 0.7, status: 'pending', lastEvent: 'webhook: processing' });
+      // The reconciler's read of it is no claim either; the run asked only once.
+      t.apiObserved({ lipsync: snapshot('processing', { progress: 0.8 }), observedAt: at(3).toISOString() }, at(3));
+      expect(t.hasClaim).toBe(false);
+      expect(t.state.progress).toBe(0.8);
+      expect(asked).toHaveLength(1);
+      // It travels with continue-as-new.
+      const next = new Tracker(ID, T0, t.carryOver(), { learnStage: () => false });
+      next.receiveWebhook(hint('processing', { progress: 0.9 }), at(4));
+      expect(next.hasClaim).toBe(false);
+    });
+
+    test('learned from the reconciler\'s read alone: no claim, no GET', () => {
+      const { t, asked } = accepted(true);
+      t.apiObserved({ lipsync: snapshot('processing', { progress: 0.4 }), observedAt: at(1).toISOString() }, at(1));
+      expect(t.hasClaim).toBe(false);
+      expect(asked).toHaveLength(1);
+      t.receiveWebhook(hint('processing', { progress: 0.5 }), at(2));
+      expect(t.hasClaim).toBe(false);
+      expect(t.state.progress).toBe(0.5);
+    });
+
+    test('not learned when the API names another status, when it shows an end, or when the run may not (older histories)', () => {
+      const { t, asked } = accepted(true);
+      t.receiveWebhook(hint('completed', { output: URL }), at(1));
+      expect(t.claimIsStage(t.takeClaim()!, snapshot('running', { progress: 0.5 }))).toBe(false);
+      t.receiveWebhook(hint('processing'), at(2));
+      expect(t.claimIsStage(t.takeClaim()!, snapshot('processing', { terminal: true, output: URL }))).toBe(false);
+      // Asked once, when the first such delivery came; nothing learned.
+      expect(asked).toHaveLength(1);
+      t.receiveWebhook(hint('processing', { progress: 0.5 }), at(3));
+      expect(t.hasClaim).toBe(false); // the same claim was already checked
+      expect(t.state.progress).toBe(0);
+      const older = accepted(false);
+      older.t.receiveWebhook(hint('processing'), at(1));
+      expect(older.t.claimIsStage(older.t.takeClaim()!, snapshot('processing'))).toBe(false);
+      older.t.apiObserved({ lipsync: snapshot('processing'), observedAt: at(2).toISOString() }, at(2));
+      expect(older.t.takeClaim()).toMatchObject({ kind: 'no-url', source: 'reconciler' });
+    });
+  });
+
   test('nothing changes after the end', () => {
     const t = fresh();
     t.observe(snapshot('done', { terminal: true, output: URL, progress: 1 }));

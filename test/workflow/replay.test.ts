@@ -3,6 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { LAPSING_TIMERS_REVISION, LEAN_TRACKER_REVISION, TRACKER_REVISION } from '../../src/contract/messages';
+import { STAGES_PATCH } from '../../src/workflows/versions';
 import { testWorkflowBundle } from '../support/bundle';
 
 // Histories recorded from real runs by scripts/export-histories.ts. A change to the
@@ -21,6 +22,24 @@ describe('replaying recorded histories', () => {
       const fleetAndMoney = [...paths, 'rejudged-render.json', 'reconciled-path.json', 'reconciler.json', 'approved-render.json', 'insufficient-credits.json', 'batch.json'];
       expect(histories).toEqual(expect.arrayContaining(fleetAndMoney.map((p) => `${version}${p}`)));
     }
+  });
+
+  // A running stage named `processing` (creatify-api.md §5): histories from before STAGES_PATCH
+  // checked it as a claim of an end (a re-check burst); newer ones learn it as a stage.
+  test.each([
+    ['v5-stage-as-claim-webhook.json', false],
+    ['v5-stage-as-claim-reconciler.json', false],
+    ['v5-stage-learned-webhook.json', true],
+    ['v5-stage-learned-reconciler.json', true],
+  ])('%s records the stage path it stands for (learned: %p)', (file, learned) => {
+    const events: Array<Record<string, any>> = load(file).events;
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    const patchIds = markers.map((e) => Buffer.from(e.markerRecordedEventAttributes.details['patch-data'].payloads[0].data, 'base64').toString('utf8'));
+    expect(patchIds.some((id) => id.includes(STAGES_PATCH))).toBe(learned);
+    const claimGets = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'confirmClaim').length
+      + events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    // On the webhook path, as a claim: the credits check's read, the first GET, the re-check burst, the end's GET.
+    if (file.endsWith('webhook.json')) expect(claimGets).toBe(learned ? 3 : 5);
   });
 
   test.each(histories)('%s replays against the current workflow', async (file) => {
