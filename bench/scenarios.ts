@@ -18,6 +18,8 @@ const workerOf = (workers: Workers, kind: Kind) => (kind === 'tracker' ? workers
 export interface Latency {
   p50: number;
   p95: number;
+  /** Creatify calls per render (one at a time only: renders seconds apart, as a steady trickle of work). */
+  callsPerRender?: number;
 }
 
 /**
@@ -46,14 +48,18 @@ export async function warmUp(bench: Bench, workers: Workers): Promise<void> {
 /** One render at a time, kinds interleaved round by round so drift hits them alike. */
 export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds: number, progress: (line: string) => void): Promise<Record<Kind, Latency>> {
   const samples = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+  const calls = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
   for (let round = 0; round < rounds; round++) {
     progress(`webhook→closed, 1 in flight: round ${round + 1}/${rounds}`);
     for (let i = 0; i < KINDS.length; i++) {
       const kind = KINDS[(round + i) % KINDS.length]!;
-      samples[kind].push(...(await bench.batch(kind, workerOf(workers, kind), 1, FAST, WEBHOOK_ONLY)).latencies);
+      const batch = await bench.batch(kind, workerOf(workers, kind), 1, FAST, WEBHOOK_ONLY);
+      samples[kind].push(...batch.latencies);
+      calls[kind].push(batch.callsPerRender);
     }
   }
-  return Object.fromEntries(KINDS.map((k) => [k, { p50: percentile(samples[k], 50), p95: percentile(samples[k], 95) }])) as Record<Kind, Latency>;
+  const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+  return Object.fromEntries(KINDS.map((k) => [k, { p50: percentile(samples[k], 50), p95: percentile(samples[k], 95), callsPerRender: mean(calls[k]) }])) as Record<Kind, Latency>;
 }
 
 /** `inFlight` renders started at once; p50 and p95 of each round, medians over rounds. */

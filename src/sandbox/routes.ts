@@ -15,6 +15,7 @@ import type { SandboxSettings } from './settings';
 import { listRecords, parseIds, wellFormedIds } from './list';
 import type { OperationResult, Store } from './store';
 import type { Timers } from './timers';
+import type { Webhooks } from './webhooks';
 
 // The public API of creatify-api.md §2, in the order a request meets it:
 // routing → call count → injected fault → auth → the endpoint itself; a fault with
@@ -29,6 +30,7 @@ export interface ApiContext {
   randomFaults: RandomFaults;
   /** Timers of in-flight requests (slow faults, preview latency). */
   requestTimers: Timers;
+  webhooks: Pick<Webhooks, 'onPreviewed'>;
 }
 
 interface Route {
@@ -167,7 +169,10 @@ async function runEndpoint(
         endpoint === 'preview'
           ? ctx.store.preview(parsed.request, parsed.raw)
           : ctx.store.create(parsed.request, parsed.raw);
-      if (result.ok) ctx.ledger.countFor(result.record.id, endpoint);
+      if (result.ok) {
+        ctx.ledger.countFor(result.record.id, endpoint);
+        if (endpoint === 'preview') ctx.webhooks.onPreviewed(result.record);
+      }
       return fromOperation(result);
     }
   }

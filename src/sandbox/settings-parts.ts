@@ -16,6 +16,8 @@ export const webhookSettingsSchema = z.strictObject({
   duplicateChance: z.number().min(0).max(1),
   reorder: z.boolean(),
   stalePreview: z.boolean(),
+  /** The preview reports its own run by webhook: `pending`, then `done` without output (§7 [U]; link_to_videos does). */
+  previewDeliveries: z.boolean(),
   nonTerminal: z.boolean(),
   /** How long one delivery may take before it is recorded as a timeout. */
   timeoutMs: z.number().int().positive(),
@@ -33,6 +35,12 @@ export const webhookSettingsSchema = z.strictObject({
   idCase: z.enum(['lower', 'upper']),
   /** Unknown fields a receiver must ignore (event name, send time, attempt meta). */
   extraFields: z.boolean(),
+  /**
+   * §7/§13.9 show the payload only as a Python dict: posted with `json=` it is JSON, with
+   * `data=` (Python requests' form default) it is `application/x-www-form-urlencoded`,
+   * where a None value is left out and every other value is text.
+   */
+  encoding: z.enum(['json', 'form']),
   /**
    * Real ms the terminal delivery leaves before GET shows the end: a server that posts
    * from the worker before its database commit is visible to the API.
@@ -80,6 +88,7 @@ export function defaultWebhookSettings(): WebhookSettings {
     duplicateChance: 0,
     reorder: false,
     stalePreview: false,
+    previewDeliveries: false,
     nonTerminal: false,
     timeoutMs: 5_000,
     style: 'documented',
@@ -87,6 +96,7 @@ export function defaultWebhookSettings(): WebhookSettings {
     progress: 'none',
     idCase: 'lower',
     extraFields: false,
+    encoding: 'json',
     earlyTerminalMs: 0,
   };
 }

@@ -53,6 +53,17 @@ export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, at
   return body;
 }
 
+/** The POST's content type and body: JSON, or form fields as Python's requests sends a dict with `data=`. */
+export function encodeDelivery(body: Record<string, unknown>, encoding: 'json' | 'form'): { contentType: string; text: string } {
+  if (encoding === 'json') return { contentType: 'application/json', text: JSON.stringify(body) };
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(body)) {
+    if (value === null || value === undefined) continue;
+    form.append(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+  }
+  return { contentType: 'application/x-www-form-urlencoded', text: form.toString() };
+}
+
 /** Fills extraFields' `sent_at` with the moment the POST goes out. */
 export function stampSentAt(body: Record<string, unknown>, at: number): Record<string, unknown> {
   if (!('sent_at' in body)) return body;

@@ -3,7 +3,7 @@ import { TERMINAL } from './record';
 import type { LipsyncRecord } from './record';
 import type { SandboxSettings } from './settings';
 import { Timers } from './timers';
-import { deliveryBody, stampSentAt } from './webhook-payload';
+import { deliveryBody, encodeDelivery, stampSentAt } from './webhook-payload';
 import type { DeliveryFacts } from './webhook-payload';
 
 // Webhook deliveries as creatify-api.md §7 describes them (POST of
@@ -12,7 +12,7 @@ import type { DeliveryFacts } from './webhook-payload';
 // a stale preview `done`, non-terminal posts, other payload shapes (webhook-payload.ts)
 // and an end announced before GET shows it (earlyTerminalMs, in lifecycle.ts).
 
-export type DeliveryKind = 'normal' | 'duplicate' | 'stale-preview' | 'non-terminal';
+export type DeliveryKind = 'normal' | 'duplicate' | 'stale-preview' | 'non-terminal' | 'preview';
 
 export interface WebhookAttempt {
   lipsyncId: string;
@@ -66,6 +66,17 @@ export class Webhooks {
       progress: record.progress,
     };
     this.emit(record, facts, terminal ? 'normal' : 'non-terminal', terminal);
+  }
+
+  /**
+   * A preview that reports its own run, as link_to_videos' preview does (§7 [U] for
+   * lipsyncs): `pending` when it starts, then its `done` without output.
+   */
+  onPreviewed(record: LipsyncRecord): void {
+    if (!record.webhook_url || !this.settings().webhooks.previewDeliveries) return;
+    const facts = (status: string, progress: number): DeliveryFacts => ({ id: record.id, status, failed_reason: null, output: null, video_thumbnail: null, progress });
+    this.emit(record, facts('pending', 0), 'preview', false);
+    this.emit(record, facts(record.status, record.progress), 'preview', false);
   }
 
   /** The preview's own `done` (output null) turning up after the render began. */
@@ -178,10 +189,11 @@ export class Webhooks {
     this.inFlight.add(controller);
     const timeout = this.timers.after(this.settings().webhooks.timeoutMs, () => controller.abort());
     try {
+      const { contentType, text } = encodeDelivery(body, this.settings().webhooks.encoding);
       const response = await request(delivery.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'creatify-sandbox-webhook' },
-        body: JSON.stringify(body),
+        headers: { 'content-type': contentType, 'user-agent': 'creatify-sandbox-webhook' },
+        body: text,
         dispatcher: this.agent,
         signal: controller.signal,
       });

@@ -1,9 +1,11 @@
 /**
  * Body → WebhookHint. Creatify's payload is documented only as a Python-repr example
- * (creatify-api.md §7, §13.9), so the JSON shape is inferred; the Content-Type is not
- * checked for the same reason. Read tolerantly (see WebhookDelivery): refused, with a
- * reason the sender can read, is only what cannot be a delivery — not JSON, not an
- * object, no UUID `id`, or a status/URL/reason too long or oddly shaped to be Creatify's.
+ * (creatify-api.md §7, §13.9), so neither its encoding nor the Content-Type is known: a
+ * JSON object, or the form fields Python's requests sends for a dict passed as `data=`
+ * (a None left out, every value text). Read tolerantly (see WebhookDelivery): refused,
+ * with a reason the sender can read, is only what cannot be a delivery — neither a JSON
+ * object nor form fields, no UUID `id`, or a status/URL/reason too long or oddly shaped
+ * to be Creatify's.
  */
 import type { z } from 'zod';
 import { WebhookDelivery } from '../creatify/schemas';
@@ -17,11 +19,14 @@ export type ParsedDelivery =
   | { ok: false; reason: Extract<RejectReason, 'malformed-json' | 'not-an-object' | 'invalid-delivery'>; detail: string };
 
 export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
+  const text = body.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    json = JSON.parse(text);
   } catch (err) {
-    return { ok: false, reason: 'malformed-json', detail: `body is not JSON (${(err as Error).message})` };
+    const form = formFields(text);
+    if (!form) return { ok: false, reason: 'malformed-json', detail: `body is neither JSON nor form fields (${(err as Error).message})` };
+    json = form;
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, reason: 'not-an-object', detail: `body must be a JSON object, got ${describe(json)}` };
@@ -43,6 +48,16 @@ export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
       receivedAt: receivedAt.toISOString(),
     },
   };
+}
+
+/**
+ * `a=1&b=2` as an object, or undefined when the text is not form fields: form data has
+ * no syntax errors, so only a body whose fields include an `id` is taken for one.
+ */
+function formFields(text: string): Record<string, string> | undefined {
+  if (!/^[^\s{[=&]+=/.test(text)) return undefined;
+  const fields = Object.fromEntries(new URLSearchParams(text));
+  return 'id' in fields ? fields : undefined;
 }
 
 function describe(value: unknown): string {

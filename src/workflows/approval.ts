@@ -79,7 +79,10 @@ export class ApprovalGate {
       throw new Error(decision.approve ? `${already}; nothing changed` : `cannot reject: ${already} and the render has started (lipsync cancel stops tracking, not the render)`);
     }
     if (approval.decision === 'rejected') throw new Error(`already rejected at ${approval.decidedAt}: ${approval.reason}; nothing was paid`);
-    if (approval.decision === 'expired' || state.status !== 'awaiting_approval') {
+    // Whether it has ended, not whether its status still says awaiting_approval: a stray
+    // delivery (the preview's own `pending`) moved the status of runs recorded before
+    // APPROVAL_HOLDS_PATCH, and such a job must still take its decision.
+    if (approval.decision === 'expired' || this.tracker.isFinished) {
       throw new Error(`the job has ended (${state.status}); nothing was paid`);
     }
     if (!decision.approve && !decision.reason?.trim()) throw new Error('a rejection needs a reason');

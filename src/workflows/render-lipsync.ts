@@ -31,7 +31,7 @@ import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contrac
 import { api, confirmer, local, poller, quick } from './activity-calls';
 import { ApprovalGate } from './approval';
 import { checkCredits, CREDITS_PATCH } from './credits';
-import { runVersion, STAGES_PATCH, type RunVersion } from './versions';
+import { APPROVAL_HOLDS_PATCH, runVersion, STAGES_PATCH, type RunVersion } from './versions';
 import { DeadlinePassed, lapsingWindow, untilWokenOrClosed, withDeadline } from './timers';
 import { recordRenderEnded, recordRenderStarted } from './metrics';
 import { failure, publisher } from './publish';
@@ -44,7 +44,11 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const { current, fleet, lean, lapsing } = version;
   const options = resolveTrackingOptions(input.options);
   const lipsyncId = normalizeLipsyncId(input.lipsyncId);
-  const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, { legacyClaims: !current, learnStage: () => patched(STAGES_PATCH) });
+  const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, {
+    legacyClaims: !current,
+    learnStage: () => patched(STAGES_PATCH),
+    holdForApproval: () => patched(APPROVAL_HOLDS_PATCH),
+  });
   const publish = publisher(tracker, { webhookTimeoutMs: fleet ? options.webhookTimeout.ms : null, lean });
   const approval = new ApprovalGate(tracker, publish, input.approval);
   if (!input.carriedOver) recordRenderStarted();

@@ -73,6 +73,8 @@ export interface TrackerOptions {
    * such a status as a claim every time, and must replay that).
    */
   learnStage?: () => boolean;
+  /** Asked when a stage delivery comes while awaiting approval: true keeps the status (APPROVAL_HOLDS_PATCH). */
+  holdForApproval?: () => boolean;
 }
 
 export class Tracker {
@@ -211,6 +213,8 @@ export class Tracker {
   }
 
   private progressHint(status: TrackedStatus, progress: number | null | undefined): void {
+    // Nothing of ours renders before a person approves: this is the preview's own run.
+    if (this.state.status === 'awaiting_approval' && this.options.holdForApproval?.()) return this.ignore(`webhook ignored while awaiting approval (${status}: the preview's)`);
     const moved = this.moveTo(status);
     if ((moved || status === this.state.status) && typeof progress === 'number') {
       this.state.progress = Math.max(this.state.progress, progress);

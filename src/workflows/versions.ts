@@ -37,6 +37,13 @@ export const LAPSING_TIMERS_PATCH = 'lapsing-timers';
  * of GETs and then polling. Older histories did the latter; without the marker they replay it.
  */
 export const STAGES_PATCH = 'stages-from-the-api';
+/**
+ * Asked only when a stage delivery (`pending`, …) comes while a job awaits approval:
+ * nothing of ours renders before the decision, so it is the preview's own (or a stray)
+ * and, from this marker on, leaves the status at awaiting_approval (the Web UI and
+ * `LipsyncStatus` keep showing a job waiting for a person). Older histories moved it.
+ */
+export const APPROVAL_HOLDS_PATCH = 'approval-holds-status';
 
 export interface RunVersion {
   /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */

@@ -137,6 +137,23 @@ describe('approval before paying', () => {
     expect((await stack.sandbox.control.stats()).renders[lipsync.id]).toBe(1);
   });
 
+  test('a preview that reports its own run by webhook (pending, then done without output) leaves the job awaiting approval; approved, it renders once', async () => {
+    // Delayed, so that they find the job started (a delivery before it would be ignored as untracked).
+    await stack.sandbox.control.reset({ webhooks: { previewDeliveries: true, delayMs: 1_500 } });
+    const { lipsync, handle } = await stack.orchestrator.previewForApproval(body('preview webhooks'), { tracking: FAST });
+    await eventually(async () => {
+      const sent = (await stack.sandbox.control.stats()).webhooks.filter((w) => w.lipsyncId === lipsync.id && w.kind === 'preview' && w.responseStatus === 200);
+      return sent.length === 2 ? true : undefined;
+    }, 10_000, 'the preview\'s deliveries taken');
+    const state = await handle.query(statusQuery);
+    expect(state).toMatchObject({ status: 'awaiting_approval', webhooksReceived: 2 });
+    expect((await stack.client.workflow.getHandle(handle.workflowId).describe()).typedSearchAttributes.get(LIPSYNC_STATUS)).toBe('awaiting_approval');
+    expect(await stack.orchestrator.approve(lipsync.id, { by: 'ana' })).toMatchObject({ decision: 'approved' });
+    const result = await handle.result();
+    expect(result.output).toContain(lipsync.id);
+    expect((await stack.sandbox.control.stats()).renders[lipsync.id]).toBe(1);
+  });
+
   test('reject: ends declined, nothing paid; approving twice and rejecting after approval are refused', async () => {
     await stack.sandbox.control.reset();
     const rejected = await stack.orchestrator.previewForApproval(body('reject me'), { tracking: FAST });

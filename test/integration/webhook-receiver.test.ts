@@ -122,9 +122,11 @@ describe('webhook receiver', () => {
   it('answers 400 naming the problem for bad bodies, and signals nothing', async () => {
     const { id, handle } = await startRecorder();
     const cases: Array<[body: string, error: string, detail: RegExp]> = [
-      ['{"id":', 'malformed-json', /not JSON/],
-      ['', 'malformed-json', /not JSON/],
-      ['{"id":\nnope}', 'malformed-json', /not JSON/],
+      ['{"id":', 'malformed-json', /neither JSON nor form fields/],
+      ['', 'malformed-json', /neither JSON nor form fields/],
+      ['{"id":\nnope}', 'malformed-json', /neither JSON nor form fields/],
+      ['status=done&output=x', 'malformed-json', /neither JSON nor form fields/],
+      ['id=not-a-uuid&status=done', 'invalid-delivery', /^id: must be a UUID$/],
       ['[]', 'not-an-object', /an array/],
       ['null', 'not-an-object', /null/],
       ['"done"', 'not-an-object', /a string/],
@@ -155,6 +157,8 @@ describe('webhook receiver', () => {
       { id, status: 7, output: 42, failed_reason: '' },
     ];
     for (const body of bodies) expect((await post(ROUTE, JSON.stringify(body))).status).toBe(200);
+    // Form fields, as Python's requests posts a dict given as `data=` (None left out).
+    expect((await post(ROUTE, `id=${id}&status=done&output=${encodeURIComponent('https://cdn.example/v.mp4?a=1&b=2')}&progress=1.0`)).status).toBe(200);
     const hints = await hintsOf(handle);
     expect(hints.map(({ receivedAt: _at, ...hint }) => hint)).toEqual([
       { id, status: 'done', output: 'https://cdn.example/v.mp4', failedReason: null },
@@ -162,6 +166,7 @@ describe('webhook receiver', () => {
       { id, status: 'running', output: null, failedReason: null, progress: 0.55 },
       { id, status: null, output: 'https://cdn.example/v.mp4', failedReason: null },
       { id, status: null, output: null, failedReason: null },
+      { id, status: 'done', output: 'https://cdn.example/v.mp4?a=1&b=2', failedReason: null, progress: 1 },
     ]);
   });
 

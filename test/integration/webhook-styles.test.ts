@@ -21,6 +21,9 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   }],
   ['progress as numbers, every transition, duplicated and reordered', { webhooks: { nonTerminal: true, progress: 'number', duplicate: 1, reorder: true } }],
   ['a stale preview delivery first', { webhooks: { stalePreview: true } }],
+  // §13.9 shows a Python dict: posted with requests' `data=`, it arrives as form fields.
+  ['form-encoded (Python requests\' data=)', { webhooks: { encoding: 'form' } }],
+  ['form-encoded, sibling, every transition with progress', { webhooks: { encoding: 'form', style: 'sibling', nonTerminal: true, progress: 'string' } }],
 ];
 
 describe('a render ends by its webhook in every payload style', () => {

@@ -134,6 +134,20 @@ describe('Tracker', () => {
     expect(t.state).toMatchObject({ status: 'done', progress: 1 });
   });
 
+  test.each([
+    [true, 'awaiting_approval', 1],
+    [false, 'pending', 0],
+  ] as const)('a stage delivery while awaiting approval (the preview\'s own run) leaves the status when the run may hold it (%p)', (hold, status, ignored) => {
+    const t = new Tracker(ID, T0, undefined, { holdForApproval: () => hold });
+    t.awaitApproval({ preview: null, expiresAt: at(60_000).toISOString(), decision: null, decidedAt: null, reason: null, by: null });
+    t.receiveWebhook(hint('pending'), at(1));
+    expect(t.state.status).toBe(status);
+    expect(t.state.webhooksIgnored).toBe(ignored);
+    t.approvalDecided({ approve: true }, at(2));
+    t.receiveWebhook(hint('pending'), at(3));
+    expect(t.state.status).toBe('pending');
+  });
+
   describe('a status the docs do not name, shown by the API as not ended (processing)', () => {
     const accepted = (learn: boolean) => {
       const asked: string[] = [];

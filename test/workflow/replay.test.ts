@@ -3,7 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { LAPSING_TIMERS_REVISION, LEAN_TRACKER_REVISION, TRACKER_REVISION } from '../../src/contract/messages';
-import { STAGES_PATCH } from '../../src/workflows/versions';
+import { APPROVAL_HOLDS_PATCH, STAGES_PATCH } from '../../src/workflows/versions';
 import { testWorkflowBundle } from '../support/bundle';
 
 // Histories recorded from real runs by scripts/export-histories.ts. A change to the
@@ -40,6 +40,20 @@ describe('replaying recorded histories', () => {
       + events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
     // On the webhook path, as a claim: the credits check's read, the first GET, the re-check burst, the end's GET.
     if (file.endsWith('webhook.json')) expect(claimGets).toBe(learned ? 3 : 5);
+  });
+
+  // A preview that reports its own run by webhook while the job awaits approval: before
+  // APPROVAL_HOLDS_PATCH its `pending` moved the status (and every decision was refused).
+  test.each([
+    ['v5-approval-moved-preview-webhooks.json', false, 'CANCELED'],
+    ['v5-approval-held-preview-webhooks.json', true, 'COMPLETED'],
+  ])('%s records the approval path it stands for (held: %p)', (file, held, end) => {
+    const events: Array<Record<string, any>> = load(file).events;
+    const patchIds = events
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => Buffer.from(e.markerRecordedEventAttributes.details['patch-data'].payloads[0].data, 'base64').toString('utf8'));
+    expect(patchIds.some((id) => id.includes(APPROVAL_HOLDS_PATCH))).toBe(held);
+    expect(events.at(-1)!.eventType).toBe(`EVENT_TYPE_WORKFLOW_EXECUTION_${end}`);
   });
 
   test.each(histories)('%s replays against the current workflow', async (file) => {

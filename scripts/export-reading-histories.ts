@@ -1,0 +1,59 @@
+/**
+ * Records the histories of Creatify readings that changed the tracker's path, for the
+ * replay test: `npx ts-node --transpile-only scripts/export-reading-histories.ts <reading> <label>`.
+ * - `stages` → test/fixtures/histories/v5-stage-<label>-*.json: a running stage named
+ *   `processing` (a name the docs do not list, creatify-api.md §5), on the webhook path and
+ *   on the reconciler's. `as-claim` was recorded by the code before STAGES_PATCH (such a
+ *   status checked as a claim of an end every time), `learned` by the code with it.
+ * - `approval` → v5-approval-<label>-preview-webhooks.json: a preview that reports its own
+ *   run by webhook while the job awaits approval. `moved` was recorded by the code before
+ *   APPROVAL_HOLDS_PATCH (the preview's `pending` moved the status), `held` with it.
+ */
+import { statusQuery } from '../src/contract/messages';
+import { workflowIdFor } from '../src/contract/lipsync-id';
+import { exportHistories, FAST as fast, type Exporter } from './history-export';
+
+const [reading, label] = process.argv.slice(2);
+if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages or approval) and a label');
+
+async function stages({ stack, save, support: { eventually } }: Exporter): Promise<void> {
+  // Webhook path: deliveries on every transition, the running one named `processing`.
+  await stack.sandbox.control.reset({ runningStatusAs: 'processing', webhooks: { nonTerminal: true } });
+  let id = await stack.preview('replay: processing webhooks');
+  let handle = await stack.orchestrator.startRender(id, fast);
+  await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1);
+  await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.3, hold: true });
+  await eventually(async () => (await handle.query(statusQuery)).claims.contradicted >= 1, 30_000);
+  await stack.sandbox.control.setLipsync(id, { progress: 0.6 });
+  await stack.sandbox.control.setLipsync(id, { hold: false });
+  await handle.result();
+  await save('webhook', workflowIdFor(id));
+
+  // Every webhook lost: the reconciler reads `processing` past the webhook window.
+  await stack.sandbox.control.reset({ runningStatusAs: 'processing', webhooks: { drop: 1 } });
+  id = await stack.preview('replay: processing on the list');
+  handle = await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '300 ms' });
+  await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1);
+  await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.3, hold: true });
+  await eventually(async () => ((await handle.query(statusQuery)).observations ?? 0) >= 2, 30_000);
+  await stack.sandbox.control.setLipsync(id, { hold: false });
+  await handle.result();
+  await save('reconciler', workflowIdFor(id));
+}
+
+async function approval({ stack, save, support: { demoRequest, eventually } }: Exporter): Promise<void> {
+  // Delayed, so that they find the job started.
+  await stack.sandbox.control.reset({ webhooks: { previewDeliveries: true, delayMs: 1_500 } });
+  const { lipsync, handle } = await stack.orchestrator.previewForApproval(demoRequest('replay: preview webhooks', 'https://replaced.example/'), { tracking: fast });
+  await eventually(async () => ((await handle.query(statusQuery)).webhooksReceived === 2 ? true : undefined), 30_000);
+  // The code before APPROVAL_HOLDS_PATCH refuses every decision once the status moved: cancel it then.
+  const approved = await stack.orchestrator.approve(lipsync.id, { by: 'replay' }).then(() => true, () => false);
+  if (!approved) await stack.orchestrator.cancel(lipsync.id);
+  await handle.result().catch(() => undefined);
+  await save('preview-webhooks', handle.workflowId);
+}
+
+const RECONCILER = { reconciler: { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 } };
+if (reading === 'stages') exportHistories(`v5-stage-${label}-`, RECONCILER, stages);
+else if (reading === 'approval') exportHistories(`v5-approval-${label}-`, {}, approval);
+else throw new Error(`unknown reading ${reading}: stages or approval`);
