@@ -17,7 +17,7 @@ import { balanceCovers, SharedBalance, type BalanceHold } from './balance';
 import { toActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
 
-export type CreditsApi = Pick<CreatifyClient, 'get' | 'remainingCredits'>;
+export type CreditsApi = Pick<CreatifyClient, 'get' | 'list' | 'remainingCredits'>;
 
 /** Ends that paid nothing: their estimates do not count against the day's budget. */
 const UNPAID_ENDS = new Set(['insufficient_credits', 'declined', 'expired', 'awaiting_approval']);
@@ -78,9 +78,9 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
   }
 
   async function check(input: CreditsCheckInput, record: Lipsync, shown: string | null): Promise<CreditsCheck> {
-    const estimate = renderCostEstimate(record);
     // A render already on the record is not POSTed again: nothing to pay, nothing to refuse.
-    if (shown) return { estimate, remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
+    if (shown) return { estimate: renderCostEstimate(record), remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
+    const estimate = renderCostEstimate(record) ?? (await estimateFromList(input.lipsyncId));
     const cost = estimate ?? 0;
     const held = await balance.hold(cost);
     try {
@@ -94,6 +94,22 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
     }
   }
 
+  /**
+   * §13.4: the new GET-by-id example has no `duration`, which the list documents: one
+   * list call for the render's cost, only when GET left it out. Null when the list has no
+   * duration either (or no list); a transient failure is retried like the GET.
+   */
+  async function estimateFromList(lipsyncId: string): Promise<number | null> {
+    try {
+      const found = (await creatify.list([lipsyncId])).find((lipsync) => lipsync.id.toLowerCase() === lipsyncId.toLowerCase());
+      return found ? renderCostEstimate(found) : null;
+    } catch (err) {
+      if (err instanceof CreatifyError && (err.retryable || err.kind === 'auth')) throw toActivityFailure(err);
+      if (err instanceof CreatifyError) return null;
+      throw err;
+    }
+  }
+
   async function decide(input: CreditsCheckInput, estimate: number | null, cost: number, held: BalanceHold): Promise<CreditsCheck> {
     const { remaining } = held;
     const spent = budget === null ? null : await spentToday(input.workflowId);
@@ -102,6 +118,10 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
     // Only on a fresh read: a shared reading is reused only when it covers the render with room to spare.
     if (remaining !== null && !balanceCovers(remaining, cost)) {
       return { ...base, fits: false, reason: `the render needs ${costText}, ${remaining} remain on the Creatify account${readingNote(held)}` };
+    }
+    // A budget is a promise never to overspend: a render of unknown cost cannot be held to it.
+    if (budget !== null && estimate === null) {
+      return { ...base, fits: false, reason: `the render's cost is unknown (neither GET nor the list gives its duration), so today's budget of ${budget} cannot be kept (LIPSYNC_CREDIT_BUDGET_PER_DAY)` };
     }
     if (budget !== null && spent !== null && spent + cost > budget) {
       return { ...base, fits: false, reason: `the render needs ${costText}; ${spent} of today's budget of ${budget} are spent (LIPSYNC_CREDIT_BUDGET_PER_DAY)` };

@@ -139,6 +139,10 @@ async function runEndpoint(
 ): Promise<{ reply: JsonReply; lipsyncId?: string }> {
   const settings = ctx.settings();
   const serialize = (r: Parameters<typeof serializeRecord>[0]) => serializeRecord(r, settings);
+  const withoutDuration = (body: Record<string, unknown>) => {
+    delete body.duration;
+    return body;
+  };
   const fromOperation = (result: OperationResult) =>
     result.ok
       ? { reply: { status: 200, body: serialize(result.record) }, lipsyncId: result.record.id }
@@ -150,10 +154,13 @@ async function runEndpoint(
       return { reply: { status: 200, body: { remaining_credits: settings.remainingCredits === 'stale' ? settings.initialCredits : ctx.ledger.balance } } };
     case 'get': {
       const record = ctx.store.get(route.id!);
-      return { reply: record ? { status: 200, body: serialize(record) } : notFound(), lipsyncId: route.id };
+      const body = record && (settings.durationOmittedFrom === 'none' ? serialize(record) : withoutDuration(serialize(record)));
+      return { reply: body ? { status: 200, body } : notFound(), lipsyncId: route.id };
     }
-    case 'list':
-      return { reply: listRecords(ctx, route.ids ?? null, serialize, settings) };
+    case 'list': {
+      const listed = settings.durationOmittedFrom === 'get-and-list' ? (r: Parameters<typeof serializeRecord>[0]) => withoutDuration(serialize(r)) : serialize;
+      return { reply: listRecords(ctx, route.ids ?? null, listed, settings) };
+    }
     case 'render': {
       const result = ctx.store.render(route.id!);
       return result ? { ...fromOperation(result), lipsyncId: route.id } : { reply: notFound() };

@@ -61,6 +61,12 @@ export const sandboxSettingsSchema = z.strictObject({
   /** A list serializer may be lighter than the detail one: 'summary' leaves out output, thumbnail and progress. */
   listFields: z.enum(['full', 'summary']),
   /**
+   * §13.4: `duration` is documented in the list, render and new preview answers but missing
+   * from the new GET-by-id example: 'get' leaves it out of GET by id, 'get-and-list' out of
+   * the list too (a render's cost is then unknown to a client).
+   */
+  durationOmittedFrom: z.enum(['none', 'get', 'get-and-list']),
+  /**
    * What GET /api/remaining_credits/ answers: the balance now ('live'), the balance at the
    * last reset whatever was spent since ('stale': another tool spending between a client's
    * check and its POST), or 404 ('absent': an account without the endpoint) [U].
@@ -121,6 +127,7 @@ export function defaultSettings(): SandboxSettings {
     listShape: 'array',
     listOrder: 'newest',
     listFields: 'full',
+    durationOmittedFrom: 'none',
     remainingCredits: 'live',
     webhooks: defaultWebhookSettings(),
     randomFaults: defaultRandomFaults(),

@@ -44,6 +44,16 @@ describe('the credits check before the render POST', () => {
     expect(stats.renders[id]).toBeUndefined();
   });
 
+  test('a GET without `duration` (§13.4): the cost comes from one list call, and the render goes on', async () => {
+    await stack.sandbox.control.reset({ durationOmittedFrom: 'get' });
+    const id = await stack.preview('no duration on GET');
+    await (await stack.orchestrator.startRender(id, FAST)).result();
+    expect((await stack.orchestrator.getStatus(id)).state?.credits).toMatchObject({ estimate: RENDER_COST, fits: true });
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.list).toBeGreaterThanOrEqual(1);
+    expect(stats.renders[id]).toBe(1);
+  });
+
   test('a done render records its estimate, credits used and detection in search attributes; credits() sums them', async () => {
     await stack.sandbox.control.reset();
     const id = await stack.preview('ledger');
@@ -98,6 +108,17 @@ describe('the daily budget (LIPSYNC_CREDIT_BUDGET_PER_DAY)', () => {
     } finally {
       await budgeted.close();
     }
+  });
+
+  test('a render whose cost nobody gives (no `duration` on GET or list) is refused before the POST: the budget cannot be kept', async () => {
+    await stack.sandbox.control.reset({ durationOmittedFrom: 'get-and-list' });
+    const id = await stack.preview('cost unknown');
+    const error = await (await stack.orchestrator.startRender(id, FAST)).result().catch((err: unknown) => err);
+    expect(error).toBeDefined();
+    const state = (await stack.orchestrator.getStatus(id)).state!;
+    expect(state).toMatchObject({ status: 'insufficient_credits', credits: { fits: false, estimate: null } });
+    expect(state.credits!.reason).toMatch(/cost is unknown/);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
   });
 
   /** Visibility trails the workflow: a render's estimate must be countable before the next check. */
