@@ -18,6 +18,7 @@
 // | `media_job` set or replaced                           | a new job          | strong   |
 // | `credits_used` grew                                   | render was charged | strong   |
 // | `progress` went down                                  | render reset it    | strong   |
+// |   the last three, as a preview running at the snapshot finishes | maybe the preview's | weak |
 // | only `updated_at` moved                               | something wrote it | weak     |
 // | nothing                                               | no render          | —        |
 //
@@ -65,6 +66,11 @@ export function renderShownOnRecord(now: RenderFields): string | undefined {
 export function judgeRenderStarted(before: RenderFields, now: RenderFields): RenderJudgement {
   const strong = strongEvidence(before, now);
   if (strong !== undefined) return { started: true, strength: 'strong', evidence: strong };
+  // A preview finishing (→ done, no output) may set its own media job, charge and
+  // progress on the way (an asynchronous preview, §4.2 [I]): no proof of a render then,
+  // so a re-judgement may still POST, after the stall watch gave a real render time to show.
+  const moved = previewFinished(before, now) ? jobFieldsMoved(before, now) : undefined;
+  if (moved !== undefined) return { started: true, strength: 'weak', evidence: `${moved}, but as a preview finishing (→ done, no output) may` };
   if (isSet(now.updatedAt) && now.updatedAt !== before.updatedAt) {
     return { started: true, strength: 'weak', evidence: `updated_at moved (${before.updatedAt ?? 'none'} → ${now.updatedAt}), nothing else did` };
   }
@@ -73,10 +79,16 @@ export function judgeRenderStarted(before: RenderFields, now: RenderFields): Ren
 
 function strongEvidence(before: RenderFields, now: RenderFields): string | undefined {
   if (isSet(now.output) && now.output !== before.output) return 'output set since the snapshot';
-  if (now.status !== before.status && !previewFinished(before, now)) {
+  const previewDone = previewFinished(before, now);
+  if (now.status !== before.status && !previewDone) {
     return `status moved ${before.status} → ${now.status}`;
   }
   if (isSet(now.failedReason) && now.failedReason !== before.failedReason) return 'failed_reason set since the snapshot';
+  return previewDone ? undefined : jobFieldsMoved(before, now);
+}
+
+/** The fields a job (a render, or a preview still running at the snapshot) sets as it goes. */
+function jobFieldsMoved(before: RenderFields, now: RenderFields): string | undefined {
   if (isSet(now.mediaJob) && now.mediaJob !== before.mediaJob) {
     return before.mediaJob ? 'media_job replaced since the snapshot' : 'media_job set since the snapshot';
   }

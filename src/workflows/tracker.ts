@@ -237,6 +237,8 @@ export class Tracker {
   private learnedStage(lipsync: LipsyncSnapshot, mayAsk = true): boolean {
     const status = lipsync.status.toLowerCase();
     if (lipsync.terminal || isKnownStatus(status) || this.options.legacyClaims) return false;
+    // With a video or a failure on it, the name may be an end under another word (`completed`, `error`): never a stage.
+    if (lipsync.output || lipsync.failedReason) return false;
     if (this.memory.stages?.includes(status)) return true;
     if (!(mayAsk ? this.mayLearnStages() : this.stagesAllowed)) return false;
     (this.memory.stages ??= []).push(status);

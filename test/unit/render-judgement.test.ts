@@ -49,6 +49,17 @@ describe('judging a render: shapes specific to one preview', () => {
     expect(judgeRenderStarted(pendingPreview, { ...pendingPreview, status: 'done', updatedAt: 't1' })).toMatchObject({ strength: 'weak' });
   });
 
+  test('a preview still running at the snapshot that finishes, setting its media job and its charge, is weak evidence only (§4.2: an asynchronous preview)', () => {
+    const running: RenderFields = { status: 'running', output: null, failedReason: null, mediaJob: null, creditsUsed: 0, progress: 0.5, updatedAt: 't0' };
+    const finished = { ...running, status: 'done', mediaJob: 'job-preview', creditsUsed: 1, progress: 1, updatedAt: 't1' };
+    expect(judgeRenderStarted(running, finished)).toMatchObject({ started: true, strength: 'weak', evidence: expect.stringMatching(/media_job set .* preview finishing/) });
+    expect(judgeRenderStarted(running, { ...finished, mediaJob: null })).toMatchObject({ strength: 'weak', evidence: expect.stringMatching(/credits_used grew/) });
+    // Still strong: an output, a failure, or any other move.
+    expect(judgeRenderStarted(running, { ...finished, output: 'https://x/y.mp4' })).toMatchObject({ strength: 'strong' });
+    expect(judgeRenderStarted(running, { ...finished, status: 'failed', failedReason: 'r' })).toMatchObject({ strength: 'strong' });
+    expect(judgeRenderStarted(running, { ...running, status: 'in_queue', mediaJob: 'job-render' })).toMatchObject({ strength: 'strong' });
+  });
+
   test('a media_job set at preview and kept by the render is no evidence by itself', () => {
     expect(judgeRenderStarted(pendingPreview, { ...pendingPreview })).toMatchObject({ started: false });
   });

@@ -195,6 +195,12 @@ describe('Tracker', () => {
       expect(t.claimIsStage(t.takeClaim()!, snapshot('running', { progress: 0.5 }))).toBe(false);
       t.receiveWebhook(hint('processing'), at(2));
       expect(t.claimIsStage(t.takeClaim()!, snapshot('processing', { terminal: true, output: URL }))).toBe(false);
+      // An unknown name carrying a video or a failure may be an end under another word.
+      for (const [name, carried] of [['completed', { output: URL }], ['error', { failedReason: 'r' }]] as const) {
+        const other = accepted(true).t;
+        other.receiveWebhook(hint(name), at(2));
+        expect(other.claimIsStage(other.takeClaim()!, snapshot(name, carried))).toBe(false);
+      }
       // Asked once, when the first such delivery came; nothing learned.
       expect(asked).toHaveLength(1);
       t.receiveWebhook(hint('processing', { progress: 0.5 }), at(3));
