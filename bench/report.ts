@@ -1,6 +1,7 @@
 /** The bench's one view: a table with same-run ratios and the issue's targets. */
 import type { Kind } from './harness';
 import { KIND_LABEL, KINDS } from './harness';
+import { PHASES, type PhaseLatency } from './phases';
 import type { ReplayCost } from './replay';
 import type { CommandCost, Latency, LostWebhooks, Throughput, ThroughputKind, Waiting } from './scenarios';
 
@@ -140,6 +141,15 @@ export function printCommandsTable(r: RunInfo & { n: number; rounds: number; cos
   printTitled('--commands', r, table(rows), [
     `${r.n} renders started at once per variant, medians over ${r.rounds} rounds, the order rotated each round. The bare variants`,
     'run the bare workflow with the tracker\'s extra commands added; the last row is `lipsync worker` without its reconciler.',
+  ]);
+}
+
+export function printPhasesTable(r: RunInfo & { inFlight: number; rounds: number; phases: PhaseLatency[] }): void {
+  const [tracker, bare] = r.phases;
+  const rows = [['p50 (ms)', tracker!.label, bare!.label, 'tracker ÷ bare'], ...PHASES.map((phase) => [phase, num(tracker!.p50[phase]), num(bare!.p50[phase]), ratio(tracker!.p50[phase], bare!.p50[phase])])];
+  printTitled('--phases', r, table(rows), [
+    `${r.inFlight} renders started at once per kind; each phase's p50 over a round's renders, read from their histories; medians over ${r.rounds} rounds.`,
+    'The phases are measured one by one, so their p50s need not add up to the last row.',
   ]);
 }
 

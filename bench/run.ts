@@ -14,6 +14,7 @@
  *   npm run bench -- --quick --cpu-profile DIR   also V8 CPU profiles of the workers, and where their CPU went
  *   npm run bench -- --commands [--quick]        only: the tracker's extra commands priced one kind at a time on bare workflows
  *   npm run bench -- --replay [--quick]          only: one tracker and one bare history, each replayed in-process (workflow-side CPU)
+ *   npm run bench -- --phases [--quick]          only: where webhook→closed goes with 50 in flight, phase by phase from the histories
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,8 +24,9 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config';
 import { Bench } from './harness';
 import { machine } from './measure';
 import { printProfiles, summarizeProfiles } from './profile';
+import { latencyPhases } from './phases';
 import { replayCosts } from './replay';
-import { printCommandsTable, printReplayTable, printTable, printWaitingTable } from './report';
+import { printCommandsTable, printPhasesTable, printReplayTable, printTable, printWaitingTable } from './report';
 import { commandCosts, latencyInFlight, latencyOneInFlight, lostWebhooks, throughput, waiting, warmUp } from './scenarios';
 
 const { values } = parseArgs({
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     'cpu-profile': { type: 'string' },
     commands: { type: 'boolean', default: false },
     replay: { type: 'boolean', default: false },
+    phases: { type: 'boolean', default: false },
   },
 });
 
@@ -119,6 +122,14 @@ async function main(): Promise<void> {
       const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, perRound, rounds, costs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printReplayTable(result);
+      return;
+    }
+    if (values.phases) {
+      const rounds = values.quick ? 2 : 5;
+      const phases = await latencyPhases(bench, soloAndBare(), plan.inFlight, rounds, say);
+      const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, inFlight: plan.inFlight, rounds, phases };
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else printPhasesTable(result);
       return;
     }
     const workers = {
