@@ -1,4 +1,5 @@
-import { SANDBOX_MEDIA_BASE, TERMINAL, touch } from './record';
+import { randomUUID } from 'node:crypto';
+import { previewUrl, SANDBOX_MEDIA_BASE, TERMINAL, touch } from './record';
 import type { LipsyncRecord, LipsyncStatus } from './record';
 import type { Outcome, SandboxSettings } from './settings';
 import type { Timers } from './timers';
@@ -139,6 +140,7 @@ export class Lifecycle {
   private finish(record: LipsyncRecord, outcome: Outcome, natural: boolean): void {
     const settings = this.settings();
     this.cancel(record);
+    if (record.previewRunning) return this.finishPreview(record, settings);
     record.previewed = false;
     const early = natural ? settings.webhooks.earlyTerminalMs : 0;
     const show = () => {
@@ -157,6 +159,26 @@ export class Lifecycle {
     this.listeners.onTransition(final);
     this.defer(record, 'end', early, show);
   }
+
+  private finishPreview(record: LipsyncRecord, settings: SandboxSettings): void {
+    previewEndFields(record, settings);
+    this.listeners.onTransition(record);
+  }
+}
+
+/**
+ * An asynchronous preview's end (previewAsync): the previewed shape, as a synchronous
+ * preview answers it, with a media job of its own set on the way (the fields a render
+ * judgement must not take for a render's).
+ */
+function previewEndFields(record: LipsyncRecord, settings: SandboxSettings): void {
+  record.previewRunning = false;
+  record.previewed = true;
+  record.status = settings.previewStatus;
+  record.progress = settings.previewProgress;
+  record.preview = previewUrl();
+  record.media_job = randomUUID();
+  touch(record);
 }
 
 /** The fields create/render reset when processing (re)starts. */

@@ -33,6 +33,8 @@ export interface LipsyncRecord {
   updated_at: string;
   /** Render is accepted only in this state: previewed and never rendered since. */
   previewed: boolean;
+  /** An asynchronous preview still running (previewAsync): its end is the previewed shape, not a video. */
+  previewRunning: boolean;
   hold: boolean;
   outcome: Outcome | null;
   failedReason: string | null;
@@ -86,6 +88,7 @@ export function newRecord(init: NewRecord): LipsyncRecord {
     created_at: now,
     updated_at: now,
     previewed: false,
+    previewRunning: false,
     hold: false,
     outcome: null,
     failedReason: null,

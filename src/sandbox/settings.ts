@@ -67,6 +67,12 @@ export const sandboxSettingsSchema = z.strictObject({
    */
   durationOmittedFrom: z.enum(['none', 'get', 'get-and-list']),
   /**
+   * §4.2 [I]: preview may not block. true: it answers `pending` at once and runs
+   * pending → in_queue → running like a render, then ends in the previewed shape
+   * (previewStatus, no output) with its preview link and a media job of its own.
+   */
+  previewAsync: z.boolean(),
+  /**
    * What GET /api/remaining_credits/ answers: the balance now ('live'), the balance at the
    * last reset whatever was spent since ('stale': another tool spending between a client's
    * check and its POST), or 404 ('absent': an account without the endpoint) [U].
@@ -128,6 +134,7 @@ export function defaultSettings(): SandboxSettings {
     listOrder: 'newest',
     listFields: 'full',
     durationOmittedFrom: 'none',
+    previewAsync: false,
     remainingCredits: 'live',
     webhooks: defaultWebhookSettings(),
     randomFaults: defaultRandomFaults(),

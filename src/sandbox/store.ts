@@ -64,6 +64,12 @@ export class Store {
     const record = this.makeRecord(request, rawVideoInputs);
     if (!this.chargeFor(record, 'preview')) return insufficientCredits(this.settings());
     const settings = this.settings();
+    if (settings.previewAsync) {
+      this.keep(record);
+      record.previewRunning = true;
+      this.lifecycle.begin(record);
+      return { ok: true, record };
+    }
     record.previewed = true;
     record.preview = previewUrl();
     record.status = settings.previewStatus;

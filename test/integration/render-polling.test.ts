@@ -154,6 +154,24 @@ describe('tracking a render without its webhook', () => {
     expect(result).toMatchObject({ detectedBy: 'poll', output: expect.stringContaining(id) });
   });
 
+  test('an asynchronous preview (§4.2 [I]) still running when the render is asked is followed, then rendered once when it ends as a preview', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, previewAsync: true });
+    const id = await stack.preview('asynchronous preview');
+    await eventually(async () => ((await stack.sandbox.control.lipsync(id)).status === 'running' ? true : undefined), 10_000, 'the preview running');
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    // The snapshot shows a job running: a render, for all the tracker can tell. No POST.
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' });
+    await eventually(async () => ((await getsFor(id)) >= 3 ? true : undefined), 10_000, 'polls of the running preview');
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
+    // It ends as a preview does (done, no output), with a media job of its own: no proof of a render.
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    const result = await handle.result();
+    expect(result.output).toContain(id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  });
+
   test('cancelling stops tracking cleanly', async () => {
     const id = await stack.preview();
     const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms' });
