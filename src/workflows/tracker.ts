@@ -208,7 +208,8 @@ export class Tracker {
     // Asked here, in the task that took the delivery, not after the GET that answers the
     // claim: a patch asked right after a local activity's result can fall into another
     // workflow task on replay than it did live, which replay reports as nondeterminism.
-    if (status !== null && !isKnownStatus(status)) this.mayLearnStages();
+    // Only for what could be a stage: a name carrying a video or a failure never is one.
+    if (status !== null && !isKnownStatus(status) && !hint.output && !hint.failedReason) this.mayLearnStages();
     this.queueClaim(hint, kind, now);
   }
 

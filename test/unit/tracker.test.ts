@@ -192,6 +192,7 @@ describe('Tracker', () => {
     test('not learned when the API names another status, when it shows an end, or when the run may not (older histories)', () => {
       const { t, asked } = accepted(true);
       t.receiveWebhook(hint('completed', { output: URL }), at(1));
+      expect(asked).toHaveLength(0); // a name with a video is never a stage: no marker for it
       expect(t.claimIsStage(t.takeClaim()!, snapshot('running', { progress: 0.5 }))).toBe(false);
       t.receiveWebhook(hint('processing'), at(2));
       expect(t.claimIsStage(t.takeClaim()!, snapshot('processing', { terminal: true, output: URL }))).toBe(false);
