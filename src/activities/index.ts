@@ -7,7 +7,7 @@ import { activityInfo, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { judgeRenderStarted, renderShownOnRecord } from '../creatify/render-judgement';
-import { legacyRenderStarted } from '../creatify/status';
+import { endUnderOtherName, legacyRenderStarted } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
 import { withHeartbeat } from './heartbeat';
@@ -212,11 +212,12 @@ function notTerminalYet(lipsync: LipsyncSnapshot, what: string, nextRetryDelay?:
 }
 
 export function toSnapshot(lipsync: Lipsync): LipsyncSnapshot {
+  const status = endUnderOtherName(lipsync) ?? lipsync.status;
   return {
     id: normalizeLipsyncId(lipsync.id),
-    status: lipsync.status,
+    status,
     progress: progressFraction(lipsync),
-    terminal: isTerminal(lipsync),
+    terminal: isTerminal({ status, output: lipsync.output }),
     output: lipsync.output ?? null,
     thumbnail: lipsync.video_thumbnail ?? null,
     failedReason: lipsync.failed_reason ?? null,

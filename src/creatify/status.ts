@@ -31,6 +31,20 @@ export function isTerminal(lipsync: { status: string; output?: string | null }):
 }
 
 /**
+ * A status the docs do not name on a record that carries its video (`completed` with an
+ * output) or its failure (`error` with a failed_reason): an end under another word (§5:
+ * status is a free string in the new docs; clients guess these). Read as `done` or
+ * `failed`, so a job ends on it instead of polling until its deadline. A documented
+ * stage with an output (`running` during a re-render, say) stays what it says.
+ */
+export function endUnderOtherName(lipsync: { status: string; output?: string | null; failed_reason?: string | null }): 'done' | 'failed' | null {
+  if (isKnownStatus(lipsync.status)) return null;
+  if (isSet(lipsync.output)) return 'done';
+  if (isSet(lipsync.failed_reason)) return 'failed';
+  return null;
+}
+
+/**
  * Progress as 0..1. The wire value is a number or a decimal string (§3.6,
  * §13.1), observed as a fraction [O]; values above 1 are read as percent.
  * Exactly 1 is read as a fraction (done), the likelier meaning.

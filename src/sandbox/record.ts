@@ -106,8 +106,10 @@ export function previewUrl(): string {
 }
 
 /** The status as the API names it: `running` may go out under another name. */
-export function wireStatus(status: string, settings: Pick<SandboxSettings, 'runningStatusAs'>): string {
-  return status === 'running' ? settings.runningStatusAs : status;
+export function wireStatus(status: string, settings: Pick<SandboxSettings, 'runningStatusAs' | 'endStatusAs'>): string {
+  if (status === 'running') return settings.runningStatusAs;
+  if (status === 'done' || status === 'failed' || status === 'rejected') return settings.endStatusAs[status];
+  return status;
 }
 
 /** DRF's DecimalField goes out as a string by default (creatify-api.md §3.6). */
@@ -118,7 +120,7 @@ export function wireProgress(progress: number, as: SandboxSettings['progressAs']
 
 export function serializeRecord(
   record: LipsyncRecord,
-  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs'>,
+  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs' | 'endStatusAs'>,
 ): Record<string, unknown> {
   return {
     id: record.id,

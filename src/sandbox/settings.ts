@@ -43,6 +43,11 @@ export const sandboxSettingsSchema = z.strictObject({
   renderApplyDelayMs: z.number().min(0),
   /** The wire name of the running stage (§5: clients assume `processing` too). */
   runningStatusAs: statusName.refine((s) => !TERMINAL_NAMES.has(s), 'must not be a terminal status'),
+  /**
+   * The wire names of the ends in API answers (GET, list, render) and deliveries: §5's
+   * new docs type status as a free string, and clients guess `completed`, `error` (§5).
+   */
+  endStatusAs: z.strictObject({ done: statusName, failed: statusName, rejected: statusName }),
   outcome,
   failedReason: z.string(),
   /** failed_reason on `rejected`; null because the docs never say it is filled. */
@@ -91,6 +96,7 @@ export const settingsPatchSchema = sandboxSettingsSchema
     stageMs: sandboxSettingsSchema.shape.stageMs.partial(),
     webhooks: webhookSettingsSchema.partial(),
     randomFaults: randomFaultsSchema.partial(),
+    endStatusAs: sandboxSettingsSchema.shape.endStatusAs.partial(),
   })
   .partial();
 
@@ -122,6 +128,7 @@ export function defaultSettings(): SandboxSettings {
     creditsUsedOnRender: 'add',
     renderApplyDelayMs: 0,
     runningStatusAs: 'running',
+    endStatusAs: { done: 'done', failed: 'failed', rejected: 'rejected' },
     outcome: 'done',
     failedReason: 'Video generation failed.',
     rejectedReason: null,
@@ -150,13 +157,14 @@ export function applySettingsPatch(
   base: SandboxSettings,
   patch: SandboxSettingsPatch,
 ): SandboxSettings {
-  const { stageMs, webhooks, randomFaults, ...flat } = patch;
+  const { stageMs, webhooks, randomFaults, endStatusAs, ...flat } = patch;
   const merged = {
     ...base,
     ...stripUndefined(flat),
     stageMs: { ...base.stageMs, ...stripUndefined(stageMs ?? {}) },
     webhooks: { ...base.webhooks, ...stripUndefined(webhooks ?? {}) },
     randomFaults: { ...base.randomFaults, ...stripUndefined(randomFaults ?? {}) },
+    endStatusAs: { ...base.endStatusAs, ...stripUndefined(endStatusAs ?? {}) },
   };
   // Re-validate so an out-of-range merged value can never reach the lifecycle.
   return mergedSettingsSchema.parse(merged);

@@ -21,6 +21,8 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   }],
   ['progress as numbers, every transition, duplicated and reordered', { webhooks: { nonTerminal: true, progress: 'number', duplicate: 1, reorder: true } }],
   ['a stale preview delivery first', { webhooks: { stalePreview: true } }],
+  // §5: status is a free string; the API itself may name its end with a word the docs do not use.
+  ['the API and its webhooks name done "completed"', { endStatusAs: { done: 'completed' } }],
   // §13.9 shows a Python dict: posted with requests' `data=`, it arrives as form fields.
   ['form-encoded (Python requests\' data=)', { webhooks: { encoding: 'form' } }],
   ['form-encoded, sibling, every transition with progress', { webhooks: { encoding: 'form', style: 'sibling', nonTerminal: true, progress: 'string' } }],
@@ -51,6 +53,7 @@ describe('a render ends by its webhook in every payload style', () => {
     ['failed', { failedReason: 'avatar could not be rendered' }, {}],
     ['failed, delivered as "error" in the sibling style', { failedReason: 'moderation' }, { webhooks: { style: 'sibling', statusAliases: { failed: 'error' } } }],
     ['rejected', {}, { webhooks: { statusAliases: { rejected: 'cancelled' } } }],
+    ['failed, named "error" by the API and its webhooks', { failedReason: 'avatar could not be rendered' }, { endStatusAs: { failed: 'error' } }],
   ] as const)('%s ends as its typed failure by the webhook', async (outcome, patch, settings) => {
     await stack.sandbox.control.reset(settings as SandboxSettingsPatch);
     const id = await stack.preview();

@@ -10,6 +10,7 @@ import {
   progressFraction,
 } from '../../src/creatify';
 import { errorFromResponse, errorFromTransport, makeRedactor } from '../../src/creatify/errors';
+import { endUnderOtherName } from '../../src/creatify/status';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
 
@@ -143,6 +144,15 @@ describe('isTerminal', () => {
     expect(isTerminal({ status: 'rejected' })).toBe(true);
     expect(isTerminal({ status: 'running' })).toBe(false);
     expect(isTerminal({ status: 'processing' })).toBe(false);
+  });
+
+  it('reads a status the docs do not name as an end only when the record carries its video or its failure', () => {
+    expect(endUnderOtherName({ status: 'completed', output: 'https://x/y.mp4' })).toBe('done');
+    expect(endUnderOtherName({ status: 'error', output: null, failed_reason: 'moderation' })).toBe('failed');
+    expect(endUnderOtherName({ status: 'processing', output: null, failed_reason: null })).toBeNull();
+    // Documented names say what they say, whatever else is on the record.
+    expect(endUnderOtherName({ status: 'running', output: 'https://x/old.mp4' })).toBeNull();
+    expect(endUnderOtherName({ status: 'done', output: null })).toBeNull();
   });
 });
 
