@@ -29,6 +29,11 @@ const TRACKER_WORKER = "require('./dist/cli/main.js').main(['worker']).then((cod
 const TERMINAL = new Set(['done', 'failed', 'rejected']);
 
 export type Kind = 'tracker' | `bare:${BareEnding}`;
+
+/** When the sandbox sent a render's `done` webhook (the start of webhook→closed); undefined when none went out. */
+export function doneWebhookSentAt(stats: SandboxStats, lipsyncId: string): number | undefined {
+  return stats.webhooks.find((w) => w.lipsyncId === lipsyncId && w.status === 'done' && w.sentAt !== null)?.sentAt ?? undefined;
+}
 export const KINDS: Kind[] = ['tracker', 'bare:none', 'bare:local', 'bare:activity'];
 export const KIND_LABEL: Record<Kind, string> = {
   tracker: 'tracker',
@@ -185,12 +190,17 @@ export class Bench {
     const closes = await pool(handles, 20, async (handle) => (await handle.describe()).closeTime!.getTime());
     const latencies: number[] = [];
     ids.forEach((id, i) => {
-      const sent = stats.webhooks.find((w) => w.lipsyncId === id && w.status === 'done' && w.sentAt !== null);
-      if (sent && !redelivered.has(id)) latencies.push(closes[i]! - sent.sentAt!);
+      const sentAt = doneWebhookSentAt(stats, id);
+      if (sentAt !== undefined && !redelivered.has(id)) latencies.push(closes[i]! - sentAt);
     });
     // Every Creatify call counts, the balance read of the credits check before each render POST included.
     const calls = stats.calls.get + stats.calls.render + stats.calls.list + stats.calls.credits;
     return { ids, latencies, wallMs, cpuMs: cpu, serverCpuMs: serverCpu, callsPerRender: calls / n, stats, results, redelivered: redelivered.size };
+  }
+
+  /** The recorded history of a render the bench tracked (tracker or bare). */
+  history(lipsyncId: string) {
+    return this.stack.client.workflow.getHandle(workflowIdFor(lipsyncId)).fetchHistory();
   }
 
   /**

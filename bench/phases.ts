@@ -6,8 +6,7 @@
  * activity). Tracker without its reconciler against the bare "signal → local GET" shape.
  */
 import type { temporal } from '@temporalio/proto';
-import { workflowIdFor } from '../src/contract/lipsync-id';
-import type { Bench, WorkerProcess } from './harness';
+import { doneWebhookSentAt, KIND_LABEL, type Bench, type WorkerProcess } from './harness';
 import { percentile, pool } from './measure';
 import { FAST, rotatedMedians, WEBHOOK_ONLY } from './scenarios';
 
@@ -46,16 +45,15 @@ function phasesOf(events: Event[], sentAt: number): Record<Phase, number> | unde
 export async function latencyPhases(bench: Bench, workers: { trackerSolo: WorkerProcess; bare: WorkerProcess }, inFlight: number, rounds: number, progress: (line: string) => void): Promise<PhaseLatency[]> {
   const kinds = [
     { label: 'tracker (reconciler off)', kind: 'tracker' as const, worker: workers.trackerSolo },
-    { label: 'bare signal→local GET→done', kind: 'bare:local' as const, worker: workers.bare },
+    { label: KIND_LABEL['bare:local'], kind: 'bare:local' as const, worker: workers.bare },
   ];
   for (const k of kinds) await bench.batch(k.kind, k.worker, 10, FAST, WEBHOOK_ONLY);
   const medians = await rotatedMedians(kinds, rounds, (round) => progress(`phases, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (k) => {
     const batch = await bench.batch(k.kind, k.worker, inFlight, FAST, WEBHOOK_ONLY);
     const samples = await pool(batch.ids, 10, async (id) => {
-      const sent = batch.stats.webhooks.find((w) => w.lipsyncId === id && w.status === 'done' && w.sentAt !== null)?.sentAt;
-      if (!sent) return undefined;
-      const history = await bench.stack.client.workflow.getHandle(workflowIdFor(id)).fetchHistory();
-      return phasesOf(history.events ?? [], sent);
+      const sent = doneWebhookSentAt(batch.stats, id);
+      if (sent === undefined) return undefined;
+      return phasesOf((await bench.history(id)).events ?? [], sent);
     });
     const found = samples.filter((s): s is Record<Phase, number> => s !== undefined);
     return Object.fromEntries(PHASES.map((phase) => [phase, percentile(found.map((s) => s[phase]), 50)])) as Record<Phase, number>;

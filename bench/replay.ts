@@ -7,9 +7,7 @@
  */
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { workflowIdFor } from '../src/contract/lipsync-id';
-import type { WorkerProcess } from './harness';
-import { Bench } from './harness';
+import { KIND_LABEL, type Bench, type WorkerProcess } from './harness';
 import { FAST, rotatedMedians, WEBHOOK_ONLY } from './scenarios';
 
 export interface ReplayCost {
@@ -26,8 +24,7 @@ interface Recorded {
 
 async function record(bench: Bench, kind: 'tracker' | 'bare:local', worker: WorkerProcess, label: string, bundlePath: string): Promise<Recorded> {
   const { ids } = await bench.batch(kind, worker, 1, FAST, WEBHOOK_ONLY);
-  const history = await bench.stack.client.workflow.getHandle(workflowIdFor(ids[0]!)).fetchHistory();
-  return { label, bundlePath, history };
+  return { label, bundlePath, history: await bench.history(ids[0]!) };
 }
 
 async function replayMany(recorded: Recorded, count: number): Promise<number> {
@@ -46,7 +43,7 @@ export async function replayCosts(bench: Bench, workers: { trackerSolo: WorkerPr
   progress('recording one history of each…');
   const recorded = [
     await record(bench, 'tracker', workers.trackerSolo, 'tracker (reconciler off)', process.env.TEST_WORKFLOW_BUNDLE!),
-    await record(bench, 'bare:local', workers.bare, 'bare signal→local GET→done', bench.bareBundle),
+    await record(bench, 'bare:local', workers.bare, KIND_LABEL['bare:local'], bench.bareBundle),
   ];
   for (const r of recorded) await replayMany(r, 50); // warm-up: bundles compiled, code optimized
   const medians = await rotatedMedians(recorded, rounds, (round) => progress(`replays, ${perRound} per history: round ${round + 1}/${rounds}`), async (r) => ({

@@ -11,7 +11,7 @@ import { renderCostEstimate } from '../creatify/pricing';
 import { renderShownOnRecord } from '../creatify/render-judgement';
 import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../contract/approval-credits';
 import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
-import { workflowIdFor } from '../contract/lipsync-id';
+import { normalizeLipsyncId, workflowIdFor } from '../contract/lipsync-id';
 import { LIPSYNC_STATUS, WORKFLOW_TYPE } from '../contract/messages';
 import { balanceCovers, SharedBalance, type BalanceHold } from './balance';
 import { toActivityFailure } from './failures';
@@ -37,15 +37,7 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
   const budget = options.creditBudgetPerDay;
 
   async function remainingCredits(): Promise<number | null> {
-    try {
-      return (await creatify.remainingCredits()).remaining_credits;
-    } catch (err) {
-      // Transient (retried) and auth (the job is wrong) are failures; a balance Creatify
-      // does not offer (404, a 4xx) leaves the check to the budget and to Creatify's own refusal.
-      if (err instanceof CreatifyError && (err.retryable || err.kind === 'auth')) throw toActivityFailure(err);
-      if (err instanceof CreatifyError) return null;
-      throw err;
-    }
+    return (await nullIfNotOffered(() => creatify.remainingCredits()))?.remaining_credits ?? null;
   }
 
   /** One per worker (createActivities runs once per worker): shared by all its renders' checks. */
@@ -100,14 +92,9 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
    * duration either (or no list); a transient failure is retried like the GET.
    */
   async function estimateFromList(lipsyncId: string): Promise<number | null> {
-    try {
-      const found = (await creatify.list([lipsyncId])).find((lipsync) => lipsync.id.toLowerCase() === lipsyncId.toLowerCase());
-      return found ? renderCostEstimate(found) : null;
-    } catch (err) {
-      if (err instanceof CreatifyError && (err.retryable || err.kind === 'auth')) throw toActivityFailure(err);
-      if (err instanceof CreatifyError) return null;
-      throw err;
-    }
+    const listed = await nullIfNotOffered(() => creatify.list([lipsyncId]));
+    const found = listed?.find((lipsync) => normalizeLipsyncId(lipsync.id) === lipsyncId);
+    return found ? renderCostEstimate(found) : null;
   }
 
   async function decide(input: CreditsCheckInput, estimate: number | null, cost: number, held: BalanceHold): Promise<CreditsCheck> {
@@ -147,6 +134,21 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
         }
       }, 5_000),
   };
+}
+
+/**
+ * A read the credits check can do without: transient errors (retried) and auth (the job
+ * is wrong) are failures; what Creatify does not offer (a 404, another 4xx) is null, and
+ * the check goes on without it (Creatify's own refusal of the POST remains).
+ */
+async function nullIfNotOffered<T>(read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof CreatifyError && (err.retryable || err.kind === 'auth')) throw toActivityFailure(err);
+    if (err instanceof CreatifyError) return null;
+    throw err;
+  }
 }
 
 /** Where the balance a check relied on came from, when not simply a read made for it: " (read 0.3 s ago; 8 of 100 reserved by other renders)". */

@@ -139,8 +139,10 @@ async function runEndpoint(
 ): Promise<{ reply: JsonReply; lipsyncId?: string }> {
   const settings = ctx.settings();
   const serialize = (r: Parameters<typeof serializeRecord>[0]) => serializeRecord(r, settings);
-  const withoutDuration = (body: Record<string, unknown>) => {
-    delete body.duration;
+  // §13.4: GET by id (and, read so, the list) may leave `duration` out.
+  const serializeFor = (answer: 'get' | 'list') => (r: Parameters<typeof serializeRecord>[0]) => {
+    const body = serialize(r);
+    if (settings.durationOmittedFrom === 'get-and-list' || settings.durationOmittedFrom === answer) delete body.duration;
     return body;
   };
   const fromOperation = (result: OperationResult) =>
@@ -154,13 +156,10 @@ async function runEndpoint(
       return { reply: { status: 200, body: { remaining_credits: settings.remainingCredits === 'stale' ? settings.initialCredits : ctx.ledger.balance } } };
     case 'get': {
       const record = ctx.store.get(route.id!);
-      const body = record && (settings.durationOmittedFrom === 'none' ? serialize(record) : withoutDuration(serialize(record)));
-      return { reply: body ? { status: 200, body } : notFound(), lipsyncId: route.id };
+      return { reply: record ? { status: 200, body: serializeFor('get')(record) } : notFound(), lipsyncId: route.id };
     }
-    case 'list': {
-      const listed = settings.durationOmittedFrom === 'get-and-list' ? (r: Parameters<typeof serializeRecord>[0]) => withoutDuration(serialize(r)) : serialize;
-      return { reply: listRecords(ctx, route.ids ?? null, listed, settings) };
-    }
+    case 'list':
+      return { reply: listRecords(ctx, route.ids ?? null, serializeFor('list'), settings) };
     case 'render': {
       const result = ctx.store.render(route.id!);
       return result ? { ...fromOperation(result), lipsyncId: route.id } : { reply: notFound() };

@@ -74,23 +74,14 @@ export class Webhooks {
    */
   onPreviewed(record: LipsyncRecord): void {
     if (!record.webhook_url || !this.settings().webhooks.previewDeliveries) return;
-    const facts = (status: string, progress: number): DeliveryFacts => ({ id: record.id, status, failed_reason: null, output: null, video_thumbnail: null, progress });
-    this.emit(record, facts('pending', 0), 'preview', false);
-    this.emit(record, facts(record.status, record.progress), 'preview', false);
+    this.emit(record, previewFacts(record, 'pending', 0), 'preview', false);
+    this.emit(record, previewFacts(record, record.status, record.progress), 'preview', false);
   }
 
   /** The preview's own `done` (output null) turning up after the render began. */
   onRenderAccepted(record: LipsyncRecord, previewStatus: string, previewProgress: number): void {
     if (!record.webhook_url || !this.settings().webhooks.stalePreview) return;
-    const facts: DeliveryFacts = {
-      id: record.id,
-      status: previewStatus,
-      failed_reason: null,
-      output: null,
-      video_thumbnail: null,
-      progress: previewProgress,
-    };
-    this.emit(record, facts, 'stale-preview', false);
+    this.emit(record, previewFacts(record, previewStatus, previewProgress), 'stale-preview', false);
   }
 
   /** Deliveries queued or being sent (reorder buffers wait for a terminal status and are not counted). */
@@ -219,4 +210,9 @@ function describeError(err: unknown, aborted: boolean): string {
     return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
+}
+
+/** What a preview's own delivery says: a status and progress, never a video or a failure. */
+function previewFacts(record: LipsyncRecord, status: string, progress: number): DeliveryFacts {
+  return { id: record.id, status, failed_reason: null, output: null, video_thumbnail: null, progress };
 }

@@ -7,7 +7,7 @@
 import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../contract/activities';
 import type { ApiObservation } from '../contract/reconciler';
 import { judgeRenderStarted } from '../creatify/render-judgement';
-import { isKnownStatus, isUnfinishedStatus } from '../creatify/status';
+import { endUnderOtherName, isKnownStatus, isUnfinishedStatus } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import type { ApprovalDecision, ApprovalState, CreditsCheck } from '../contract/approval-credits';
 import { type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from '../contract/messages';
@@ -200,7 +200,7 @@ export class Tracker {
     const status = hint.status;
     if (normalizeLipsyncId(hint.id) !== this.state.lipsyncId || this.isFinished) return this.ignore(`webhook ignored (${describeStatus(status)})`);
     if (status !== null && isUnfinishedStatus(status)) return this.progressHint(status as TrackedStatus, hint.progress);
-    if (status !== null && this.memory.stages?.includes(status)) return this.stageHint(status, hint.progress);
+    if (status !== null && this.knowsStage(status)) return this.stageHint(status, hint.progress);
     const kind: ClaimKind = status === 'done' && !hint.output ? 'no-url' : 'url';
     if (this.options.legacyClaims && !(status === 'failed' || status === 'rejected' || (status === 'done' && hint.output))) {
       return this.ignore(status === 'done' ? 'stale webhook ignored (done without output)' : `webhook with unknown status "${status}" ignored`);
@@ -208,8 +208,7 @@ export class Tracker {
     // Asked here, in the task that took the delivery, not after the GET that answers the
     // claim: a patch asked right after a local activity's result can fall into another
     // workflow task on replay than it did live, which replay reports as nondeterminism.
-    // Only for what could be a stage: a name carrying a video or a failure never is one.
-    if (status !== null && !isKnownStatus(status) && !hint.output && !hint.failedReason) this.mayLearnStages();
+    if (status !== null && mayBeStage(status, hint.output, hint.failedReason)) this.mayLearnStages();
     this.queueClaim(hint, kind, now);
   }
 
@@ -237,13 +236,15 @@ export class Tracker {
    */
   private learnedStage(lipsync: LipsyncSnapshot, mayAsk = true): boolean {
     const status = lipsync.status.toLowerCase();
-    if (lipsync.terminal || isKnownStatus(status) || this.options.legacyClaims) return false;
-    // With a video or a failure on it, the name may be an end under another word (`completed`, `error`): never a stage.
-    if (lipsync.output || lipsync.failedReason) return false;
-    if (this.memory.stages?.includes(status)) return true;
+    if (lipsync.terminal || this.options.legacyClaims || !mayBeStage(status, lipsync.output, lipsync.failedReason)) return false;
+    if (this.knowsStage(status)) return true;
     if (!(mayAsk ? this.mayLearnStages() : this.stagesAllowed)) return false;
     (this.memory.stages ??= []).push(status);
     return true;
+  }
+
+  private knowsStage(status: string): boolean {
+    return this.memory.stages?.includes(status.toLowerCase()) ?? false;
   }
 
   private mayLearnStages(): boolean {
@@ -304,7 +305,7 @@ export class Tracker {
       return true;
     }
     this.state.claims.contradicted++;
-    if (lipsync && this.memory.stages?.includes(lipsync.status.toLowerCase()) && claim.hint.status === lipsync.status.toLowerCase()) {
+    if (lipsync && claim.hint.status === lipsync.status.toLowerCase() && this.knowsStage(lipsync.status)) {
       this.state.lastEvent = `"${describeStatus(claim.hint.status)}" is a stage, not an end: the API shows it too`;
       return false;
     }
@@ -457,6 +458,14 @@ export class Tracker {
     this.state.claims.ignored++;
     this.ignore(event);
   }
+}
+
+/**
+ * Whether a status may be a stage the docs do not name: not a documented one, and not an
+ * end under another word (a video or a failure on it: endUnderOtherName).
+ */
+function mayBeStage(status: string, output: string | null, failedReason: string | null): boolean {
+  return !isKnownStatus(status) && endUnderOtherName({ status, output, failed_reason: failedReason }) === null;
 }
 
 function describeStatus(status: string | null): string {
