@@ -31,16 +31,31 @@ export function isTerminal(lipsync: { status: string; output?: string | null }):
 }
 
 /**
- * A status the docs do not name on a record that carries its video (`completed` with an
- * output) or its failure (`error` with a failed_reason): an end under another word (§5:
- * status is a free string in the new docs; clients guess these). Read as `done` or
- * `failed`, so a job ends on it instead of polling until its deadline. A documented
- * stage with an output (`running` during a re-render, say) stays what it says.
+ * Words that name a job's end without its video, in any case: the documented ends
+ * written otherwise (`FAILED`), what clients map to failed (`error`: §5 [O]), and how
+ * job APIs name a job stopped before it ran (`cancelled`). Not `expired` or `timeout`:
+ * a preview that merely aged might say those, and reading one as an end would skip a
+ * render Creatify would still run.
  */
-export function endUnderOtherName(lipsync: { status: string; output?: string | null; failed_reason?: string | null }): 'done' | 'failed' | null {
+const FAILED_WORDS: ReadonlySet<string> = new Set(['failed', 'error', 'errored', 'failure']);
+const STOPPED_WORDS: ReadonlySet<string> = new Set(['rejected', 'cancelled', 'canceled', 'aborted', 'declined', 'refused']);
+
+/**
+ * A status the docs do not name, read as the end it is (§5: status is a free string in
+ * the new docs; clients guess other names): `done` when the record carries its video
+ * (`completed` with an output), `failed` when it carries its failure (`error` with a
+ * failed_reason) or its name says failed, `rejected` when its name says the job was
+ * stopped (`cancelled`, which carries nothing else: no single read could tell it from
+ * a stage otherwise). So a job ends on it instead of polling until its deadline. A
+ * documented stage with an output (`running` during a re-render, say) stays what it says.
+ */
+export function endUnderOtherName(lipsync: { status: string; output?: string | null; failed_reason?: string | null }): 'done' | 'failed' | 'rejected' | null {
   if (isKnownStatus(lipsync.status)) return null;
   if (isSet(lipsync.output)) return 'done';
   if (isSet(lipsync.failed_reason)) return 'failed';
+  const word = lipsync.status.trim().toLowerCase();
+  if (FAILED_WORDS.has(word)) return 'failed';
+  if (STOPPED_WORDS.has(word)) return 'rejected';
   return null;
 }
 

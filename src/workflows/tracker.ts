@@ -7,7 +7,7 @@
 import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../contract/activities';
 import type { ApiObservation } from '../contract/reconciler';
 import { judgeRenderStarted } from '../creatify/render-judgement';
-import { endUnderOtherName, isKnownStatus, isUnfinishedStatus } from '../creatify/status';
+import { endUnderOtherName, isKnownStatus, isTerminal, isUnfinishedStatus } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import type { ApprovalDecision, ApprovalState, CreditsCheck } from '../contract/approval-credits';
 import { type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from '../contract/messages';
@@ -317,10 +317,12 @@ export class Tracker {
   /** A claim taken on trust (confirmWebhook: false): only one with a URL, or failed/rejected, can end the job. */
   trustClaim(claim: PendingClaim): LipsyncSnapshot | null {
     const { hint } = claim;
-    const terminal = (hint.status === 'done' && !!hint.output) || hint.status === 'failed' || hint.status === 'rejected';
-    if (!terminal) return null;
+    if (hint.status === null) return null;
+    // An end under another name (`completed` with its URL, `cancelled`) is trusted as the end it is.
+    const status = endUnderOtherName({ status: hint.status, output: hint.output, failed_reason: hint.failedReason }) ?? hint.status;
+    if (!isTerminal({ status, output: hint.output })) return null;
     const trusted: LipsyncSnapshot = {
-      id: hint.id, status: hint.status!, progress: 1, terminal: true, output: hint.output, thumbnail: null,
+      id: hint.id, status, progress: 1, terminal: true, output: hint.output, thumbnail: null,
       failedReason: hint.failedReason, mediaJob: null, creditsUsed: null, duration: null, updatedAt: null,
     };
     this.state.claims.confirmed++;

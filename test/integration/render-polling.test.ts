@@ -157,14 +157,17 @@ describe('tracking a render without its webhook', () => {
   test.each([
     ['done named "completed"', { done: 'completed' }],
     ['failed named "error"', { failed: 'error' }],
+    // Nothing on the record but the word: no failed_reason (the sandbox's default for rejected).
+    ['rejected named "cancelled"', { rejected: 'cancelled' }],
   ] as const)('an end the API names with a word the docs do not use (%s) ends the job by polling, not at its deadline', async (name, endStatusAs) => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, endStatusAs });
     const id = await stack.preview(name);
     if ('failed' in endStatusAs) await stack.sandbox.control.setLipsync(id, { outcome: 'failed', failedReason: 'avatar could not be rendered' });
+    if ('rejected' in endStatusAs) await stack.sandbox.control.setLipsync(id, { outcome: 'rejected' });
     const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '30 seconds' });
     const outcome = await handle.result().then((result) => ({ result }), (error: unknown) => ({ error }));
     if ('done' in endStatusAs) expect(outcome).toMatchObject({ result: { detectedBy: 'poll', output: expect.stringContaining(id) } });
-    else expect(await stack.orchestrator.waitForResult(id).catch((err: unknown) => err)).toMatchObject({ reason: 'failed' });
+    else expect(await stack.orchestrator.waitForResult(id).catch((err: unknown) => err)).toMatchObject({ reason: Object.keys(endStatusAs)[0] });
     expect((await stack.sandbox.control.lipsync(id)).status).toBe(Object.values(endStatusAs)[0]);
     expect((await stack.sandbox.control.stats()).renders[id]).toBe(1);
   });

@@ -54,6 +54,7 @@ describe('a render ends by its webhook in every payload style', () => {
     ['failed, delivered as "error" in the sibling style', { failedReason: 'moderation' }, { webhooks: { style: 'sibling', statusAliases: { failed: 'error' } } }],
     ['rejected', {}, { webhooks: { statusAliases: { rejected: 'cancelled' } } }],
     ['failed, named "error" by the API and its webhooks', { failedReason: 'avatar could not be rendered' }, { endStatusAs: { failed: 'error' } }],
+    ['rejected, named "cancelled" by the API and its webhooks (no reason on it)', {}, { endStatusAs: { rejected: 'cancelled' } }],
   ] as const)('%s ends as its typed failure by the webhook', async (outcome, patch, settings) => {
     await stack.sandbox.control.reset(settings as SandboxSettingsPatch);
     const id = await stack.preview();

@@ -150,6 +150,19 @@ describe('isTerminal', () => {
     expect(endUnderOtherName({ status: 'completed', output: 'https://x/y.mp4' })).toBe('done');
     expect(endUnderOtherName({ status: 'error', output: null, failed_reason: 'moderation' })).toBe('failed');
     expect(endUnderOtherName({ status: 'processing', output: null, failed_reason: null })).toBeNull();
+    expect(endUnderOtherName({ status: 'queued', output: null, failed_reason: null })).toBeNull();
+  });
+
+  it('reads a name that says the job failed or was stopped as that end, with nothing else on the record', () => {
+    expect(endUnderOtherName({ status: 'error', output: null, failed_reason: null })).toBe('failed');
+    expect(endUnderOtherName({ status: 'FAILED', output: null, failed_reason: null })).toBe('failed');
+    expect(endUnderOtherName({ status: 'cancelled', output: null, failed_reason: null })).toBe('rejected');
+    expect(endUnderOtherName({ status: 'Canceled', output: null })).toBe('rejected');
+    expect(endUnderOtherName({ status: 'REJECTED', output: null })).toBe('rejected');
+    // A video on it outranks the word.
+    expect(endUnderOtherName({ status: 'cancelled', output: 'https://x/y.mp4' })).toBe('done');
+    // Words a preview that merely aged might carry are not ends: a render would be skipped.
+    expect(endUnderOtherName({ status: 'expired', output: null, failed_reason: null })).toBeNull();
     // Documented names say what they say, whatever else is on the record.
     expect(endUnderOtherName({ status: 'running', output: 'https://x/old.mp4' })).toBeNull();
     expect(endUnderOtherName({ status: 'done', output: null })).toBeNull();

@@ -240,6 +240,16 @@ describe('Tracker', () => {
     expect(t.state.status).toBe('done');
   });
 
+  test('a trusted claim under a name the docs do not use ends as the end it names; a stage name does not', () => {
+    const stopped = fresh();
+    stopped.receiveWebhook(hint('cancelled'), T0);
+    expect(stopped.trustClaim(stopped.takeClaim()!)).toMatchObject({ terminal: true, status: 'rejected' });
+    expect(stopped.state.status).toBe('rejected');
+    const stage = fresh();
+    stage.receiveWebhook(hint('processing'), T0);
+    expect(stage.trustClaim(stage.takeClaim()!)).toBeNull();
+  });
+
   test('a carried-over state resumes as it was, claim budget included (continue-as-new)', () => {
     const t = fresh();
     t.renderAccepted({ lipsync: snapshot('pending'), posted: true, evidence: 'render POST accepted' }, new Date('2026-01-01T00:00:01Z'));
