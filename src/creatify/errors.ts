@@ -125,13 +125,19 @@ function serverMessage(parsed: unknown): string | undefined {
 }
 
 /**
- * "Insufficient credits": status and body are [U] (§6, §8); a 400, 402 or 403 whose
- * message speaks of credits is read as one (ALPHAPARK's rule, widened to 402/403) [I].
+ * "Insufficient credits": status and body are [U] (§6, §8). A 402 (Payment Required) is
+ * one whatever it says; a 400 or 403 whose message says the credits or the balance fall
+ * short is one too (ALPHAPARK's rule, widened to 403 and to the ways it can be worded:
+ * "Insufficient credits", "You don't have enough credits", "credit balance too low").
  */
-const INSUFFICIENT_CREDITS = /insufficient credit|not enough credit|out of credit|credits? (?:exhausted|insufficient)/i;
+const INSUFFICIENT_CREDITS = [
+  /(?:\binsufficient|\bnot enough|n't have enough|\bnot have enough|\bout of|\bno more|\bno remaining)\s+(?:\w+\s+)?(?:credit|balance)/i,
+  /\b(?:credit|balance)s?\b[^.]{0,30}?\b(?:exhausted|insufficient|too low|depleted|not enough)/i,
+];
 
 function kindForStatus(status: number, message: string | undefined): CreatifyErrorKind {
-  if ((status === 400 || status === 402 || status === 403) && message && INSUFFICIENT_CREDITS.test(message)) return 'insufficient-credits';
+  if (status === 402) return 'insufficient-credits';
+  if ((status === 400 || status === 403) && message && INSUFFICIENT_CREDITS.some((wording) => wording.test(message))) return 'insufficient-credits';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not-found';
   if (status === 408) return 'timeout';

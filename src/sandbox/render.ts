@@ -7,9 +7,15 @@ import type { SandboxSettings } from './settings';
 import type { OperationResult } from './store';
 import type { Webhooks } from './webhooks';
 
+const INSUFFICIENT_CREDITS_BODIES: Record<SandboxSettings['insufficientCreditsBody'], Record<string, string>> = {
+  detail: { detail: 'Insufficient credits' },
+  error: { error: 'Insufficient balance: top up to continue' },
+  message: { message: "You don't have enough credits to complete this request." },
+};
+
 /** A paid call the balance cannot cover: nothing stored or changed. */
 export function insufficientCredits(settings: SandboxSettings): OperationResult {
-  return { ok: false, status: settings.insufficientCreditsStatus, body: { detail: 'Insufficient credits' } };
+  return { ok: false, status: settings.insufficientCreditsStatus, body: INSUFFICIENT_CREDITS_BODIES[settings.insufficientCreditsBody] };
 }
 
 // Render (creatify-api.md §4.3) and the readings of it the docs leave open: what it

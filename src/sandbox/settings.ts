@@ -58,6 +58,8 @@ export const sandboxSettingsSchema = z.strictObject({
   authFailureStatus: z.union([z.literal(401), z.literal(403)]),
   /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */
   insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403)]),
+  /** Its body, also [U] (§8): DRF's `detail` (default), or the `error` / `message` field other services and clients use, each worded its own way. */
+  insufficientCreditsBody: z.enum(['detail', 'error', 'message']),
   initialCredits: z.number().min(0),
   /** §4.5 documents a plain array; a DRF paginated envelope `{count, next, previous, results}` is the other plausible shape. */
   listShape: z.enum(['array', 'paginated']),
@@ -136,6 +138,7 @@ export function defaultSettings(): SandboxSettings {
     secondRender: 'reject',
     authFailureStatus: 401,
     insufficientCreditsStatus: 400,
+    insufficientCreditsBody: 'detail',
     initialCredits: 1000,
     listShape: 'array',
     listOrder: 'newest',

@@ -83,11 +83,18 @@ describe('exactly one render, across every preview shape and render-POST fault',
 describe('a render Creatify refuses, and one wrongly judged started', () => {
   const stack = useTestStack({}, { creatifyTimeoutMs: CLIENT_TIMEOUT_MS });
 
-  // The docs give no status for it ([U]): 400 as §15 assumes, 402, or 403.
-  test.each([400, 402, 403] as const)('"Insufficient credits" (%i) ends the job at once as a typed failure, nothing paid', async (insufficientCreditsStatus) => {
+  // The docs give neither status nor body for it ([U]): 400 as §15 assumes, 402, or 403;
+  // DRF's `detail`, or an `error` / `message` field worded another way.
+  test.each([
+    [400, 'detail', /Insufficient credits/],
+    [402, 'detail', /Insufficient credits/],
+    [403, 'detail', /Insufficient credits/],
+    [400, 'message', /enough credits/],
+    [403, 'error', /Insufficient balance/],
+  ] as const)('"Insufficient credits" (%i, in `%s`) ends the job at once as a typed failure, nothing paid', async (insufficientCreditsStatus, insufficientCreditsBody, wording) => {
     // Preview costs 1 credit for this short text, render 4: 3 credits pay only the preview.
     // No balance to read (404), so the check before the POST lets it through and Creatify refuses.
-    await stack.sandbox.control.reset({ initialCredits: 3, insufficientCreditsStatus, remainingCredits: 'absent' });
+    await stack.sandbox.control.reset({ initialCredits: 3, insufficientCreditsStatus, insufficientCreditsBody, remainingCredits: 'absent' });
     const id = await stack.preview('refused render');
     const started = Date.now();
     await stack.orchestrator.startRender(id, FAST);
@@ -95,7 +102,7 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     expect(error).toBeInstanceOf(RenderError);
     expect(error).toMatchObject({ reason: 'insufficient-credits' });
     expect((await stack.orchestrator.getStatus(id)).status).toBe('insufficient_credits');
-    expect((error as Error).message).toMatch(/Insufficient credits/);
+    expect((error as Error).message).toMatch(wording);
     expect(Date.now() - started).toBeLessThan(10_000);
     const stats = await stack.sandbox.control.stats();
     expect(stats.renders[id]).toBeUndefined();

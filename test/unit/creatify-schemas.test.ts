@@ -247,6 +247,28 @@ describe('error mapping', () => {
     expect(fail(status, '{}')).toMatchObject({ kind, status, retryable });
   });
 
+  it.each<[number, string]>([
+    [400, '{"detail":"Insufficient credits"}'],
+    [403, '{"detail":"Insufficient credits"}'],
+    [400, '{"message":"You don\'t have enough credits to render this video."}'],
+    [400, '{"error":"Insufficient balance: 2 credits left, 4 needed"}'],
+    [403, '{"detail":"Your credit balance is too low."}'],
+    [400, '{"detail":"Credits exhausted"}'],
+    [402, '{"detail":"Payment required"}'],
+    [402, ''],
+  ])('HTTP %i %s → insufficient-credits, not retried', (status, body) => {
+    expect(fail(status, body)).toMatchObject({ kind: 'insufficient-credits', retryable: false });
+  });
+
+  it.each<[number, string]>([
+    [400, '{"detail":"text: Ensure this field has no more than 2000 characters."}'],
+    [400, '{"detail":"Lipsync already rendering"}'],
+    [403, '{"detail":"You do not have permission to perform this action."}'],
+    [400, '{"detail":"credit_limit must be a number"}'],
+  ])('HTTP %i %s is not read as insufficient credits', (status, body) => {
+    expect(fail(status, body).kind).not.toBe('insufficient-credits');
+  });
+
   it('reads Retry-After on 429 and 503 only', () => {
     expect(fail(429, '{}', '4').retryAfterMs).toBe(4000);
     expect(fail(503, '', '5').retryAfterMs).toBe(5000);
