@@ -135,9 +135,18 @@ const INSUFFICIENT_CREDITS = [
   /\b(?:credit|balance)s?\b[^.]{0,30}?\b(?:exhausted|insufficient|too low|depleted|not enough)/i,
 ];
 
+/**
+ * "Not now": a concurrency or rate limit sent as a 400, 403 or 409 instead of a 429
+ * (limits are [U], §9): retried like a 429, never read as a refusal of the call. The
+ * render activity compares the record with its snapshot before each POST, so a retry
+ * cannot pay twice, and a permanent refusal worded this way is bounded by the deadline.
+ */
+const NOT_NOW = /too many|concurren|rate.?limit|throttl|try again|retry later|temporarily|at capacity/i;
+
 function kindForStatus(status: number, message: string | undefined): CreatifyErrorKind {
   if (status === 402) return 'insufficient-credits';
   if ((status === 400 || status === 403) && message && INSUFFICIENT_CREDITS.some((wording) => wording.test(message))) return 'insufficient-credits';
+  if ((status === 400 || status === 403 || status === 409) && message && NOT_NOW.test(message)) return 'rate-limited';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not-found';
   if (status === 408) return 'timeout';

@@ -18,6 +18,12 @@ export function insufficientCredits(settings: SandboxSettings): OperationResult 
   return { ok: false, status: settings.insufficientCreditsStatus, body: INSUFFICIENT_CREDITS_BODIES[settings.insufficientCreditsBody] };
 }
 
+/** A render past the cap on jobs running at once (settings.concurrentJobs): nothing charged or changed. */
+export function tooManyJobs(status: SandboxSettings['concurrentJobs']['status']): OperationResult {
+  const body = { detail: 'Too many concurrent jobs. Please try again later.' };
+  return status === 429 ? { ok: false, status, body, headers: { 'retry-after': '1' } } : { ok: false, status, body };
+}
+
 // Render (creatify-api.md §4.3) and the readings of it the docs leave open: what it
 // does to media_job and progress, what its 200 body shows, and whether the record
 // changes at once or a little after the answer (renderApplyDelayMs).

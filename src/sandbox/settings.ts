@@ -60,6 +60,12 @@ export const sandboxSettingsSchema = z.strictObject({
   insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403)]),
   /** Its body, also [U] (§8): DRF's `detail` (default), or the `error` / `message` field other services and clients use, each worded its own way. */
   insufficientCreditsBody: z.enum(['detail', 'error', 'message']),
+  /**
+   * A cap on jobs running at once (§9: concurrency limits are [U]): a render past it is
+   * refused, nothing charged or changed, with a 429 (Retry-After: 1) or a 400 / 403 that
+   * says "try again later". null: no cap (default).
+   */
+  concurrentJobs: z.strictObject({ max: z.number().int().min(1).nullable(), status: z.union([z.literal(429), z.literal(400), z.literal(403)]) }),
   initialCredits: z.number().min(0),
   /** §4.5 documents a plain array; a DRF paginated envelope `{count, next, previous, results}` is the other plausible shape. */
   listShape: z.enum(['array', 'paginated']),
@@ -139,6 +145,7 @@ export function defaultSettings(): SandboxSettings {
     authFailureStatus: 401,
     insufficientCreditsStatus: 400,
     insufficientCreditsBody: 'detail',
+    concurrentJobs: { max: null, status: 429 },
     initialCredits: 1000,
     listShape: 'array',
     listOrder: 'newest',

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { estimateDurationSeconds, priceOf } from './ledger';
 import type { ChargeAction, Ledger } from './ledger';
 import { Lifecycle } from './lifecycle';
-import { newRecord, previewUrl, touch } from './record';
+import { newRecord, previewUrl, TERMINAL, touch } from './record';
 import type { LipsyncRecord, LipsyncStatus } from './record';
 import { streamFor } from './random';
-import { insufficientCredits, renderRecord } from './render';
+import { insufficientCredits, renderRecord, tooManyJobs } from './render';
 import type { LipsyncRequest } from './request-schema';
 import type { Outcome, SandboxSettings } from './settings';
 import { Timers } from './timers';
@@ -15,7 +15,7 @@ import type { Webhooks } from './webhooks';
 
 export type OperationResult =
   | { ok: true; record: LipsyncRecord }
-  | { ok: false; status: number; body: Record<string, unknown> };
+  | { ok: false; status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 
 export interface LipsyncPatch {
   hold?: boolean;
@@ -93,6 +93,8 @@ export class Store {
   render(id: string): OperationResult | null {
     const record = this.get(id);
     if (!record) return null;
+    const { max, status } = this.settings().concurrentJobs;
+    if (max !== null && record.previewed && this.jobsRunning() >= max) return tooManyJobs(status);
     return renderRecord(
       {
         settings: this.settings,
@@ -102,6 +104,13 @@ export class Store {
       },
       record,
     );
+  }
+
+  /** Jobs Creatify would be working on: out of the previewed state and not ended. */
+  private jobsRunning(): number {
+    let running = 0;
+    for (const record of this.records.values()) if (!record.previewed && !TERMINAL.has(record.status)) running++;
+    return running;
   }
 
   /** Test control: hold, outcome override, forced status or progress. */

@@ -109,6 +109,19 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     expect(stats.callsByLipsync[id]?.render).toBe(1);
   });
 
+  // Concurrency limits are [U] (§9): a 429, or a 400 / 403 that says "try again later".
+  test.each([429, 400, 403] as const)('a cap of one job at a time (%i) makes renders wait their turn: each renders once, none ends refused', async (status) => {
+    await stack.sandbox.control.reset({ concurrentJobs: { max: 1, status } });
+    const ids = [await stack.preview('capped 1'), await stack.preview('capped 2'), await stack.preview('capped 3')];
+    for (const id of ids) await stack.orchestrator.startRender(id, FAST);
+    const results = await Promise.all(ids.map((id) => stack.orchestrator.waitForResult(id)));
+    results.forEach((result, i) => expect(result.output).toContain(ids[i]));
+    const stats = await stack.sandbox.control.stats();
+    for (const id of ids) expect(stats.renders[id]).toBe(1);
+    // The cap did bite: some render was refused before it went through.
+    expect(Math.max(...ids.map((id) => stats.callsByLipsync[id]?.render ?? 0))).toBeGreaterThan(1);
+  }, 90_000);
+
   test('a render judged started on weak evidence that never shows is re-judged and POSTed once more', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 0 } });
     const id = await stack.preview('self-healing');

@@ -269,6 +269,14 @@ describe('error mapping', () => {
     expect(fail(status, body).kind).not.toBe('insufficient-credits');
   });
 
+  it.each<[number, string]>([
+    [400, '{"detail":"Too many concurrent jobs. Please try again later."}'],
+    [403, '{"error":"Concurrency limit reached"}'],
+    [409, '{"message":"Request was throttled."}'],
+  ])('HTTP %i %s is a "not now": retried like a 429', (status, body) => {
+    expect(fail(status, body)).toMatchObject({ kind: 'rate-limited', retryable: true });
+  });
+
   it('reads Retry-After on 429 and 503 only', () => {
     expect(fail(429, '{}', '4').retryAfterMs).toBe(4000);
     expect(fail(503, '', '5').retryAfterMs).toBe(5000);
