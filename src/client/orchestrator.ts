@@ -300,7 +300,7 @@ export class LipsyncOrchestrator {
     return creditsReport(this.deps.client, { since }, async () => {
       try {
         this.creatify ??= new CreatifyClient(loadCreatifyConfig(this.deps.env ?? {}));
-        return (await this.creatify.remainingCredits()).remaining_credits;
+        return (await this.creatify.remainingCredits()).remaining_credits ?? null;
       } catch {
         return null;
       }

@@ -11,7 +11,11 @@ export const LipsyncId = z.guid();
 // A field of the wrong type reads as absent instead of failing the whole answer: a
 // poll must never crash on a shape the docs did not promise (§13).
 const nullableString = z.string().nullable().optional().catch(null);
-const nullableNumber = z.number().nullable().optional().catch(null);
+// A number, or one written as a decimal string: DRF sends a DecimalField as a string by
+// default (COERCE_DECIMAL_TO_STRING), as `progress` already is in the new docs (§3.6).
+const DECIMAL_TEXT = /^-?\d+(?:\.\d+)?$/;
+const numeric = z.union([z.number(), z.string().trim().regex(DECIMAL_TEXT).transform(Number)]);
+const nullableNumber = numeric.nullable().optional().catch(null);
 
 // Lenient where the docs disagree (§3.4, §13), strict only where every source
 // agrees (`id` is a UUID, `status` is a string). Unknown fields pass through,
@@ -57,8 +61,9 @@ export type Lipsync = z.infer<typeof Lipsync>;
 export const LipsyncList = z.union([z.array(Lipsync), z.looseObject({ results: z.array(Lipsync) }).transform((page) => page.results)]);
 export type LipsyncList = z.output<typeof LipsyncList>;
 
-// `remaining_credits` is a double [D] (DOC-CREDITS).
-export const RemainingCredits = z.looseObject({ remaining_credits: z.number() });
+// `remaining_credits` is a double [D] (DOC-CREDITS), maybe written as a decimal string.
+// An answer without a readable balance reads as null: no balance offered, as a 404 is.
+export const RemainingCredits = z.looseObject({ remaining_credits: nullableNumber });
 export type RemainingCredits = z.infer<typeof RemainingCredits>;
 
 // Webhook payload (§7): documented as {id, status, failed_reason, output} in a

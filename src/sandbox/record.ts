@@ -118,9 +118,14 @@ export function wireProgress(progress: number, as: SandboxSettings['progressAs']
   return as === 'string' ? progress.toFixed(2) : progress;
 }
 
+/** `credits_used`, `duration` and the balance: numbers, or decimal strings as a DRF DecimalField sends them (decimalsAs). */
+export function wireDecimal(value: number, as: SandboxSettings['decimalsAs']): string | number {
+  return as === 'string' ? value.toFixed(2) : value;
+}
+
 export function serializeRecord(
   record: LipsyncRecord,
-  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs' | 'endStatusAs'>,
+  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs' | 'endStatusAs' | 'decimalsAs'>,
 ): Record<string, unknown> {
   return {
     id: record.id,
@@ -129,8 +134,8 @@ export function serializeRecord(
     video_thumbnail: record.video_thumbnail,
     created_at: record.created_at,
     updated_at: record.updated_at,
-    credits_used: record.credits_used,
-    duration: record.duration,
+    credits_used: wireDecimal(record.credits_used, settings.decimalsAs),
+    duration: wireDecimal(record.duration, settings.decimalsAs),
     progress: wireProgress(record.progress, settings.progressAs),
     failed_reason: record.failed_reason,
     media_job: record.media_job,

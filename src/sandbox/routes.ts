@@ -7,7 +7,7 @@ import type { FaultBook } from './faults';
 import { methodNotAllowed, notFound, parseJson, readBody, sendJson } from './http';
 import type { JsonReply } from './http';
 import type { Endpoint, Ledger } from './ledger';
-import { serializeRecord } from './record';
+import { serializeRecord, wireDecimal } from './record';
 import { lipsyncRequestSchema, UUID_RE } from './request-schema';
 import type { LipsyncRequest } from './request-schema';
 import type { RandomFaults } from './random-faults';
@@ -153,7 +153,7 @@ async function runEndpoint(
   switch (route.endpoint) {
     case 'credits':
       if (settings.remainingCredits === 'absent') return { reply: notFound() };
-      return { reply: { status: 200, body: { remaining_credits: settings.remainingCredits === 'stale' ? settings.initialCredits : ctx.ledger.balance } } };
+      return { reply: { status: 200, body: { remaining_credits: wireDecimal(settings.remainingCredits === 'stale' ? settings.initialCredits : ctx.ledger.balance, settings.decimalsAs) } } };
     case 'get': {
       const record = ctx.store.get(route.id!);
       return { reply: record ? { status: 200, body: serializeFor('get')(record) } : notFound(), lipsyncId: route.id };

@@ -54,6 +54,8 @@ export const sandboxSettingsSchema = z.strictObject({
   rejectedReason: z.string().nullable(),
   /** §3.6: a decimal string (new docs), a number (old docs), or a number 0–100 (one observed script prints it unscaled) [I]. */
   progressAs: z.enum(['string', 'number', 'percent']),
+  /** `credits_used`, `duration` and `remaining_credits`: numbers as documented (default), or decimal strings as a DRF DecimalField goes out by default [I]. */
+  decimalsAs: z.enum(['number', 'string']),
   secondRender: z.enum(['reject', 'idempotent', 'charge']),
   authFailureStatus: z.union([z.literal(401), z.literal(403)]),
   /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */
@@ -141,6 +143,7 @@ export function defaultSettings(): SandboxSettings {
     failedReason: 'Video generation failed.',
     rejectedReason: null,
     progressAs: 'string',
+    decimalsAs: 'number',
     secondRender: 'reject',
     authFailureStatus: 401,
     insufficientCreditsStatus: 400,

@@ -16,8 +16,9 @@ const RENDER_COST = 4;
 describe('the credits check before the render POST', () => {
   const stack = useTestStack();
 
-  test('a render the balance cannot pay ends insufficient_credits without a POST', async () => {
-    await stack.sandbox.control.reset({ initialCredits: 3 });
+  // DRF sends a DecimalField as a string by default: the balance may come as "2.00".
+  test.each(['number', 'string'] as const)('a render the balance cannot pay ends insufficient_credits without a POST (balance as a %s)', async (decimalsAs) => {
+    await stack.sandbox.control.reset({ initialCredits: 3, decimalsAs });
     const id = await stack.preview('too little balance');
     const error = await (await stack.orchestrator.startRender(id, FAST)).result().catch((err: unknown) => err);
     expect(error).toBeDefined();
@@ -108,6 +109,17 @@ describe('the daily budget (LIPSYNC_CREDIT_BUDGET_PER_DAY)', () => {
     } finally {
       await budgeted.close();
     }
+  });
+
+  test('durations, credits and the balance as decimal strings ("12.00", a DRF DecimalField) are read as numbers: the budget is kept and the ledger filled', async () => {
+    await stack.sandbox.control.reset({ decimalsAs: 'string' });
+    const id = await stack.preview('decimals as strings');
+    expect(typeof (await stack.sandbox.control.lipsync(id)).duration).toBe('string');
+    const result = await (await stack.orchestrator.startRender(id, FAST)).result();
+    expect(result.creditsUsed).toEqual(expect.any(Number));
+    const state = (await stack.orchestrator.getStatus(id)).state!;
+    expect(state.credits).toMatchObject({ fits: true, estimate: RENDER_COST, remaining: expect.any(Number), used: result.creditsUsed });
+    expect((await stack.sandbox.control.stats()).renders[id]).toBe(1);
   });
 
   test('a render whose cost nobody gives (no `duration` on GET or list) is refused before the POST: the budget cannot be kept', async () => {

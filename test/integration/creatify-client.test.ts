@@ -112,7 +112,7 @@ describe('endpoints', () => {
     expect(stats.credits.ledger.map((entry) => entry.action)).toEqual(['preview', 'render']);
     const after = await client.remainingCredits();
     expect(after.remaining_credits).toBe(stats.credits.remaining);
-    expect(after.remaining_credits).toBeLessThan(before.remaining_credits);
+    expect(after.remaining_credits).toBeLessThan(before.remaining_credits!);
   });
 
   it('creates directly and lists several ids in one call', async () => {

@@ -61,7 +61,13 @@ describe('Lipsync schema', () => {
 
   it('reads the sibling APIs\' video_output as output, and a field of the wrong type as absent', () => {
     expect(previewed({ status: 'done', video_output: 'https://x/v.mp4' }).output).toBe('https://x/v.mp4');
-    expect(previewed({ credits_used: 'four', duration: '12', progress: { odd: true } })).toMatchObject({ credits_used: null, duration: null, progress: null });
+    expect(previewed({ credits_used: 'four', duration: [12], progress: { odd: true } })).toMatchObject({ credits_used: null, duration: null, progress: null });
+  });
+
+  it('reads numbers written as decimal strings (DRF\'s DecimalField) as numbers', () => {
+    expect(previewed({ credits_used: '4', duration: ' 12.50 ' })).toMatchObject({ credits_used: 4, duration: 12.5 });
+    expect(RemainingCredits.parse({ remaining_credits: '996.25' }).remaining_credits).toBe(996.25);
+    expect(RemainingCredits.parse({ credits: 10 }).remaining_credits ?? null).toBeNull();
   });
 
   it('is strict on id and status', () => {
@@ -72,7 +78,8 @@ describe('Lipsync schema', () => {
 
   it('reads remaining credits as a double', () => {
     expect(RemainingCredits.parse({ remaining_credits: 12.5 }).remaining_credits).toBe(12.5);
-    expect(RemainingCredits.safeParse({ remaining_credits: '12' }).success).toBe(false);
+    expect(RemainingCredits.parse({ remaining_credits: '12' }).remaining_credits).toBe(12);
+    expect(RemainingCredits.parse({ remaining_credits: 'lots' }).remaining_credits).toBeNull();
   });
 });
 
