@@ -4,7 +4,7 @@
  * window (balance.ts), and the worker's daily budget against the estimates other renders
  * recorded today), and following a render a batch did not start. Both only read; neither pays.
  */
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreatifyError, type CreatifyClient, type Lipsync } from '../creatify';
 import { renderCostEstimate } from '../creatify/pricing';
@@ -15,6 +15,7 @@ import { normalizeLipsyncId, workflowIdFor } from '../contract/lipsync-id';
 import { LIPSYNC_STATUS, WORKFLOW_TYPE } from '../contract/messages';
 import { balanceCovers, SharedBalance, type BalanceHold } from './balance';
 import { toActivityFailure } from './failures';
+import { retryInPlace, STEADY_READ } from './retry-in-place';
 import { withHeartbeat } from './heartbeat';
 
 export type CreditsApi = Pick<CreatifyClient, 'get' | 'list' | 'remainingCredits'>;
@@ -36,8 +37,21 @@ export interface CreditsOptions {
 export function createCreditsActivities(creatify: CreditsApi, options: CreditsOptions) {
   const budget = options.creditBudgetPerDay;
 
+  /**
+   * The balance, or null when Creatify offers none or keeps failing to give it: the check
+   * before the POST is a courtesy (Creatify's own refusal of the POST remains), and a job
+   * must not wait until its deadline on an endpoint that is down, with its render unsent.
+   */
   async function remainingCredits(): Promise<number | null> {
-    return (await nullIfNotOffered(() => creatify.remainingCredits()))?.remaining_credits ?? null;
+    return nullIfNotOffered(async () => {
+      try {
+        return (await retryInPlace(() => creatify.remainingCredits(), STEADY_READ)).remaining_credits ?? null;
+      } catch (err) {
+        if (!(err instanceof CreatifyError && err.retryable)) throw err;
+        log.warn('Creatify did not give the balance; the credits check goes on without it', { error: err.message });
+        return null;
+      }
+    });
   }
 
   /** One per worker (createActivities runs once per worker): shared by all its renders' checks. */

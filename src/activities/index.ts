@@ -11,7 +11,7 @@ import { endUnderOtherName, legacyRenderStarted } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
 import { withHeartbeat } from './heartbeat';
-import { retryInPlace } from './retry-in-place';
+import { retryInPlace, STEADY_READ } from './retry-in-place';
 import { asActivity, toActivityFailure } from './failures';
 import { createCreditsActivities } from './credits';
 import { DEFAULT_BALANCE_MAX_AGE_MS } from '../config';
@@ -36,10 +36,6 @@ export interface ActivityTuning {
 
 const DEFAULT_SETTLE_MS = 2_000;
 const UNKNOWN_STATUS_MEMORY = 10_000;
-/** A read that a judgement rests on is tried this often before the attempt gives up… */
-const STEADY_READ_TRIES = 4;
-/** …waiting at most this long for a Retry-After; longer waits are left to the activity's retry. */
-const STEADY_READ_MAX_WAIT_MS = 5_000;
 
 export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning = {}): LipsyncActivities {
   const settleMs = tuning.settleMs ?? DEFAULT_SETTLE_MS;
@@ -70,11 +66,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
 
   async function readRecordSteadily(lipsyncId: string): Promise<Lipsync> {
     return asActivity(() =>
-      retryInPlace(() => creatify.get(lipsyncId), {
-        tries: STEADY_READ_TRIES,
-        maxWaitMs: STEADY_READ_MAX_WAIT_MS,
-        waitFor: (err, attempt) => (err instanceof CreatifyError && err.retryable ? (err.retryAfterMs ?? 250 * 2 ** (attempt - 1)) : null),
-      }),
+      retryInPlace(() => creatify.get(lipsyncId), STEADY_READ),
     );
   }
 

@@ -1,4 +1,5 @@
 import { sleep } from '@temporalio/activity';
+import { CreatifyError } from '../creatify';
 
 /**
  * Retries a Creatify call inside the running attempt (no activity retry, no history)
@@ -20,3 +21,14 @@ export async function retryInPlace<T>(
     }
   }
 }
+
+/**
+ * A read something rests on (the snapshot a judgement compares with, the balance a
+ * check weighs): tried 4 times in the attempt on a transient error, waiting out a
+ * Retry-After of up to 5 s; longer waits, and what still fails, are the caller's.
+ */
+export const STEADY_READ = {
+  tries: 4,
+  maxWaitMs: 5_000,
+  waitFor: (err: unknown, attempt: number): number | null => (err instanceof CreatifyError && err.retryable ? (err.retryAfterMs ?? 250 * 2 ** (attempt - 1)) : null),
+};

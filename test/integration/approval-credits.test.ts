@@ -32,6 +32,18 @@ describe('the credits check before the render POST', () => {
     expect(status.state?.credits).toMatchObject({ estimate: RENDER_COST, remaining: 2, fits: false });
   });
 
+  test('a balance endpoint that keeps failing (503) does not hold the render: the check goes on without it, and renders once', async () => {
+    await stack.sandbox.control.reset();
+    const id = await stack.preview('balance endpoint down');
+    await stack.sandbox.control.addFault({ endpoint: 'credits', kind: 'server-error', status: 503, times: 1_000 });
+    const result = await (await stack.orchestrator.startRender(id, FAST)).result();
+    expect(result.output).toContain(id);
+    expect((await stack.orchestrator.getStatus(id)).state!.credits).toMatchObject({ fits: true, remaining: null });
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.faultsInjected.filter((fault) => fault.endpoint === 'credits').length).toBeGreaterThanOrEqual(4);
+  }, 30_000);
+
   test("Creatify's own refusal (the balance read stale) is the same typed failure, never a job left waiting", async () => {
     // 5 credits, two previews (1 each): 3 left, while the balance still reads 5.
     await stack.sandbox.control.reset({ initialCredits: 5, remainingCredits: 'stale', insufficientCreditsStatus: 402 });
