@@ -37,21 +37,8 @@ export interface CreditsOptions {
 export function createCreditsActivities(creatify: CreditsApi, options: CreditsOptions) {
   const budget = options.creditBudgetPerDay;
 
-  /**
-   * The balance, or null when Creatify offers none or keeps failing to give it: the check
-   * before the POST is a courtesy (Creatify's own refusal of the POST remains), and a job
-   * must not wait until its deadline on an endpoint that is down, with its render unsent.
-   */
   async function remainingCredits(): Promise<number | null> {
-    return nullIfNotOffered(async () => {
-      try {
-        return (await retryInPlace(() => creatify.remainingCredits(), STEADY_READ)).remaining_credits ?? null;
-      } catch (err) {
-        if (!(err instanceof CreatifyError && err.retryable)) throw err;
-        log.warn('Creatify did not give the balance; the credits check goes on without it', { error: err.message });
-        return null;
-      }
-    });
+    return (await optionalRead('the balance', () => creatify.remainingCredits()))?.remaining_credits ?? null;
   }
 
   /** One per worker (createActivities runs once per worker): shared by all its renders' checks. */
@@ -103,10 +90,11 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
   /**
    * §13.4: the new GET-by-id example has no `duration`, which the list documents: one
    * list call for the render's cost, only when GET left it out. Null when the list has no
-   * duration either (or no list); a transient failure is retried like the GET.
+   * duration either, or no list can be had (then a daily budget refuses the render, as
+   * it must: its cost is unknown).
    */
   async function estimateFromList(lipsyncId: string): Promise<number | null> {
-    const listed = await nullIfNotOffered(() => creatify.list([lipsyncId]));
+    const listed = await optionalRead("the render's cost", () => creatify.list([lipsyncId]));
     const found = listed?.find((lipsync) => normalizeLipsyncId(lipsync.id) === lipsyncId);
     return found ? renderCostEstimate(found) : null;
   }
@@ -151,17 +139,20 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
 }
 
 /**
- * A read the credits check can do without: transient errors (retried) and auth (the job
- * is wrong) are failures; what Creatify does not offer (a 404, another 4xx) is null, and
- * the check goes on without it (Creatify's own refusal of the POST remains).
+ * A read the credits check can do without: null when Creatify does not offer it (a 404,
+ * another 4xx) or keeps failing to give it (still failing after STEADY_READ's tries): the
+ * check before the POST is a courtesy (Creatify's own refusal of the POST remains), and a
+ * job must not wait until its deadline on an endpoint that is down, its render unsent.
+ * Auth failures fail the check: the job itself is wrong.
  */
-async function nullIfNotOffered<T>(read: () => Promise<T>): Promise<T | null> {
+async function optionalRead<T>(what: string, read: () => Promise<T>): Promise<T | null> {
   try {
-    return await read();
+    return await retryInPlace(read, STEADY_READ);
   } catch (err) {
-    if (err instanceof CreatifyError && (err.retryable || err.kind === 'auth')) throw toActivityFailure(err);
-    if (err instanceof CreatifyError) return null;
-    throw err;
+    if (!(err instanceof CreatifyError)) throw err;
+    if (err.kind === 'auth') throw toActivityFailure(err);
+    if (err.retryable) log.warn(`Creatify did not give ${what}; the credits check goes on without it`, { error: err.message });
+    return null;
   }
 }
 
