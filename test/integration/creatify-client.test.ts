@@ -314,8 +314,8 @@ describe('the API key never shows in an error', () => {
     echo = createHttpServer((req, res) => {
       const headers = JSON.stringify(req.headers);
       const key = String(req.headers['x-api-key']);
-      if (req.url?.startsWith('/api/remaining_credits/')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(`{"remaining_credits":"lots","echo":${headers}}`);
+      if (req.url?.endsWith('/render/')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(`{"id":"${UNKNOWN_ID}","status":{"odd":true},"echo":${headers}}`);
       } else if (req.url?.startsWith('/api/lipsyncs_v2/?')) {
         res.writeHead(502, { 'content-type': 'text/plain' }).end(`upstream said: ${key} / ${encodeURIComponent(key)}`);
       } else {
@@ -347,9 +347,9 @@ describe('the API key never shows in an error', () => {
   });
 
   it('when a 2xx echoes headers into a body of the wrong shape', async () => {
-    const error = await failure(echoClient.remainingCredits());
+    const error = await failure(echoClient.render(UNKNOWN_ID));
     expect(error).toMatchObject({ kind: 'response-shape', status: 200, retryable: true });
-    expect(error.message).toContain('remaining_credits');
+    expect(error.message).toContain('status');
     expectNoKey(error);
   });
 
