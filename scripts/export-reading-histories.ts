@@ -8,13 +8,17 @@
  * - `approval` → v5-approval-<label>-preview-webhooks.json: a preview that reports its own
  *   run by webhook while the job awaits approval. `moved` was recorded by the code before
  *   APPROVAL_HOLDS_PATCH (the preview's `pending` moved the status), `held` with it.
+ * - `late` → v5-late-render-<label>-{polling,reconciler}.json: a render answered 200 that
+ *   shows on the record only 6 s later, past the webhook window and the stall watch.
+ *   `rejudged` was recorded by the code before POSTED_RENDER_STANDS_PATCH (the stall
+ *   watch re-judged it into a second POST), `stands` with it.
  */
 import { statusQuery } from '../src/contract/messages';
 import { workflowIdFor } from '../src/contract/lipsync-id';
 import { exportHistories, FAST as fast, type Exporter } from './history-export';
 
 const [reading, label] = process.argv.slice(2);
-if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages or approval) and a label');
+if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages, approval, late-polling or late-reconciler) and a label');
 
 async function stages({ stack, save, support: { eventually } }: Exporter): Promise<void> {
   // Webhook path: deliveries on every transition, the running one named `processing`.
@@ -53,7 +57,18 @@ async function approval({ stack, save, support: { demoRequest, eventually } }: E
   await save('preview-webhooks', handle.workflowId);
 }
 
+const late = (path: 'polling' | 'reconciler') => async ({ stack, save }: Exporter): Promise<void> => {
+  // Nothing shows before the render applies, credits_used included; webhooks lost.
+  await stack.sandbox.control.reset({ renderApplyDelayMs: 6_000, creditsUsedOnRender: 'keep', webhooks: { drop: 1 } });
+  const id = await stack.preview('replay: a render applied late');
+  const handle = await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '1 second' });
+  await handle.result().catch(() => undefined);
+  await save(path, workflowIdFor(id));
+};
+
 const RECONCILER = { reconciler: { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 } };
 if (reading === 'stages') exportHistories(`v5-stage-${label}-`, RECONCILER, stages);
 else if (reading === 'approval') exportHistories(`v5-approval-${label}-`, {}, approval);
-else throw new Error(`unknown reading ${reading}: stages or approval`);
+else if (reading === 'late-polling') exportHistories(`v5-late-render-${label}-`, {}, late('polling'));
+else if (reading === 'late-reconciler') exportHistories(`v5-late-render-${label}-`, RECONCILER, late('reconciler'));
+else throw new Error(`unknown reading ${reading}: stages, approval, late-polling or late-reconciler`);

@@ -78,6 +78,8 @@ export interface ClaimMemory {
   noUrlCheckedAt?: string;
   /** Statuses the docs do not name that the API showed as stages, not ends (lower case). */
   stages?: string[];
+  /** The stall watch fired on a render Creatify accepted (200) and was dismissed: no re-judgement. */
+  postedRenderStands?: true;
 }
 
 /** What continue-as-new hands the next run: the state, and (since claim budgets) the claim memory. */

@@ -31,7 +31,7 @@ import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contrac
 import { api, confirmer, local, poller, quick } from './activity-calls';
 import { ApprovalGate } from './approval';
 import { checkCredits, CREDITS_PATCH } from './credits';
-import { APPROVAL_HOLDS_PATCH, runVersion, STAGES_PATCH, type RunVersion } from './versions';
+import { APPROVAL_HOLDS_PATCH, POSTED_RENDER_STANDS_PATCH, runVersion, STAGES_PATCH, type RunVersion } from './versions';
 import { DeadlinePassed, lapsingWindow, untilWokenOrClosed, withDeadline } from './timers';
 import { recordRenderEnded, recordRenderStarted } from './metrics';
 import { failure, publisher } from './publish';
@@ -160,7 +160,7 @@ class RenderFlow {
       const polled = await this.pollUntilTerminalOrInterrupted();
       if (polled?.untouched) {
         const outcome = await this.rejudge();
-        if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
+        if (outcome?.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
         continue;
       }
       if (polled) return this.finish(polled.lipsync, 'poll');
@@ -234,7 +234,7 @@ class RenderFlow {
           selfPoll = checked.pollNow === true;
         } else if (tracker.stallSuspected(new Date(), stallSpanMs)) {
           const outcome = await this.rejudge();
-          if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
+          if (outcome?.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
           quietSince = Date.now();
         } else if (!woke) {
           // Heard from the reconciler meanwhile: a new quiet period starts from then.
@@ -247,7 +247,7 @@ class RenderFlow {
         const polled = await this.pollUntilTerminalOrInterrupted(() => tracker.endObserved !== null || lastHeard() > since);
         if (polled?.untouched) {
           const outcome = await this.rejudge();
-          if (outcome.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
+          if (outcome?.lipsync.terminal) return this.finish(outcome.lipsync, 'render-response');
         } else if (polled) {
           return this.finish(polled.lipsync, 'poll');
         }
@@ -257,8 +257,18 @@ class RenderFlow {
     }
   }
 
-  /** Self-healing: a render judged started never showed on the record, so judge (and maybe POST) again. */
-  private async rejudge(): Promise<RenderOutcome> {
+  /**
+   * Self-healing: a render judged started never showed on the record, so judge (and maybe
+   * POST) again. Null when the render stands as it is: Creatify answered our POST with
+   * 200, so a render that shows late (a queue, a slow write) is not paid for again
+   * (POSTED_RENDER_STANDS_PATCH; asked only here, after the poll's result or a timer).
+   */
+  private async rejudge(): Promise<RenderOutcome | null> {
+    if (this.tracker.state.renderPosted && patched(POSTED_RENDER_STANDS_PATCH)) {
+      this.tracker.stallDismissed();
+      this.publish();
+      return null;
+    }
     this.phase('rendering');
     const outcome = await this.activity(() =>
       api.renderLipsync.executeWithOptions({ summary: `re-judge the render of ${this.id}` }, [
@@ -276,7 +286,7 @@ class RenderFlow {
    */
   private async pollUntilTerminalOrInterrupted(interrupted: () => boolean = () => false): Promise<PollOutcome | null> {
     const { preRender, rejudgements } = this.tracker.state;
-    const stall = this.version.current && preRender && rejudgements < MAX_REJUDGEMENTS ? { before: preRender, afterAttempts: STALL_READS } : undefined;
+    const stall = this.version.current && preRender && rejudgements < MAX_REJUDGEMENTS && !this.tracker.stallOff ? { before: preRender, afterAttempts: STALL_READS } : undefined;
     const pollScope = new CancellationScope();
     const poll = pollScope.run(() =>
       poller(this.options).pollUntilTerminal.executeWithOptions({ summary: `poll lipsync ${this.id} until it ends` }, [

@@ -176,7 +176,7 @@ export class Tracker {
    */
   stallSuspected(now: Date, minSpanMs: number): boolean {
     const reads = this.untouchedReads;
-    if (!reads || this.state.rejudgements >= MAX_REJUDGEMENTS) return false;
+    if (!reads || this.state.rejudgements >= MAX_REJUDGEMENTS || this.stallOff) return false;
     return reads.count >= STALL_READS && now.getTime() - reads.since >= minSpanMs;
   }
 
@@ -385,6 +385,18 @@ export class Tracker {
     this.state.renderAcceptedAt ??= now.toISOString();
     this.state.lastEvent = outcome.posted ? 'render accepted' : `render already started (${outcome.evidence})`;
     this.observe(outcome.lipsync);
+  }
+
+  /** No stall watch: the render Creatify accepted stands, however late it shows (carried over continue-as-new). */
+  get stallOff(): boolean {
+    return this.memory.postedRenderStands === true;
+  }
+
+  /** The stall watch fired on a render Creatify accepted with a 200: it stands, and is awaited. */
+  stallDismissed(): void {
+    this.memory.postedRenderStands = true;
+    this.untouchedReads = null;
+    this.state.lastEvent = 'render accepted by Creatify but not on the record yet: awaited, not POSTed again';
   }
 
   /** A render judged started showed nothing on the record for several polls: judged again. */

@@ -45,6 +45,13 @@ export const STAGES_PATCH = 'stages-from-the-api';
  */
 export const APPROVAL_HOLDS_PATCH = 'approval-holds-status';
 
+/**
+ * Asked only when the stall watch fires on a render Creatify accepted with a 200: from
+ * this marker on, that render stands (it may show late: a queue, a slow write) and is
+ * never re-judged into a second POST. Older histories re-judged it.
+ */
+export const POSTED_RENDER_STANDS_PATCH = 'posted-render-stands';
+
 export interface RunVersion {
   /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
   current: boolean;

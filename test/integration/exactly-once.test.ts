@@ -122,6 +122,21 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     expect(Math.max(...ids.map((id) => stats.callsByLipsync[id]?.render ?? 0))).toBeGreaterThan(1);
   }, 90_000);
 
+  // A 200 is Creatify's word that it took the render; it may show late (a queue, a slow
+  // write), here after the webhook window and the stall watch's three polls.
+  test.each(['charge', 'reject'] as const)('a render answered 200 that shows on the record only 6 s later is awaited, never POSTed again (second render: %s)', async (secondRender) => {
+    // Nothing shows before it applies: credits_used is not moved at the POST either.
+    await stack.sandbox.control.reset({ renderApplyDelayMs: 6_000, creditsUsedOnRender: 'keep', secondRender, webhooks: { drop: 1 } });
+    const id = await stack.preview('applied late');
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    const result = await handle.result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    expect(stats.renders[id]).toBe(1);
+    expect((await handle.query(statusQuery)).rejudgements).toBe(0);
+  }, 60_000);
+
   test('a render judged started on weak evidence that never shows is re-judged and POSTed once more', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 0 } });
     const id = await stack.preview('self-healing');

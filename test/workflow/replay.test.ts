@@ -3,7 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { LAPSING_TIMERS_REVISION, LEAN_TRACKER_REVISION, TRACKER_REVISION } from '../../src/contract/messages';
-import { APPROVAL_HOLDS_PATCH, STAGES_PATCH } from '../../src/workflows/versions';
+import { APPROVAL_HOLDS_PATCH, POSTED_RENDER_STANDS_PATCH, STAGES_PATCH } from '../../src/workflows/versions';
 import { testWorkflowBundle } from '../support/bundle';
 
 // Histories recorded from real runs by scripts/export-histories.ts. A change to the
@@ -57,6 +57,20 @@ describe('replaying recorded histories', () => {
     const events: Array<Record<string, any>> = load(file).events;
     expect(hasPatch(events, APPROVAL_HOLDS_PATCH)).toBe(held);
     expect(events.at(-1)!.eventType).toBe(`EVENT_TYPE_WORKFLOW_EXECUTION_${end}`);
+  });
+
+  // A render answered 200 that shows on the record only 6 s later, past the stall watch:
+  // before POSTED_RENDER_STANDS_PATCH it was re-judged into a second render POST.
+  test.each([
+    ['v5-late-render-rejudged-polling.json', false],
+    ['v5-late-render-rejudged-reconciler.json', false],
+    ['v5-late-render-stands-polling.json', true],
+    ['v5-late-render-stands-reconciler.json', true],
+  ])('%s records the late-render path it stands for (stands: %p)', (file, stands) => {
+    const events: Array<Record<string, any>> = load(file).events;
+    expect(hasPatch(events, POSTED_RENDER_STANDS_PATCH)).toBe(stands);
+    const renderPosts = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'renderLipsync').length;
+    expect(renderPosts).toBe(stands ? 1 : 2);
   });
 
   test.each(histories)('%s replays against the current workflow', async (file) => {
