@@ -8,7 +8,7 @@ import { Context, log } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreatifyError, type CreatifyClient, type Lipsync } from '../creatify';
 import { renderCostEstimate } from '../creatify/pricing';
-import { renderShownOnRecord } from '../creatify/render-judgement';
+import { renderShownBeforePost } from '../creatify/render-judgement';
 import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../contract/approval-credits';
 import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
 import { normalizeLipsyncId, workflowIdFor } from '../contract/lipsync-id';
@@ -66,7 +66,7 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
   async function checkCredits(input: CreditsCheckInput): Promise<CreditsCheckOutcome> {
     const record = await options.readRecord(input.lipsyncId);
     const snapshot = options.snapshotOf(record);
-    const renderShown = renderShownOnRecord(snapshot) ?? null;
+    const renderShown = renderShownBeforePost(snapshot) ?? null;
     return { snapshot, renderShown, check: await check(input, record, renderShown), ...(options.reconciler ? { reconciler: true } : {}) };
   }
 

@@ -6,7 +6,7 @@
 import { activityInfo, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
-import { judgeRenderStarted, renderShownOnRecord } from '../creatify/render-judgement';
+import { judgeRenderStarted, previewNotReady, renderShownBeforePost } from '../creatify/render-judgement';
 import { endUnderOtherName, legacyRenderStarted } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
@@ -101,6 +101,36 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     }
   }
 
+  /**
+   * A record whose preview was not ready at the snapshot (previewNotReady: an asynchronous
+   * preview still running, or a job made by create): read until it settles. Ends in a
+   * render already on the record (an output, a failure; or, on a later attempt, strong
+   * evidence of our own earlier POST), or the record ready to render. Past
+   * PREVIEW_WAIT_MS in all it is taken as ready: a job must not wait for ever on a
+   * preview link the API never shows.
+   */
+  async function untilPreviewReady(lipsyncId: string, before: LipsyncSnapshot): Promise<RenderOutcome | LipsyncSnapshot> {
+    const info = activityInfo();
+    const attemptStarted = Date.now();
+    for (let look = 1; ; look++) {
+      const now = await readSteadily(lipsyncId);
+      if (now.terminal || now.output || now.failedReason) {
+        return { lipsync: now, posted: false, evidence: `the record ended while its preview was awaited (${now.status})`, strength: 'strong' };
+      }
+      const waitedTooLong = Date.now() - info.scheduledTimestampMs > PREVIEW_WAIT_MS;
+      if (!previewNotReady(now) || waitedTooLong) {
+        if (info.attempt > 1) {
+          // An earlier attempt may have POSTed once the preview was ready: only strong evidence counts (the preview's own end moves its fields too).
+          const judgement = judgeRenderStarted(before, now);
+          if (judgement.started && judgement.strength === 'strong') return { lipsync: now, posted: false, evidence: judgement.evidence, strength: 'strong' };
+        }
+        return now;
+      }
+      if (Date.now() - attemptStarted > PREVIEW_WAIT_PER_ATTEMPT_MS) throw notTerminalYet(now, 'preview not ready yet; render waits');
+      await sleep(Math.min(1_000 * look, 5_000));
+    }
+  }
+
   return {
     ...createCreditsActivities(creatify, {
       creditBudgetPerDay: tuning.creditBudgetPerDay ?? null,
@@ -113,7 +143,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     /** The record before the first render POST: the baseline every later judgement compares with. */
     async snapshotBeforeRender(lipsyncId: string): Promise<SnapshotOutcome> {
       const snapshot = await readSteadily(lipsyncId);
-      return { snapshot, renderShown: renderShownOnRecord(snapshot) ?? null, ...(tuning.reconciler ? { reconciler: true } : {}) };
+      return { snapshot, renderShown: renderShownBeforePost(snapshot) ?? null, ...(tuning.reconciler ? { reconciler: true } : {}) };
     },
 
     /** POSTs the render, exactly once per job (see renderOnce). */
@@ -163,7 +193,13 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * started before snapshots existed.)
    */
   async function renderOnce(input: RenderInput): Promise<RenderOutcome> {
-    if (activityInfo().attempt > 1 || input.rejudge) {
+    let judged = input;
+    if (input.before && !input.rejudge && previewNotReady(input.before)) {
+      const ready = await untilPreviewReady(input.lipsyncId, input.before);
+      if ('posted' in ready) return ready;
+      // The settled record is what a render would change from now on.
+      judged = { ...input, before: ready };
+    } else if (activityInfo().attempt > 1 || input.rejudge) {
       const started = await alreadyStarted(input);
       if (started) return started;
     }
@@ -173,7 +209,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     } catch (err) {
       // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
       if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'insufficient-credits') && err.status !== undefined) {
-        const started = await alreadyStarted(input);
+        const started = await alreadyStarted(judged);
         if (started) return started;
         if (err.kind === 'insufficient-credits') {
           throw ApplicationFailure.create({
@@ -192,6 +228,11 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     }
   }
 }
+
+/** How long a render waits, in all, for a record whose preview is not ready before it POSTs anyway. */
+const PREVIEW_WAIT_MS = 10 * 60_000;
+/** …and within one attempt (the render activity's start-to-close is 2 minutes). */
+const PREVIEW_WAIT_PER_ATTEMPT_MS = 80_000;
 
 function notTerminalYet(lipsync: LipsyncSnapshot, what: string, nextRetryDelay?: number): ApplicationFailure {
   return ApplicationFailure.create({
@@ -217,5 +258,6 @@ export function toSnapshot(lipsync: Lipsync): LipsyncSnapshot {
     creditsUsed: lipsync.credits_used ?? null,
     duration: lipsync.duration ?? null,
     updatedAt: lipsync.updated_at ?? null,
+    ...(lipsync.preview !== undefined ? { preview: lipsync.preview } : {}),
   };
 }

@@ -19,6 +19,11 @@ export interface LipsyncSnapshot extends RenderFields {
   failedReason: string | null;
   creditsUsed: number | null;
   duration: number | null;
+  /**
+   * The preview link: null when the API says there is none (yet), absent when the API
+   * leaves the field out (and in snapshots recorded before it was kept).
+   */
+  preview?: string | null;
 }
 
 export interface RenderInput {

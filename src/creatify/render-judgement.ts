@@ -62,6 +62,23 @@ export function renderShownOnRecord(now: RenderFields): string | undefined {
   return undefined;
 }
 
+/**
+ * A record whose preview is not ready: the API says it has no preview link (null, not
+ * left out), and it is neither the previewed shape (`done`, no output) nor ended. An
+ * asynchronous preview still running (§4.2 [I]), or a job made by create (#1) still
+ * pending. Render on it is [U] (§4.3): refused, or charged as a second job. So the render
+ * waits for the record to settle before it POSTs.
+ */
+export function previewNotReady(record: Pick<RenderFields, 'status' | 'output' | 'failedReason'> & { preview?: string | null; terminal: boolean }): boolean {
+  if (record.preview === undefined || isSet(record.preview)) return false;
+  return record.status !== 'done' && !record.terminal && !isSet(record.output) && !isSet(record.failedReason);
+}
+
+/** What the snapshot shows of a render before any POST of ours; nothing while its preview is not ready (the render waits for it). */
+export function renderShownBeforePost(snapshot: RenderFields & { preview?: string | null; terminal: boolean }): string | undefined {
+  return previewNotReady(snapshot) ? undefined : renderShownOnRecord(snapshot);
+}
+
 /** Compares the record now with the snapshot taken before the first render POST. */
 export function judgeRenderStarted(before: RenderFields, now: RenderFields): RenderJudgement {
   const strong = strongEvidence(before, now);

@@ -5,7 +5,7 @@ import { webhookToken } from '../../src/contract/webhook-url';
 import { createLipsyncWorker } from '../../src/worker/worker';
 import { testWorkflowBundle } from '../support/bundle';
 import { testNativeConnection, uniqueTaskQueue } from '../support/temporal';
-import { eventually, useTestStack } from '../support/stack';
+import { demoRequest, eventually, useTestStack } from '../support/stack';
 
 describe('tracking a render without its webhook', () => {
   const stack = useTestStack();
@@ -188,6 +188,33 @@ describe('tracking a render without its webhook', () => {
     const stats = await stack.sandbox.control.stats();
     expect(stats.renders[id]).toBe(1);
     expect(stats.callsByLipsync[id]?.render).toBe(1);
+  });
+
+  // Render on a record whose preview is not ready is [U] (§4.3): refused ("already
+  // rendering"), or charged as a second job. The render waits for the preview instead.
+  test.each(['reject', 'charge'] as const)('a render asked while an asynchronous preview is still pending waits for it, then renders once (second render: %s)', async (secondRender) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, previewAsync: true, secondRender });
+    const id = await stack.preview('asynchronous preview, rendered at once');
+    expect((await stack.sandbox.control.lipsync(id)).status).toBe('pending');
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' });
+    const result = await handle.result();
+    expect(result.output).toContain(id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  });
+
+  test('a job made by create (#1), still pending, is followed to its video and never rendered again (second render: charge)', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, secondRender: 'charge' });
+    const created = await stack.creatify.create(demoRequest('made by create', 'https://unused.example/'));
+    await stack.sandbox.control.setLipsync(created.id, { hold: true });
+    expect((await stack.sandbox.control.lipsync(created.id)).status).toBe('pending');
+    const handle = await stack.orchestrator.startRender(created.id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' });
+    await eventually(async () => ((await getsFor(created.id)) >= 3 ? true : undefined), 10_000, 'reads of the pending job');
+    await stack.sandbox.control.setLipsync(created.id, { hold: false });
+    const result = await handle.result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(created.id)).output);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[created.id]?.render ?? 0).toBe(0);
   });
 
   test('cancelling stops tracking cleanly', async () => {

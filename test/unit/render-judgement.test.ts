@@ -1,4 +1,4 @@
-import { judgeRenderStarted, renderShownOnRecord, type RenderFields } from '../../src/creatify/render-judgement';
+import { judgeRenderStarted, previewNotReady, renderShownBeforePost, renderShownOnRecord, type RenderFields } from '../../src/creatify/render-judgement';
 
 // The previewed record in each shape the docs leave open (§4.2, §13.11): done or
 // pending, with or without a media_job, progress 0 or 1.
@@ -77,5 +77,27 @@ describe('renderShownOnRecord (a render before this job)', () => {
 
   test.each(previews)('the previewed shape (%s) shows none', (_shape, before) => {
     expect(renderShownOnRecord(before)).toBeUndefined();
+  });
+});
+
+describe('previewNotReady and renderShownBeforePost (a preview still running, a job made by create)', () => {
+  const running = { ...previews[0]![1], status: 'running', mediaJob: 'job-preview', progress: 0.4, terminal: false };
+
+  test('a record the API gives no preview link, not ended and not in the previewed shape, is not ready: nothing shows before our POST', () => {
+    for (const status of ['pending', 'in_queue', 'running', 'processing']) {
+      expect(previewNotReady({ ...running, status, preview: null })).toBe(true);
+      expect(renderShownBeforePost({ ...running, status, preview: null })).toBeUndefined();
+    }
+    expect(previewNotReady({ ...running, preview: '' })).toBe(true);
+  });
+
+  test('a preview link, the previewed shape, an end, or a field the API leaves out is not "not ready"', () => {
+    expect(previewNotReady({ ...running, preview: 'https://app.creatify.ai/preview?layout=x.json' })).toBe(false);
+    expect(previewNotReady({ ...running, status: 'done', preview: null })).toBe(false);
+    expect(previewNotReady({ ...running, output: 'https://x/y.mp4', preview: null })).toBe(false);
+    expect(previewNotReady({ ...running, status: 'failed', terminal: true, preview: null })).toBe(false);
+    // No `preview` field at all: nothing to go by, the judgement stays as it was.
+    expect(previewNotReady(running)).toBe(false);
+    expect(renderShownBeforePost(running)).toMatch(/running/);
   });
 });
