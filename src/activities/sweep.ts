@@ -4,9 +4,9 @@
  * The list endpoint's limits are respected: at most 100 ids, unknown ids left out, any
  * order, and a 429's Retry-After waited out.
  */
-import { heartbeat } from '@temporalio/activity';
+import { heartbeat, log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { CreatifyError, isUnfinishedStatus, type CreatifyClient } from '../creatify';
+import { CreatifyError, isUnfinishedStatus, type CreatifyClient, type Lipsync } from '../creatify';
 import { normalizeLipsyncId, lipsyncIdOfWorkflow } from '../contract/lipsync-id';
 import { WORKFLOW_TYPE } from '../contract/messages';
 import { apiObservationSignal, LIPSYNC_POLL_FROM, type SweepActivities, type SweepInput, type SweepOutcome } from '../contract/reconciler';
@@ -57,15 +57,36 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
     return tracked;
   }
 
-  async function listFromCreatify(ids: string[]) {
-    return asActivity(() =>
-      retryInPlace(() => creatify.list(ids), {
+  async function listFromCreatify(ids: string[]): Promise<{ records: Lipsync[]; calls: number }> {
+    return asActivity(() => listKnown(ids));
+  }
+
+  /**
+   * The records of these ids, and the list calls it took. A Creatify that refuses a call
+   * for an id it does not know (§4.5 [I]: deleted at Creatify, say), instead of leaving it
+   * out, would otherwise fail every sweep: the batch is split in halves until the ids it
+   * refuses stand alone, and those are left out as unknown ids are.
+   */
+  async function listKnown(ids: string[]): Promise<{ records: Lipsync[]; calls: number }> {
+    try {
+      const records = await retryInPlace(() => creatify.list(ids), {
         tries: MAX_INLINE_RETRIES + 1,
         maxWaitMs: MAX_INLINE_RETRY_AFTER_MS,
         waitFor: (err) => (err instanceof CreatifyError && err.kind === 'rate-limited' ? (err.retryAfterMs ?? 1_000) : null),
         beforeWait: heartbeat,
-      }),
-    );
+      });
+      return { records, calls: 1 };
+    } catch (err) {
+      if (!(err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'not-found') && err.status !== undefined)) throw err;
+      if (ids.length === 1) {
+        log.warn('Creatify refuses to list this lipsync; left out of the sweep', { lipsyncId: ids[0], error: err.message });
+        return { records: [], calls: 1 };
+      }
+      const half = Math.ceil(ids.length / 2);
+      const first = await listKnown(ids.slice(0, half));
+      const second = await listKnown(ids.slice(half));
+      return { records: [...first.records, ...second.records], calls: 1 + first.calls + second.calls };
+    }
   }
 
   return {
@@ -78,8 +99,8 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
       let signalled = 0;
       for (let start = 0; start < toRead.length; start += LIST_BATCH) {
         const batch = toRead.slice(start, start + LIST_BATCH);
-        const records = await listFromCreatify(batch.map((t) => t.lipsyncId));
-        listCalls++;
+        const { records, calls } = await listFromCreatify(batch.map((t) => t.lipsyncId));
+        listCalls += calls;
         heartbeat({ listCalls });
         const byId = new Map(records.map((record) => [normalizeLipsyncId(record.id) as string, { lipsync: toSnapshot(record), progressUnknown: record.progress == null }]));
         const observedAt = new Date().toISOString();

@@ -55,6 +55,11 @@ export class SandboxControl {
     return this.call('PATCH', `/_sandbox/lipsyncs/${id}`, patch);
   }
 
+  /** Deletes the lipsync, as a user could at Creatify while it is tracked. */
+  async deleteLipsync(id: string): Promise<void> {
+    await this.call('DELETE', `/_sandbox/lipsyncs/${id}`);
+  }
+
   /** The record as the public API would serialize it. */
   lipsync(id: string): Promise<Record<string, unknown>> {
     return this.call('GET', `/_sandbox/lipsyncs/${id}`);

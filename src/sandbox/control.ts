@@ -53,6 +53,7 @@ const routes: Record<string, Partial<Record<string, Handler>>> = {
         const record = core.store.patch(id!, patch);
         return record ? ok(serializeRecord(record, core.settings())) : notFound();
       }),
+    DELETE: (core, _body, id) => (core.store.delete(id!) ? ok({ deleted: true }) : notFound()),
   },
 };
 

@@ -23,6 +23,7 @@ export interface ListReading {
   listShape: 'array' | 'paginated';
   listOrder: 'newest' | 'asked' | 'reversed';
   listFields: 'full' | 'summary';
+  listUnknownIds: 'omit' | 'refuse';
 }
 
 const SUMMARY_OMITS = ['output', 'video_output', 'video_thumbnail', 'progress'];
@@ -53,8 +54,10 @@ export function listRecords(
   const invalid = ids.find((id) => !UUID_RE.test(id));
   if (invalid !== undefined) return { status: 400, body: { ids: [`“${invalid}” is not a valid UUID.`] } };
   const asked = [...new Set(ids.map((id) => id.toLowerCase()))];
-  // Unknown ids are silently left out ([I] creatify-api.md §15).
+  // Unknown ids are silently left out ([I] creatify-api.md §15), or refuse the call.
   const byId = new Map(ctx.store.all().map((r) => [r.id, r]));
+  const unknown = asked.find((id) => !byId.has(id));
+  if (unknown !== undefined && reading.listUnknownIds === 'refuse') return { status: 400, body: { ids: [`Invalid pk "${unknown}" - object does not exist.`] } };
   let records = reading.listOrder === 'newest' ? ctx.store.all().filter((r) => asked.includes(r.id)) : asked.flatMap((id) => byId.get(id) ?? []);
   if (reading.listOrder === 'reversed') records = records.reverse();
   return answer(records, serialize, reading);

@@ -73,6 +73,8 @@ export const sandboxSettingsSchema = z.strictObject({
   listShape: z.enum(['array', 'paginated']),
   /** §4.5/§15: the order of `?ids=` answers is not documented. */
   listOrder: z.enum(['newest', 'asked', 'reversed']),
+  /** An id the list does not know: left out (§15 [I], default), or the whole call refused with 400 as DRF's related-field check would. */
+  listUnknownIds: z.enum(['omit', 'refuse']),
   /** A list serializer may be lighter than the detail one: 'summary' leaves out output, thumbnail and progress. */
   listFields: z.enum(['full', 'summary']),
   /**
@@ -151,6 +153,7 @@ export function defaultSettings(): SandboxSettings {
     concurrentJobs: { max: null, status: 429 },
     initialCredits: 1000,
     listShape: 'array',
+    listUnknownIds: 'omit',
     listOrder: 'newest',
     listFields: 'full',
     durationOmittedFrom: 'none',

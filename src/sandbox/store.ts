@@ -113,6 +113,15 @@ export class Store {
     return running;
   }
 
+  /** Test control: the lipsync deleted at Creatify (from its web app, say) while it may still be tracked. */
+  delete(id: string): boolean {
+    const record = this.get(id);
+    if (!record) return false;
+    this.lifecycle.cancel(record);
+    this.records.delete(record.id);
+    return true;
+  }
+
   /** Test control: hold, outcome override, forced status or progress. */
   patch(id: string, patch: LipsyncPatch): LipsyncRecord | null {
     const record = this.get(id);

@@ -41,6 +41,24 @@ describe('fleet reconciliation', () => {
     expect(perRender).toBeLessThanOrEqual(2.2 + 10 / ids.length); // a few sweeps while renders run, shared by all
   });
 
+  test('a list that refuses an id it does not know (deleted at Creatify) does not stop the reconciler: the other renders still close by it', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listUnknownIds: 'refuse' });
+    const [kept, deleted] = await Promise.all([stack.preview('fleet: kept'), stack.preview('fleet: deleted at Creatify')]);
+    const keptHandle = await stack.orchestrator.startRender(kept!, FOLLOWED);
+    await stack.orchestrator.startRender(deleted!, FOLLOWED);
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[deleted!] === 1, 10_000, 'the render of the one to delete');
+    await stack.sandbox.control.setLipsync(kept!, { hold: true });
+    await stack.sandbox.control.deleteLipsync(deleted!);
+    const listsBefore = (await stack.sandbox.control.stats()).calls.list;
+    await eventually(async () => ((await keptHandle.query(statusQuery)).observations ?? 0) >= 2, 20_000, 'reads of the kept render after the deletion');
+    expect((await stack.sandbox.control.stats()).calls.list).toBeGreaterThan(listsBefore);
+    await stack.sandbox.control.setLipsync(kept!, { hold: false });
+    expect(await keptHandle.result()).toMatchObject({ detectedBy: 'poll', polls: 0, output: expect.stringContaining(kept!) });
+    const reconciler = await stack.client.workflow.getHandle(reconcilerWorkflowId(stack.taskQueue)).describe();
+    expect(reconciler.status.name).toBe('RUNNING');
+    await stack.orchestrator.cancel(deleted!);
+  });
+
   test('a list serializer without output: the end is confirmed by one GET per render', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listFields: 'summary' });
     const { ids, results } = await renderAll(3);
