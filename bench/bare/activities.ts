@@ -8,7 +8,7 @@ export function bareActivities(creatify: CreatifyClient) {
     },
     async render(id: string): Promise<string> {
       try {
-        return (await creatify.render(id)).status;
+        return (await creatify.render(id))?.status ?? 'pending';
       } catch (err) {
         // A retried POST the sandbox refuses as a second render: the first one went through.
         if (err instanceof CreatifyError && err.status !== undefined && err.status >= 400 && err.status < 500) return 'rendering';

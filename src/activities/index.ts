@@ -102,6 +102,21 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   }
 
   /**
+   * The record after a render Creatify accepted without showing it: one steady GET, or,
+   * if Creatify cannot answer it now, the snapshot as the render leaves it (not ended):
+   * the POST is done and must not be retried for want of a read.
+   */
+  async function recordAfterAcceptedRender(input: RenderInput): Promise<LipsyncSnapshot> {
+    try {
+      return await readSteadily(input.lipsyncId);
+    } catch (err) {
+      log.warn('render accepted without its record, and the record could not be read; tracking goes on', { lipsyncId: input.lipsyncId, error: String(err) });
+      const base = input.before ?? toSnapshot({ id: input.lipsyncId, status: 'pending', output: null });
+      return { ...base, status: 'pending', terminal: false, output: null };
+    }
+  }
+
+  /**
    * A record whose preview was not ready at the snapshot (previewNotReady: an asynchronous
    * preview still running, or a job made by create): read until it settles. Ends in a
    * render already on the record (an output, a failure; or, on a later attempt, strong
@@ -204,7 +219,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       if (started) return started;
     }
     try {
-      const lipsync = toSnapshot(await creatify.render(input.lipsyncId));
+      const answer = await creatify.render(input.lipsyncId);
+      const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(judged);
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
       // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?

@@ -3,6 +3,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
+  CreatifyError,
   errorFromResponse,
   errorFromTransport,
   localValidationError,
@@ -86,10 +87,20 @@ export class CreatifyClient {
     return this.call({ method: 'POST', path, schema: Lipsync, body: this.checkRequest(`POST ${path}`, body), timeoutMs: this.previewTimeoutMs });
   }
 
-  /** POST /api/lipsyncs_v2/{id}/render/ — not idempotent, charges credits (see render-judgement.ts). */
-  async render(id: string): Promise<Lipsync> {
+  /**
+   * POST /api/lipsyncs_v2/{id}/render/ — not idempotent, charges credits (see
+   * render-judgement.ts). Null: accepted (a 2xx) without the record in the answer (a 202,
+   * a 204, `{"detail": "Render started"}`; documented is the record, §4.3): the render was
+   * taken all the same, and must not be taken for a failure and POSTed again.
+   */
+  async render(id: string): Promise<Lipsync | null> {
     const path = `${LIPSYNCS}${this.checkId(`POST ${LIPSYNCS}{id}/render/`, id)}/render/`;
-    return this.call({ method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs });
+    try {
+      return await this.call({ method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs });
+    } catch (err) {
+      if (err instanceof CreatifyError && err.kind === 'response-shape' && err.status !== undefined && err.status >= 200 && err.status <= 299) return null;
+      throw err;
+    }
   }
 
   /** GET /api/lipsyncs_v2/{id}/ — free. */

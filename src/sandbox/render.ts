@@ -74,6 +74,7 @@ export function renderRecord(deps: RenderDeps, record: LipsyncRecord): Operation
     apply();
   }
   if (settings.renderResponse === 'stale') return { ok: true, record: before };
+  if (settings.renderResponse === 'accepted') return { ok: true, record, answer: { status: 202, body: { detail: 'Render started.' } } };
   return { ok: true, record: delay > 0 ? projected(record, plan) : record };
 }
 

@@ -34,7 +34,7 @@ export const sandboxSettingsSchema = z.strictObject({
   /** Render assigns a new media job, or keeps the preview's (possibly null). */
   renderMediaJob: z.enum(['replace', 'keep']),
   /** The render 200 body: the record after the render, or as it was just before it. */
-  renderResponse: z.enum(['new', 'stale']),
+  renderResponse: z.enum(['new', 'stale', 'accepted']),
   /** §5/§14: whether render resets `progress` is [U]. */
   renderResetsProgress: z.boolean(),
   /** §6: whether `credits_used` counts the render charge is [U]; the ledger always does. */

@@ -14,7 +14,8 @@ import type { Webhooks } from './webhooks';
 // The lipsync records and the paid operations on them (create, preview, render).
 
 export type OperationResult =
-  | { ok: true; record: LipsyncRecord }
+  /** `answer`: what to send instead of the record (a 202 without it, say). */
+  | { ok: true; record: LipsyncRecord; answer?: { status: number; body: Record<string, unknown> } }
   | { ok: false; status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 
 export interface LipsyncPatch {

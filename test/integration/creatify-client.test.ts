@@ -94,7 +94,7 @@ describe('endpoints', () => {
     expect(previewed.preview).toEqual(expect.any(String));
     expect(isTerminal(previewed)).toBe(false);
 
-    const rendering = await client.render(previewed.id);
+    const rendering = (await client.render(previewed.id))!;
     expect(rendering.id).toBe(previewed.id);
     expect(['pending', 'in_queue', 'running']).toContain(rendering.status);
     expect(judgeRenderStarted(toSnapshot(previewed), toSnapshot(rendering))).toMatchObject({ started: true, strength: 'strong' });
@@ -314,7 +314,7 @@ describe('the API key never shows in an error', () => {
     echo = createHttpServer((req, res) => {
       const headers = JSON.stringify(req.headers);
       const key = String(req.headers['x-api-key']);
-      if (req.url?.endsWith('/render/')) {
+      if (req.url?.endsWith('/preview/')) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(`{"id":"${UNKNOWN_ID}","status":{"odd":true},"echo":${headers}}`);
       } else if (req.url?.startsWith('/api/lipsyncs_v2/?')) {
         res.writeHead(502, { 'content-type': 'text/plain' }).end(`upstream said: ${key} / ${encodeURIComponent(key)}`);
@@ -347,7 +347,7 @@ describe('the API key never shows in an error', () => {
   });
 
   it('when a 2xx echoes headers into a body of the wrong shape', async () => {
-    const error = await failure(echoClient.render(UNKNOWN_ID));
+    const error = await failure(echoClient.preview(body('echoed')));
     expect(error).toMatchObject({ kind: 'response-shape', status: 200, retryable: true });
     expect(error.message).toContain('status');
     expectNoKey(error);

@@ -137,6 +137,18 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     expect((await handle.query(statusQuery)).rejudgements).toBe(0);
   }, 60_000);
 
+  // The docs show the record as render's answer (§4.3); a 202 {"detail": …} without it is
+  // the other plausible answer, and a render taken all the same.
+  test('a render accepted with 202 and no record in the answer is not POSTed again, though it shows only 4 s later', async () => {
+    await stack.sandbox.control.reset({ renderResponse: 'accepted', renderApplyDelayMs: 4_000, creditsUsedOnRender: 'keep', secondRender: 'charge', webhooks: { drop: 1 } });
+    const id = await stack.preview('accepted without the record');
+    const result = await (await stack.orchestrator.startRender(id, { ...FAST, webhookTimeout: '10 seconds' })).result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    expect(stats.renders[id]).toBe(1);
+  }, 60_000);
+
   test('a render judged started on weak evidence that never shows is re-judged and POSTed once more', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 0 } });
     const id = await stack.preview('self-healing');
