@@ -12,13 +12,18 @@
  *   shows on the record only 6 s later, past the webhook window and the stall watch.
  *   `rejudged` was recorded by the code before POSTED_RENDER_STANDS_PATCH (the stall
  *   watch re-judged it into a second POST), `stands` with it.
+ * - `credits` → v5-credits-<label>-webhook.json: a render Creatify takes, then fails
+ *   with "Insufficient credits" (§6 "or processing"). `failed` was recorded by the code
+ *   that ended it `failed`, `insufficient` by the code that ends it `insufficient_credits`
+ *   (no patch: only the end's search attribute and failure type differ, which replay
+ *   does not compare; the replay test holds it to that).
  */
 import { statusQuery } from '../src/contract/messages';
 import { workflowIdFor } from '../src/contract/lipsync-id';
 import { exportHistories, FAST as fast, type Exporter } from './history-export';
 
 const [reading, label] = process.argv.slice(2);
-if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages, approval, late-polling or late-reconciler) and a label');
+if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages, approval, late-polling, late-reconciler or credits) and a label');
 
 async function stages({ stack, save, support: { eventually } }: Exporter): Promise<void> {
   // Webhook path: deliveries on every transition, the running one named `processing`.
@@ -66,9 +71,18 @@ const late = (path: 'polling' | 'reconciler') => async ({ stack, save }: Exporte
   await save(path, workflowIdFor(id));
 };
 
+async function creditsFailure({ stack, save }: Exporter): Promise<void> {
+  await stack.sandbox.control.reset();
+  const id = await stack.preview('replay: failed for want of credits');
+  await stack.sandbox.control.setLipsync(id, { outcome: 'failed', failedReason: 'Insufficient credits to complete this render.' });
+  await (await stack.orchestrator.startRender(id, fast)).result().catch(() => undefined);
+  await save('webhook', workflowIdFor(id));
+}
+
 const RECONCILER = { reconciler: { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 } };
 if (reading === 'stages') exportHistories(`v5-stage-${label}-`, RECONCILER, stages);
 else if (reading === 'approval') exportHistories(`v5-approval-${label}-`, {}, approval);
 else if (reading === 'late-polling') exportHistories(`v5-late-render-${label}-`, {}, late('polling'));
 else if (reading === 'late-reconciler') exportHistories(`v5-late-render-${label}-`, RECONCILER, late('reconciler'));
-else throw new Error(`unknown reading ${reading}: stages, approval, late-polling or late-reconciler`);
+else if (reading === 'credits') exportHistories(`v5-credits-${label}-`, {}, creditsFailure);
+else throw new Error(`unknown reading ${reading}: stages, approval, late-polling, late-reconciler or credits`);

@@ -7,7 +7,7 @@
 import { Context, log } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreatifyError, type CreatifyClient, type Lipsync } from '../creatify';
-import { renderCostEstimate } from '../creatify/pricing';
+import { renderCostEstimate, renderCostRange } from '../creatify/pricing';
 import { renderShownBeforePost } from '../creatify/render-judgement';
 import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../contract/approval-credits';
 import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
@@ -73,11 +73,10 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
   async function check(input: CreditsCheckInput, record: Lipsync, shown: string | null): Promise<CreditsCheck> {
     // A render already on the record is not POSTed again: nothing to pay, nothing to refuse.
     if (shown) return { estimate: renderCostEstimate(record), remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
-    const estimate = renderCostEstimate(record) ?? (await estimateFromList(input.lipsyncId));
-    const cost = estimate ?? 0;
-    const held = await balance.hold(cost);
+    const range = renderCostRange(record) ?? (await costFromList(input.lipsyncId));
+    const held = await balance.hold(range?.least ?? 0);
     try {
-      const checked = await decide(input, estimate, cost, held);
+      const checked = await decide(input, range, held);
       // Refused (by the budget): its reservation is not spent.
       if (!checked.fits) held.release();
       return checked;
@@ -93,19 +92,21 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
    * duration either, or no list can be had (then a daily budget refuses the render, as
    * it must: its cost is unknown).
    */
-  async function estimateFromList(lipsyncId: string): Promise<number | null> {
+  async function costFromList(lipsyncId: string): Promise<{ least: number; most: number } | null> {
     const listed = await optionalRead("the render's cost", () => creatify.list([lipsyncId]));
     const found = listed?.find((lipsync) => normalizeLipsyncId(lipsync.id) === lipsyncId);
-    return found ? renderCostEstimate(found) : null;
+    return found ? renderCostRange(found) : null;
   }
 
-  async function decide(input: CreditsCheckInput, estimate: number | null, cost: number, held: BalanceHold): Promise<CreditsCheck> {
+  async function decide(input: CreditsCheckInput, range: { least: number; most: number } | null, held: BalanceHold): Promise<CreditsCheck> {
     const { remaining } = held;
+    const estimate = range?.most ?? null;
+    const cost = estimate ?? 0;
     const spent = budget === null ? null : await spentToday(input.workflowId);
     const base = { estimate, remaining, budgetPerDay: budget, spentToday: spent, balanceAgeMs: held.ageMs };
-    const costText = estimate === null ? 'an unknown cost (the record has no duration)' : `${estimate} credits`;
+    const costText = range === null ? 'an unknown cost (the record has no duration)' : range.least === range.most ? `${range.most} credits` : `${range.least} to ${range.most} credits`;
     // Only on a fresh read: a shared reading is reused only when it covers the render with room to spare.
-    if (remaining !== null && !balanceCovers(remaining, cost)) {
+    if (remaining !== null && !balanceCovers(remaining, range?.least ?? 0)) {
       return { ...base, fits: false, reason: `the render needs ${costText}, ${remaining} remain on the Creatify account${readingNote(held)}` };
     }
     // A budget is a promise never to overspend: a render of unknown cost cannot be held to it.

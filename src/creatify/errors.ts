@@ -143,9 +143,14 @@ const INSUFFICIENT_CREDITS = [
  */
 const NOT_NOW = /too many|concurren|rate.?limit|throttl|try again|retry later|temporarily|at capacity/i;
 
+/** Whether Creatify's words say the credits or the balance fall short (a refusal's detail, a job's failed_reason). */
+export function saysInsufficientCredits(message: string | null | undefined): boolean {
+  return !!message && INSUFFICIENT_CREDITS.some((wording) => wording.test(message));
+}
+
 function kindForStatus(status: number, message: string | undefined): CreatifyErrorKind {
   if (status === 402) return 'insufficient-credits';
-  if ((status === 400 || status === 403) && message && INSUFFICIENT_CREDITS.some((wording) => wording.test(message))) return 'insufficient-credits';
+  if ((status === 400 || status === 403) && saysInsufficientCredits(message)) return 'insufficient-credits';
   if ((status === 400 || status === 403 || status === 409) && message && NOT_NOW.test(message)) return 'rate-limited';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not-found';

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
+import { saysInsufficientCredits } from '../creatify/errors';
 import {
   FailureType,
   statusQuery,
@@ -369,11 +370,16 @@ class RenderFlow {
 
   private finish(lipsync: LipsyncSnapshot, detectedBy: Detection): RenderResult {
     const { tracker } = this;
+    // Taken, then failed for want of credits (§6: "creation or processing" may refuse):
+    // the same typed end as Creatify's refusal of the POST.
+    const outOfCredits = lipsync.status === 'failed' && saysInsufficientCredits(lipsync.failedReason);
     tracker.finished(detectedBy, new Date());
+    if (outOfCredits) tracker.end('insufficient_credits', `Creatify failed the render for want of credits (detected by ${detectedBy})`);
     tracker.creditsSettled(lipsync.creditsUsed, detectedBy);
     this.publish();
     const state = tracker.state;
-    recordRenderEnded(lipsync.status, { detectedBy, creditsUsed: lipsync.creditsUsed, webhookReceivedAt: this.claimReceivedAt });
+    recordRenderEnded(outOfCredits ? 'insufficient_credits' : lipsync.status, { detectedBy, creditsUsed: lipsync.creditsUsed, webhookReceivedAt: this.claimReceivedAt });
+    if (outOfCredits) throw failure(FailureType.InsufficientCredits, tracker, `lipsync ${this.id} failed for want of credits: ${lipsync.failedReason}`);
     if (lipsync.status === 'failed' || lipsync.status === 'rejected') {
       const type = lipsync.status === 'failed' ? FailureType.RenderFailed : FailureType.RenderRejected;
       throw failure(type, tracker, `lipsync ${this.id} ${lipsync.status}: ${lipsync.failedReason ?? 'no reason given'}`);

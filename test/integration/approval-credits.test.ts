@@ -44,6 +44,32 @@ describe('the credits check before the render POST', () => {
     expect(stats.faultsInjected.filter((fault) => fault.endpoint === 'credits').length).toBeGreaterThanOrEqual(4);
   }, 30_000);
 
+  // §6: an aurora model's render price is [U]: its per-second create price (60 credits
+  // for 60 s) or the documented render price (8). The balance is held to the least.
+  test('an aurora render the balance pays at the documented render price is not refused for its per-second price', async () => {
+    await stack.sandbox.control.reset({ initialCredits: 2 + 20 });
+    const lipsync = await stack.creatify.preview({ ...demoRequest('aurora, 60 s', 'https://unused.example/'), model_version: 'aurora_v1', video_inputs: [{ character: { type: 'avatar', avatar_id: 'demo-avatar' }, voice: { type: 'text', input_text: 'x'.repeat(960), voice_id: 'demo-voice' } }] });
+    expect(lipsync.duration).toBe(60);
+    const result = await (await stack.orchestrator.startRender(lipsync.id, FAST)).result();
+    expect(result.output).toContain(lipsync.id);
+    expect((await stack.orchestrator.getStatus(lipsync.id)).state!.credits).toMatchObject({ fits: true, estimate: 60, remaining: 20 });
+    expect((await stack.sandbox.control.stats()).renders[lipsync.id]).toBe(1);
+  });
+
+  // §6: "Job creation or processing returns an insufficient credits error": the render
+  // may be taken and then fail for want of credits.
+  test('a render Creatify takes and then fails for want of credits ends insufficient_credits, as its refusal of the POST would', async () => {
+    await stack.sandbox.control.reset();
+    const id = await stack.preview('failed for want of credits');
+    await stack.sandbox.control.setLipsync(id, { outcome: 'failed', failedReason: "You don't have enough credits to finish this video." });
+    await stack.orchestrator.startRender(id, FAST);
+    const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(RenderError);
+    expect(error).toMatchObject({ reason: 'insufficient-credits', message: expect.stringMatching(/enough credits/) });
+    expect((await stack.orchestrator.getStatus(id)).status).toBe('insufficient_credits');
+    expect((await stack.sandbox.control.stats()).renders[id]).toBe(1);
+  });
+
   test("Creatify's own refusal (the balance read stale) is the same typed failure, never a job left waiting", async () => {
     // 5 credits, two previews (1 each): 3 left, while the balance still reads 5.
     await stack.sandbox.control.reset({ initialCredits: 5, remainingCredits: 'stale', insufficientCreditsStatus: 402 });

@@ -3,26 +3,30 @@
  * "Insufficient credits" is recognised, and the tracker's approval and credits states.
  */
 import { errorFromResponse } from '../../src/creatify/errors';
-import { renderCostEstimate } from '../../src/creatify/pricing';
+import { renderCostEstimate, renderCostRange } from '../../src/creatify/pricing';
 import { Tracker } from '../../src/workflows/tracker';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
 const T0 = new Date('2026-01-01T00:00:00Z');
 const pending = { preview: 'https://p/1', expiresAt: '2026-01-02T00:00:00Z', decision: null, decidedAt: null, reason: null, by: null };
 
-describe('renderCostEstimate: 4 credits per started 30 s (standard), per second for aurora', () => {
+describe('renderCostRange: 4 credits per started 30 s (standard); aurora between that and its per-second create price', () => {
   test.each([
-    [{ duration: 1 }, 4],
-    [{ duration: 30 }, 4],
-    [{ duration: 30.5 }, 8],
-    [{ duration: 95, model_version: 'standard' }, 16],
-    [{ duration: 10.2, model_version: 'aurora_v1' }, 11],
-    [{ duration: 10, model_version: 'aurora_v1_fast' }, 5],
+    [{ duration: 1 }, { least: 4, most: 4 }],
+    [{ duration: 30 }, { least: 4, most: 4 }],
+    [{ duration: 30.5 }, { least: 8, most: 8 }],
+    [{ duration: 95, model_version: 'standard' }, { least: 16, most: 16 }],
+    [{ duration: 10.2, model_version: 'aurora_v1' }, { least: 4, most: 11 }],
+    [{ duration: 60, model_version: 'aurora_v1' }, { least: 8, most: 60 }],
+    [{ duration: 3, model_version: 'aurora_v1' }, { least: 3, most: 4 }],
+    [{ duration: 10, model_version: 'aurora_v1_fast' }, { least: 4, most: 5 }],
     [{ duration: null }, null],
     [{ duration: 0 }, null],
     [{}, null],
   ])('%j → %p', (record, expected) => {
-    expect(renderCostEstimate(record)).toBe(expected);
+    expect(renderCostRange(record)).toEqual(expected);
+    // The estimate (the ledger's, the budget's) is the most it may cost.
+    expect(renderCostEstimate(record)).toBe(expected?.most ?? null);
   });
 });
 
