@@ -64,28 +64,58 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
   /**
    * The records of these ids, and the list calls it took. A Creatify that refuses a call
    * for an id it does not know (§4.5 [I]: deleted at Creatify, say), instead of leaving it
-   * out, would otherwise fail every sweep: the batch is split in halves until the ids it
-   * refuses stand alone, and those are left out as unknown ids are.
+   * out, would otherwise fail every sweep: the refused batch is split in halves until the
+   * ids it refuses stand alone, and those are left out as unknown ids are. When both
+   * halves of a refused batch are refused too (no single id explains it: a list that
+   * refuses everything, say), the batch is left to its trackers' own polls rather than
+   * split further: at most 3 calls for it per sweep.
    */
   async function listKnown(ids: string[]): Promise<{ records: Lipsync[]; calls: number }> {
+    const records = await listOrRefused(ids);
+    if (records) return { records, calls: 1 };
+    const isolated = await withoutRefused(ids);
+    return { records: isolated.records, calls: 1 + isolated.calls };
+  }
+
+  /** The records of a batch Creatify refused, its refused ids left out (see listKnown). */
+  async function withoutRefused(ids: string[]): Promise<{ records: Lipsync[]; calls: number }> {
+    if (ids.length === 1) {
+      log.warn('Creatify refuses to list this lipsync; left out of the sweep', { lipsyncId: ids[0] });
+      return { records: [], calls: 0 };
+    }
+    const half = Math.ceil(ids.length / 2);
+    const halves = [ids.slice(0, half), ids.slice(half)];
+    const answers = [await listOrRefused(halves[0]!), await listOrRefused(halves[1]!)];
+    let calls = 2;
+    if (!answers[0] && !answers[1]) {
+      log.warn('Creatify refuses every part of a list call; these renders are left to their own polls', { lipsyncIds: ids.length });
+      return { records: [], calls };
+    }
+    const records: Lipsync[] = [];
+    for (const [i, answer] of answers.entries()) {
+      if (answer) {
+        records.push(...answer);
+        continue;
+      }
+      const inner = await withoutRefused(halves[i]!);
+      records.push(...inner.records);
+      calls += inner.calls;
+    }
+    return { records, calls };
+  }
+
+  /** One list call (a 429 waited out in place); null when Creatify refuses it with a 4xx. */
+  async function listOrRefused(ids: string[]): Promise<Lipsync[] | null> {
     try {
-      const records = await retryInPlace(() => creatify.list(ids), {
+      return await retryInPlace(() => creatify.list(ids), {
         tries: MAX_INLINE_RETRIES + 1,
         maxWaitMs: MAX_INLINE_RETRY_AFTER_MS,
         waitFor: (err) => (err instanceof CreatifyError && err.kind === 'rate-limited' ? (err.retryAfterMs ?? 1_000) : null),
         beforeWait: heartbeat,
       });
-      return { records, calls: 1 };
     } catch (err) {
-      if (!(err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'not-found') && err.status !== undefined)) throw err;
-      if (ids.length === 1) {
-        log.warn('Creatify refuses to list this lipsync; left out of the sweep', { lipsyncId: ids[0], error: err.message });
-        return { records: [], calls: 1 };
-      }
-      const half = Math.ceil(ids.length / 2);
-      const first = await listKnown(ids.slice(0, half));
-      const second = await listKnown(ids.slice(half));
-      return { records: [...first.records, ...second.records], calls: 1 + first.calls + second.calls };
+      if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'not-found') && err.status !== undefined) return null;
+      throw err;
     }
   }
 

@@ -141,7 +141,7 @@ const INSUFFICIENT_CREDITS = [
  * render activity compares the record with its snapshot before each POST, so a retry
  * cannot pay twice, and a permanent refusal worded this way is bounded by the deadline.
  */
-const NOT_NOW = /too many|concurren|rate.?limit|throttl|try again|retry later|temporarily|at capacity/i;
+const NOT_NOW = /too many|concurren|rate.?limit|throttl|(?:try|retry) (?:again )?later|temporarily unavailable|at capacity/i;
 
 /** Whether Creatify's words say the credits or the balance fall short (a refusal's detail, a job's failed_reason). */
 export function saysInsufficientCredits(message: string | null | undefined): boolean {

@@ -277,6 +277,13 @@ describe('error mapping', () => {
   });
 
   it.each<[number, string]>([
+    [400, '{"detail":"Invalid voice_id, please try again with a valid one."}'],
+    [403, '{"detail":"Your account is temporarily suspended."}'],
+  ])('HTTP %i %s is a refusal, not a "not now"', (status, body) => {
+    expect(fail(status, body).retryable).toBe(false);
+  });
+
+  it.each<[number, string]>([
     [400, '{"detail":"Too many concurrent jobs. Please try again later."}'],
     [403, '{"error":"Concurrency limit reached"}'],
     [409, '{"message":"Request was throttled."}'],
