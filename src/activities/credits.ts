@@ -7,7 +7,7 @@
 import { Context, log } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreatifyError, type CreatifyClient, type Lipsync } from '../creatify';
-import { renderCostEstimate, renderCostRange } from '../creatify/pricing';
+import { renderCostEstimate, renderCostRange, type CostRange } from '../creatify/pricing';
 import { renderShownBeforePost } from '../creatify/render-judgement';
 import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../contract/approval-credits';
 import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
@@ -92,13 +92,13 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
    * duration either, or no list can be had (then a daily budget refuses the render, as
    * it must: its cost is unknown).
    */
-  async function costFromList(lipsyncId: string): Promise<{ least: number; most: number } | null> {
+  async function costFromList(lipsyncId: string): Promise<CostRange | null> {
     const listed = await optionalRead("the render's cost", () => creatify.list([lipsyncId]));
     const found = listed?.find((lipsync) => normalizeLipsyncId(lipsync.id) === lipsyncId);
     return found ? renderCostRange(found) : null;
   }
 
-  async function decide(input: CreditsCheckInput, range: { least: number; most: number } | null, held: BalanceHold): Promise<CreditsCheck> {
+  async function decide(input: CreditsCheckInput, range: CostRange | null, held: BalanceHold): Promise<CreditsCheck> {
     const { remaining } = held;
     const estimate = range?.most ?? null;
     const cost = estimate ?? 0;

@@ -7,7 +7,7 @@ import { activityInfo, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { judgeRenderStarted, previewNotReady, renderShownBeforePost } from '../creatify/render-judgement';
-import { endUnderOtherName, legacyRenderStarted } from '../creatify/status';
+import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
 import { withHeartbeat } from './heartbeat';
@@ -261,7 +261,7 @@ function notTerminalYet(lipsync: LipsyncSnapshot, what: string, nextRetryDelay?:
 }
 
 export function toSnapshot(lipsync: Lipsync): LipsyncSnapshot {
-  const status = endUnderOtherName(lipsync) ?? lipsync.status;
+  const status = statusAsRead(lipsync);
   return {
     id: normalizeLipsyncId(lipsync.id),
     status,

@@ -4,6 +4,12 @@
 // create price is documented (1 and 0.5 credit per second) [D]; their render costs
 // between that and the documented render price [I].
 
+/** Credits a render may cost, from the least to the most. */
+export interface CostRange {
+  least: number;
+  most: number;
+}
+
 export interface PricedRecord {
   duration?: number | null;
   model_version?: string | null;
@@ -17,7 +23,7 @@ export interface PricedRecord {
  * refuses costs nothing; one it refuses is a render skipped), a daily budget the most
  * (a budget is a promise never to overspend).
  */
-export function renderCostRange(record: PricedRecord): { least: number; most: number } | null {
+export function renderCostRange(record: PricedRecord): CostRange | null {
   const seconds = record.duration;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) return null;
   const documented = Math.ceil(seconds / 30) * 4;

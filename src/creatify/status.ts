@@ -59,6 +59,11 @@ export function endUnderOtherName(lipsync: { status: string; output?: string | n
   return null;
 }
 
+/** The status a record's or a delivery's fields amount to: the end it names under another word (endUnderOtherName), else its own. */
+export function statusAsRead(lipsync: { status: string; output?: string | null; failed_reason?: string | null }): string {
+  return endUnderOtherName(lipsync) ?? lipsync.status;
+}
+
 /**
  * Progress as 0..1. The wire value is a number or a decimal string (§3.6,
  * §13.1), observed as a fraction [O]; values above 1 are read as percent.

@@ -50,13 +50,13 @@ export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
   };
 }
 
+/** How a form encoder writes a missing value (JavaScript's null, Python's None): as absent. */
+const NO_VALUE = new Set(['null', 'None', 'undefined']);
+
 /**
  * `a=1&b=2` as an object, or undefined when the text is not form fields: form data has
  * no syntax errors, so only a body whose fields include an `id` is taken for one.
  */
-/** How a form encoder writes a missing value (JavaScript's null, Python's None): as absent. */
-const NO_VALUE = new Set(['null', 'None', 'undefined']);
-
 function formFields(text: string): Record<string, string> | undefined {
   if (!/^[^\s{[=&]+=/.test(text)) return undefined;
   const fields = Object.fromEntries([...new URLSearchParams(text)].filter(([, value]) => !NO_VALUE.has(value)));

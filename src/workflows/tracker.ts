@@ -7,7 +7,7 @@
 import type { LipsyncSnapshot, PollOutcome, RenderOutcome } from '../contract/activities';
 import type { ApiObservation } from '../contract/reconciler';
 import { judgeRenderStarted } from '../creatify/render-judgement';
-import { endUnderOtherName, isKnownStatus, isTerminal, isUnfinishedStatus } from '../creatify/status';
+import { endUnderOtherName, isKnownStatus, isTerminal, isUnfinishedStatus, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import type { ApprovalDecision, ApprovalState, CreditsCheck } from '../contract/approval-credits';
 import { type CarriedState, type ClaimMemory, type Detection, type TrackedStatus, type TrackingPhase, type TrackingState, type WebhookHint } from '../contract/messages';
@@ -314,12 +314,14 @@ export class Tracker {
     return false;
   }
 
-  /** A claim taken on trust (confirmWebhook: false): only one with a URL, or failed/rejected, can end the job. */
+  /**
+   * A claim taken on trust (confirmWebhook: false): only one with a URL, or failed/rejected
+   * (under those names or another word for them, read as an API answer is), ends the job.
+   */
   trustClaim(claim: PendingClaim): LipsyncSnapshot | null {
     const { hint } = claim;
     if (hint.status === null) return null;
-    // An end under another name (`completed` with its URL, `cancelled`) is trusted as the end it is.
-    const status = endUnderOtherName({ status: hint.status, output: hint.output, failed_reason: hint.failedReason }) ?? hint.status;
+    const status = statusAsRead({ status: hint.status, output: hint.output, failed_reason: hint.failedReason });
     if (!isTerminal({ status, output: hint.output })) return null;
     const trusted: LipsyncSnapshot = {
       id: hint.id, status, progress: 1, terminal: true, output: hint.output, thumbnail: null,
