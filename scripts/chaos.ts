@@ -2,6 +2,7 @@
  * `npm run chaos`: the chaos soak (not part of `npm test`; test/chaos runs a 30-render one).
  * Usage: npm run chaos -- [--renders 200] [--seed 1] [--concurrency 20] [--time-factor 0.02]
  *                         [--budget-seconds 600] [--out report.json] [--json]
+ *                         [--readings SEED]: a Creatify drawn at every unknown (scripts/chaos/readings.ts)
  * Exit 0 only when every render ended done with the right URL, none was paid twice or
  * never, and none is still open; 1 otherwise (2 for a usage error).
  */
@@ -9,7 +10,7 @@ import fs from 'node:fs';
 import { parseSoakArgs } from './chaos/args';
 import { formatSummary, runSoak } from './chaos/soak';
 
-const USAGE = 'usage: npm run chaos -- [--renders N] [--seed S] [--concurrency C] [--time-factor F] [--budget-seconds B] [--out FILE] [--json]';
+const USAGE = 'usage: npm run chaos -- [--renders N] [--seed S] [--concurrency C] [--time-factor F] [--budget-seconds B] [--out FILE] [--json] [--readings SEED]';
 
 function parse() {
   return parseSoakArgs({ renders: '200', budgetSeconds: '600', out: true }, USAGE);
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
   const { report, reportPath: written } = await runSoak({
     renders: args.renders,
     seed: args.seed,
+    ...(args.readings !== undefined ? { readings: args.readings } : {}),
     concurrency: args.concurrency,
     timeFactor: args.timeFactor,
     budgetMs: args.budgetMs,

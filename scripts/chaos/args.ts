@@ -12,6 +12,8 @@ export interface SoakArgs {
   budgetMs: number;
   out?: string;
   json: boolean;
+  /** --readings SEED: a drawn Creatify (scripts/chaos/readings.ts). */
+  readings?: number;
 }
 
 export function parseSoakArgs(defaults: { renders: string; budgetSeconds: string; out: boolean }, usage: string): SoakArgs {
@@ -23,6 +25,7 @@ export function parseSoakArgs(defaults: { renders: string; budgetSeconds: string
       'time-factor': { type: 'string', default: '0.02' },
       'budget-seconds': { type: 'string', default: defaults.budgetSeconds },
       ...(defaults.out ? { out: { type: 'string' as const } } : {}),
+      readings: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -46,6 +49,7 @@ export function parseSoakArgs(defaults: { renders: string; budgetSeconds: string
     timeFactor,
     budgetMs: int('budget-seconds', values['budget-seconds'], 10) * 1000,
     ...(out !== undefined ? { out } : {}),
+    ...(values.readings !== undefined ? { readings: int('readings', values.readings, 0) } : {}),
     json: values.json,
   };
 }

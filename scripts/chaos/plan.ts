@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TrackingOptions } from '../../src/client';
 import type { SandboxSettingsPatch } from '../../src/sandbox';
+import { drawReadings } from './readings';
 
 /** What is thrown at the run. Probabilities are per request / per delivery. */
 export interface ChaosPlan {
@@ -89,11 +90,14 @@ export interface SoakOptions {
   workflowBundlePath?: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Seed of a drawn Creatify (readings.ts): every unknown read its own way; unset: the sandbox's defaults. */
+  readings?: number;
 }
 
-export type ResolvedSoak = Required<Omit<SoakOptions, 'chaos' | 'workflowBundlePath'>> & {
+export type ResolvedSoak = Required<Omit<SoakOptions, 'chaos' | 'workflowBundlePath' | 'readings'>> & {
   chaos: ChaosPlan;
   workflowBundlePath?: string;
+  readings?: { seed: number; settings: SandboxSettingsPatch };
 };
 
 /** The sandbox's three stages at time factor 1 (5 s + 20 s + 180 s). */
@@ -128,6 +132,7 @@ export function resolveSoak(options: SoakOptions): ResolvedSoak {
     workDir,
     workflowBundlePath: options.workflowBundlePath,
     log: options.log ?? (() => undefined),
+    ...(options.readings !== undefined ? { readings: { seed: options.readings, settings: drawReadings(options.readings, renderMs) } } : {}),
   };
 }
 
@@ -138,11 +143,14 @@ export function resolveSoak(options: SoakOptions): ResolvedSoak {
  */
 export function sandboxSettings(soak: ResolvedSoak): SandboxSettingsPatch {
   const { chaos } = soak;
+  const readings = soak.readings?.settings ?? {};
   return {
+    ...readings,
     timeFactor: soak.timeFactor,
     stageJitter: 0.3,
     initialCredits: 10_000_000,
     webhooks: {
+      ...readings.webhooks,
       drop: chaos.webhookDrop,
       duplicateChance: chaos.webhookDuplicateChance,
       reorder: chaos.webhookReorder,

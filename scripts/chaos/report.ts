@@ -1,6 +1,6 @@
 /** The soak's figures, from what the harness saw, what Temporal says and what the sandbox counted. */
 import type { TrackingOptions } from '../../src/client';
-import type { SandboxStats } from '../../src/sandbox';
+import type { SandboxSettingsPatch, SandboxStats } from '../../src/sandbox';
 import type { HistoryFacts, WorkflowFacts } from './collect';
 import type { ChaosPlan } from './plan';
 import type { ChaosEvent } from './schedule';
@@ -70,7 +70,7 @@ export interface SoakReport {
   };
   detectedBy: Record<string, number>;
   sandboxCalls: Record<string, number>;
-  config: { renders: number; seed: number; concurrency: number; timeFactor: number; tracking: TrackingOptions; budgetMs: number; workDir: string };
+  config: { renders: number; seed: number; concurrency: number; timeFactor: number; tracking: TrackingOptions; budgetMs: number; workDir: string; readings?: { seed: number; settings: SandboxSettingsPatch } };
   timings: { setupMs: number; runMs: number };
   logs: { temporal: string; receiver: string[]; workers: string[] };
   renders: Array<{

@@ -42,6 +42,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakRun> {
   const soak = resolveSoak(options);
   const runStarted = Date.now();
   soak.log(`work dir ${soak.workDir}`);
+  if (soak.readings) soak.log(`readings ${soak.readings.seed}: ${JSON.stringify(soak.readings.settings)}`);
   let stack: ChaosStack | undefined;
   try {
     // A setting the sandbox refuses throws here: the soak never runs with less chaos than it reports.
@@ -93,7 +94,7 @@ export async function soakOn(stack: ChaosStack, soak: ResolvedSoak, runStarted: 
   const sandboxRecords = await Promise.all(ids.map((id) => stack.sandbox.control.lipsync(id)));
 
   const report = buildReport({
-    config: { renders, seed: soak.seed, concurrency, timeFactor: soak.timeFactor, tracking, chaos, budgetMs: soak.budgetMs, workDir },
+    config: { renders, seed: soak.seed, concurrency, timeFactor: soak.timeFactor, tracking, chaos, budgetMs: soak.budgetMs, workDir, ...(soak.readings ? { readings: soak.readings } : {}) },
     records,
     workflows,
     expectedOutputs: sandboxRecords.map((r) => (typeof r.output === 'string' ? r.output : null)),

@@ -47,7 +47,7 @@ export function formatSummary(report: SoakReport, reportPath?: string): string {
   if (reportPath) lines.push(['report', reportPath]);
 
   const width = Math.max(...lines.map(([label]) => label.length));
-  const head = `chaos soak: ${c.renders} renders, seed ${c.seed}, concurrency ${c.concurrency}, time factor ${c.timeFactor}`;
+  const head = `chaos soak: ${c.renders} renders, seed ${c.seed}, concurrency ${c.concurrency}, time factor ${c.timeFactor}${c.readings ? `, readings ${c.readings.seed}` : ''}`;
   const body = lines.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`);
   const shown = report.problems.slice(0, 10).map((p) => `  ${p.id}: ${p.problems.join('; ')}`);
   if (report.problems.length > shown.length) shown.push(`  … and ${report.problems.length - shown.length} more in the report`);

@@ -35,6 +35,14 @@ import { DurationSchema, LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSc
 
 const QUERY_TIMEOUT_MS = 3_000;
 
+/**
+ * The one end a new start of the same lipsync runs again. Not `declined` or `expired`:
+ * a person (or the lack of one) said no to paying, and a backend repeating its start
+ * must not overrule that. Not `failed`, `invalid` or `timed_out`: a render may have been
+ * paid, or the same refusal would come again.
+ */
+const RESTARTABLE_END: TrackedStatus = 'insufficient_credits';
+
 export interface RenderStatus {
   lipsyncId: string;
   workflowId: string;
@@ -100,6 +108,8 @@ export class LipsyncOrchestrator {
   /**
    * Starts tracking (and so rendering) a previewed lipsync. Idempotent: a second call for
    * the same lipsync returns the same workflow, running or finished, and never renders again.
+   * The one exception is a job that ended `insufficient_credits`: nothing was paid, so a
+   * second call starts a new run of it (which renders if the credits now suffice).
    */
   async startRender(lipsyncId: string, options: TrackingOptions = {}, money: { overBudget?: OverBudget } = {}): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
     return this.startTracking(parseId(lipsyncId), options, undefined, money.overBudget);
@@ -108,22 +118,39 @@ export class LipsyncOrchestrator {
   private async startTracking(id: string, options: TrackingOptions, approval?: ApprovalRequest, overBudget?: OverBudget): Promise<WorkflowHandle<typeof trackLipsyncRender>> {
     if (overBudget !== undefined && !OVER_BUDGET_CHOICES.includes(overBudget)) throw new InvalidTrackingOptionsError([`overBudget: one of ${OVER_BUDGET_CHOICES.join(', ')}`]);
     const parsedOptions = parseOptions(options);
-    const workflowId = workflowIdFor(id);
-    try {
-      return await this.deps.client.workflow.start<typeof trackLipsyncRender>(WORKFLOW_TYPE, {
-        workflowId,
+    const start = (reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY') =>
+      this.deps.client.workflow.start<typeof trackLipsyncRender>(WORKFLOW_TYPE, {
+        workflowId: workflowIdFor(id),
         taskQueue: this.deps.taskQueue,
         args: [{ lipsyncId: id, options: parsedOptions, ...(approval ? { approval } : {}), ...(overBudget ? { overBudget } : {}), revision: TRACKER_REVISION }],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        // One workflow per lipsync, ever: a finished job is not started (and paid for) again.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdReusePolicy: reuse,
         staticSummary: `Render of Creatify lipsync ${id}`,
         typedSearchAttributes: [{ key: LIPSYNC_STATUS, value: approval ? 'awaiting_approval' : 'rendering' }],
       });
+    try {
+      // One workflow per lipsync: a job that ended is not started (and paid for) again...
+      return await start('REJECT_DUPLICATE');
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    // ...unless it ended refused for want of credits: nothing was rendered or paid, and
+    // asking again (after a top-up, say) is asking for the render it never got. Should
+    // another start win the race to it, the new run's snapshot before the POST still
+    // sees that render on the record and does not POST again.
+    if (!(await this.endedForWantOfCredits(id))) return this.handle(id);
+    try {
+      return await start('ALLOW_DUPLICATE_FAILED_ONLY');
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.handle(id);
       throw err;
     }
+  }
+
+  /** The lipsync's latest tracker ended `insufficient_credits` (FAILED, with nothing POSTed or a POST Creatify refused). */
+  private async endedForWantOfCredits(id: string): Promise<boolean> {
+    const description = await this.handle(id).describe();
+    return description.status.name === 'FAILED' && description.typedSearchAttributes.get(LIPSYNC_STATUS) === RESTARTABLE_END;
   }
 
   async getStatus(lipsyncId: string): Promise<RenderStatus> {

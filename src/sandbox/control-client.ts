@@ -38,6 +38,11 @@ export class SandboxControl {
     return this.call('GET', '/_sandbox/stats');
   }
 
+  /** Adds credits to the balance, as a top-up bought on the account would; resolves to the balance now. */
+  addCredits(add: number): Promise<{ remaining: number }> {
+    return this.call('POST', '/_sandbox/credits', { add });
+  }
+
   addFault(fault: Fault): Promise<ArmedFault> {
     return this.call('POST', '/_sandbox/faults', fault);
   }

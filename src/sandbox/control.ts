@@ -20,6 +20,8 @@ export const lipsyncPatchSchema = z.strictObject({
   progress: z.number().min(0).max(1).optional(),
 });
 
+const creditsTopUpSchema = z.strictObject({ add: z.number().positive() });
+
 type Handler = (core: SandboxCore, body: unknown, id?: string) => JsonReply;
 
 const routes: Record<string, Partial<Record<string, Handler>>> = {
@@ -31,6 +33,9 @@ const routes: Record<string, Partial<Record<string, Handler>>> = {
     PATCH: (core, body) => withBody(body, settingsPatchSchema, (patch) => ok(core.patchSettings(patch))),
   },
   '/_sandbox/stats': { GET: (core) => ok(core.stats()) },
+  '/_sandbox/credits': {
+    POST: (core, body) => withBody(body, creditsTopUpSchema, ({ add }) => ok({ remaining: core.ledger.topUp(add) })),
+  },
   '/_sandbox/faults': {
     GET: (core) => ok(core.faults.list()),
     POST: (core, body) =>

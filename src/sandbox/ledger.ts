@@ -113,6 +113,12 @@ export class Ledger {
     return true;
   }
 
+  /** A top-up bought on the account (the balance only: nothing is charged or counted). */
+  topUp(credits: number): number {
+    this.remaining += credits;
+    return this.remaining;
+  }
+
   recordFault(fault: Omit<FaultRecord, 'at'>): void {
     this.faults.push({ ...fault, at: Date.now() });
   }

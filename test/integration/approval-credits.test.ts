@@ -13,6 +13,9 @@ const FAST: TrackingOptions = { webhookTimeout: '2 seconds', pollInitialInterval
 // The demo text previews in one 30 s block: preview 1 credit, render 4.
 const RENDER_COST = 4;
 
+/** The run a handle stands for now (a handle from a start that found a run follows the latest). */
+const runIdOf = async (handle: { describe(): Promise<{ runId: string }> }) => (await handle.describe()).runId;
+
 describe('the credits check before the render POST', () => {
   const stack = useTestStack();
 
@@ -30,6 +33,46 @@ describe('the credits check before the render POST', () => {
     const status = await stack.orchestrator.getStatus(id);
     expect(status.status).toBe('insufficient_credits');
     expect(status.state?.credits).toMatchObject({ estimate: RENDER_COST, remaining: 2, fits: false });
+  });
+
+  // Nothing was paid: asking again after a top-up must render, once; a paid or refused-for-good end stays final.
+  test('a render refused for want of credits renders when asked again after a top-up, and only once', async () => {
+    await stack.sandbox.control.reset({ initialCredits: 3 });
+    const id = await stack.preview('top up and ask again');
+    const first = await stack.orchestrator.startRender(id, FAST);
+    await expect(first.result()).rejects.toBeDefined();
+    expect((await stack.orchestrator.getStatus(id)).status).toBe('insufficient_credits');
+    const firstRun = await runIdOf(first);
+
+    // Asked again before the top-up: a new run, refused again, still nothing POSTed.
+    const second = await stack.orchestrator.startRender(id, FAST);
+    await expect(second.result()).rejects.toBeDefined();
+    const secondRun = await runIdOf(second);
+    expect(secondRun).not.toBe(firstRun);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
+
+    await stack.sandbox.control.addCredits(100);
+    const third = await stack.orchestrator.startRender(id, FAST);
+    const result = await third.result();
+    const thirdRun = await runIdOf(third);
+    expect(thirdRun).not.toBe(secondRun);
+    expect(result.output).toContain(id);
+    // Asked once more: the finished render is followed, not rendered again.
+    const fourth = await stack.orchestrator.startRender(id, FAST);
+    expect(await runIdOf(fourth)).toBe(thirdRun);
+    expect((await fourth.result()).output).toBe(result.output);
+    expect((await stack.sandbox.control.stats()).renders[id]).toBe(1);
+  });
+
+  test('a render that failed at Creatify is not rendered again when asked again', async () => {
+    await stack.sandbox.control.reset({ outcome: 'failed', secondRender: 'charge' });
+    const id = await stack.preview('failed stays failed');
+    const first = await stack.orchestrator.startRender(id, FAST);
+    await expect(first.result()).rejects.toBeDefined();
+    const firstRun = await runIdOf(first);
+    const again = await stack.orchestrator.startRender(id, FAST);
+    expect(await runIdOf(again)).toBe(firstRun);
+    expect((await stack.sandbox.control.stats()).renders[id]).toBe(1);
   });
 
   test('a balance endpoint that keeps failing (503) does not hold the render: the check goes on without it, and renders once', async () => {

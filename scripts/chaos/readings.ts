@@ -1,0 +1,52 @@
+/**
+ * One Creatify, drawn: a reading of every unknown of docs/creatify-api.md that bears on a
+ * render which ends `done`, picked from the sandbox's settings by a seed. Each setting has
+ * its own test; the draw puts them together, as a stand-in that made its own choice at
+ * every [I]/[U] would, so a soak can show that no combination pays twice or skips a render.
+ *
+ * A second render is always charged here ('charge'): the soak's "paid twice" count sees a
+ * second POST only when it costs money, and the other two answers to it cost nothing.
+ */
+import { mulberry32, type Random } from '../../src/sandbox/random';
+import type { SandboxSettingsPatch } from '../../src/sandbox';
+
+function pick<T>(random: Random, choices: readonly T[]): T {
+  return choices[Math.floor(random.next() * choices.length)]!;
+}
+
+/** The readings for this seed; `renderMs` scales the one setting in real time (the record's late showing of a render). */
+export function drawReadings(seed: number, renderMs: number): SandboxSettingsPatch {
+  const random = mulberry32(Math.imul(seed ^ 0x2545f491, 0x9e3779b1));
+  const at = <T>(choices: readonly T[]) => pick(random, choices);
+  const doneAs = at(['done', 'completed', 'succeeded'] as const);
+  return {
+    previewStatus: at(['done', 'pending'] as const),
+    previewAsync: at([false, true]),
+    mediaJobAtPreview: at([false, true]),
+    previewProgress: at([0, 1]),
+    renderMediaJob: at(['replace', 'keep'] as const),
+    renderResponse: at(['new', 'stale', 'accepted'] as const),
+    renderResetsProgress: at([true, false]),
+    creditsUsedOnRender: at(['add', 'keep'] as const),
+    renderApplyDelayMs: at([0, Math.round(renderMs / 4)]),
+    runningStatusAs: at(['running', 'processing'] as const),
+    endStatusAs: { done: doneAs },
+    progressAs: at(['string', 'number', 'percent'] as const),
+    decimalsAs: at(['number', 'string'] as const),
+    secondRender: 'charge',
+    listShape: at(['array', 'paginated'] as const),
+    listOrder: at(['newest', 'asked', 'reversed'] as const),
+    listFields: at(['full', 'summary'] as const),
+    durationOmittedFrom: at(['none', 'get', 'get-and-list'] as const),
+    remainingCredits: at(['live', 'stale', 'absent'] as const),
+    webhooks: {
+      style: at(['documented', 'sibling', 'minimal'] as const),
+      statusAliases: at([{}, { [doneAs]: doneAs === 'done' ? 'completed' : 'done' }]),
+      progress: at(['none', 'string', 'number'] as const),
+      idCase: at(['lower', 'upper'] as const),
+      extraFields: at([false, true]),
+      encoding: at(['json', 'form'] as const),
+      previewDeliveries: at([false, true]),
+    },
+  };
+}
