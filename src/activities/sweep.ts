@@ -132,12 +132,12 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
         const { records, calls } = await listFromCreatify(batch.map((t) => t.lipsyncId));
         listCalls += calls;
         heartbeat({ listCalls });
-        const byId = new Map(records.map((record) => [normalizeLipsyncId(record.id) as string, { lipsync: toSnapshot(record), progressUnknown: record.progress == null }]));
+        const byId = new Map(records.map((record) => [normalizeLipsyncId(record.id) as string, { lipsync: toSnapshot(record), progressUnknown: record.progress == null, outputUnknown: record.outputOmitted === true }]));
         const observedAt = new Date().toISOString();
         const due = batch.flatMap((t) => {
           const read = byId.get(t.lipsyncId);
           if (!read) return []; // unknown to Creatify (left out of the answer): the tracker's own checks handle it
-          const { lipsync, progressUnknown } = read;
+          const { lipsync, progressUnknown, outputUnknown } = read;
           const isOverdue = t.pollFrom <= now;
           // Past its window a tracker judges ends and stalls on every change; inside it the
           // read only shows progress or an end, and each signal costs the tracker a workflow
@@ -149,7 +149,8 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
           // Inside the window, what the render POST told the tracker counts as told already.
           const told = last?.key ?? (isOverdue ? undefined : POSTED_KEY);
           if (told === key && !(isOverdue && last && Date.now() - last.at >= input.resendAfterMs)) return [];
-          return [{ t, observation: { lipsync, observedAt, ...(progressUnknown ? { progressUnknown: true as const } : {}) }, key }];
+          const unknowns = { ...(progressUnknown ? { progressUnknown: true as const } : {}), ...(outputUnknown ? { outputUnknown: true as const } : {}) };
+          return [{ t, observation: { lipsync, observedAt, ...unknowns }, key }];
         });
         for (let i = 0; i < due.length; i += SIGNAL_CONCURRENCY) {
           await Promise.all(

@@ -75,6 +75,12 @@ export interface ApiObservation {
    * is then no reading, and "progress went down" no evidence.
    */
   progressUnknown?: true;
+  /**
+   * The list answered without `output` (nor `video_output`): a status the docs do not
+   * name is then no proof the render has not ended under that name (`succeeded`, its URL
+   * left out), so it is checked by a GET instead of learned as a stage.
+   */
+  outputUnknown?: true;
 }
 
 export const apiObservationSignal = defineSignal<[ApiObservation]>('creatifyObservation');

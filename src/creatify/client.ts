@@ -14,7 +14,8 @@ import {
 import {
   Lipsync,
   LipsyncId,
-  LipsyncList,
+  LipsyncListPage,
+  type LipsyncList,
   LipsyncRequest,
   RemainingCredits,
 } from './schemas';
@@ -36,6 +37,26 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_PREVIEW_TIMEOUT_MS = 180_000;
 // "Maximum 100 entries allowed" for `?ids=` [D] (§4.5).
 const MAX_LIST_IDS = 100;
+// A page of the list holds at least 10 [I: DRF's usual smallest PAGE_SIZE]: 100 ids fit in 10 pages.
+const MAX_LIST_PAGES = 10;
+
+/**
+ * The list's next page as a path on our own base URL: DRF writes `next` as an absolute
+ * URL built from the host it was asked on (which may be an internal name behind a
+ * proxy), so only its query is taken. Null for the last page, for a link elsewhere, and
+ * for one that lost the `ids` filter (it would page through the whole workspace).
+ */
+function nextListPage(next: string | null): string | null {
+  if (next === null) return null;
+  let url: URL;
+  try {
+    url = new URL(next, 'http://base.invalid');
+  } catch {
+    return null;
+  }
+  if (!url.pathname.endsWith(LIPSYNCS) || !url.searchParams.has('ids')) return null;
+  return `${LIPSYNCS}${url.search}`;
+}
 
 // Every documented curl URL ends in '/'; a slash-less POST may be redirected by
 // Django's APPEND_SLASH and lose its body (§1 [I]), so paths always carry it.
@@ -116,7 +137,15 @@ export class CreatifyClient {
       throw localValidationError(operation, [{ path: ['ids'], message: `between 1 and ${MAX_LIST_IDS} ids are allowed, got ${ids.length}` }]);
     }
     ids.forEach((id, index) => this.checkId(operation, id, ['ids', index]));
-    return this.call({ method: 'GET', path: `${LIPSYNCS}?ids=${ids.join(',')}`, schema: LipsyncList, timeoutMs: this.timeoutMs });
+    // By id: a record that moved between pages while they were read (newest first, say) counts once, as last read.
+    const lipsyncs = new Map<string, Lipsync>();
+    let path: string | null = `${LIPSYNCS}?ids=${ids.join(',')}`;
+    for (let pages = 0; path !== null && pages < MAX_LIST_PAGES; pages += 1) {
+      const page: z.output<typeof LipsyncListPage> = await this.call({ method: 'GET', path, schema: LipsyncListPage, timeoutMs: this.timeoutMs });
+      for (const lipsync of page.results) lipsyncs.set(lipsync.id.toLowerCase(), lipsync);
+      path = nextListPage(page.next);
+    }
+    return [...lipsyncs.values()];
   }
 
   /** GET /api/remaining_credits/ — `{remaining_credits: double}` [D]. */

@@ -8,7 +8,8 @@ export {
 export {
   Lipsync,
   LipsyncId,
-  LipsyncList,
+  LipsyncListPage,
+  type LipsyncList,
   LipsyncRequest,
   RemainingCredits,
   WebhookDelivery,

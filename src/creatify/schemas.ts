@@ -52,14 +52,22 @@ export const Lipsync = z
     model_version: nullableString,
     video_inputs: z.array(z.unknown()).nullable().optional().catch(null),
   })
-  .transform((lipsync): typeof lipsync & { output: string | null } => ({ ...lipsync, output: lipsync.output || lipsync.video_output || null }));
+  .transform((lipsync): typeof lipsync & { output: string | null; outputOmitted?: true } => ({
+    ...lipsync,
+    output: lipsync.output || lipsync.video_output || null,
+    // A lighter (list) serializer may leave the URL out: no field is not "no video yet".
+    ...(lipsync.output === undefined && lipsync.video_output === undefined ? { outputOmitted: true as const } : {}),
+  }));
 export type Lipsync = z.infer<typeof Lipsync>;
 
-// List is a bare array, no pagination envelope [D] (§4.5).
 // Documented as a plain array (§4.5); a DRF paginated envelope `{count, next, results}`,
-// as /api/personas/ answers, is read too.
-export const LipsyncList = z.union([z.array(Lipsync), z.looseObject({ results: z.array(Lipsync) }).transform((page) => page.results)]);
-export type LipsyncList = z.output<typeof LipsyncList>;
+// as /api/personas/ answers, is read too, with the link to its next page (a page size
+// below the 100 ids asked leaves the rest there).
+export const LipsyncListPage = z.union([
+  z.array(Lipsync).transform((results) => ({ results, next: null })),
+  z.looseObject({ results: z.array(Lipsync), next: z.string().nullable().optional().catch(null) }).transform((page) => ({ results: page.results, next: page.next ?? null })),
+]);
+export type LipsyncList = Lipsync[];
 
 // `remaining_credits` is a double [D] (DOC-CREDITS), maybe written as a decimal string.
 // An answer without a readable balance reads as null: no balance offered, as a 404 is.

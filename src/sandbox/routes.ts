@@ -12,7 +12,7 @@ import { lipsyncRequestSchema, UUID_RE } from './request-schema';
 import type { LipsyncRequest } from './request-schema';
 import type { RandomFaults } from './random-faults';
 import type { SandboxSettings } from './settings';
-import { listRecords, parseIds, wellFormedIds } from './list';
+import { listRecords, parseIds, wellFormedIds, type ListPaging } from './list';
 import type { OperationResult, Store } from './store';
 import type { Timers } from './timers';
 import type { Webhooks } from './webhooks';
@@ -132,6 +132,19 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** DRF's page links: the request's own URL on the host it was asked on, with `page` set. */
+function listPaging(req: IncomingMessage): ListPaging {
+  const url = new URL(req.url ?? LIPSYNCS, `http://${req.headers.host ?? 'localhost'}`);
+  return {
+    page: url.searchParams.get('page'),
+    linkTo: (page) => {
+      const link = new URL(url);
+      link.searchParams.set('page', String(page));
+      return link.toString();
+    },
+  };
+}
+
 async function runEndpoint(
   ctx: ApiContext,
   route: Route,
@@ -159,7 +172,7 @@ async function runEndpoint(
       return { reply: record ? { status: 200, body: serializeFor('get')(record) } : notFound(), lipsyncId: route.id };
     }
     case 'list':
-      return { reply: listRecords(ctx, route.ids ?? null, serializeFor('list'), settings) };
+      return { reply: listRecords(ctx, route.ids ?? null, serializeFor('list'), settings, listPaging(req)) };
     case 'render': {
       const result = ctx.store.render(route.id!);
       return result ? { ...fromOperation(result), lipsyncId: route.id } : { reply: notFound() };

@@ -71,6 +71,11 @@ export const sandboxSettingsSchema = z.strictObject({
   initialCredits: z.number().min(0),
   /** §4.5 documents a plain array; a DRF paginated envelope `{count, next, previous, results}` is the other plausible shape. */
   listShape: z.enum(['array', 'paginated']),
+  /**
+   * With 'paginated': records per page (DRF PageNumberPagination's PAGE_SIZE; `?page=N`,
+   * absolute `next`/`previous` links), so 100 ids may need several calls. null: one page.
+   */
+  listPageSize: z.number().int().min(1).max(100).nullable(),
   /** §4.5/§15: the order of `?ids=` answers is not documented. */
   listOrder: z.enum(['newest', 'asked', 'reversed']),
   /** An id the list does not know: left out (§15 [I], default), or the whole call refused with 400 as DRF's related-field check would. */
@@ -153,6 +158,7 @@ export function defaultSettings(): SandboxSettings {
     concurrentJobs: { max: null, status: 429 },
     initialCredits: 1000,
     listShape: 'array',
+    listPageSize: null,
     listUnknownIds: 'omit',
     listOrder: 'newest',
     listFields: 'full',

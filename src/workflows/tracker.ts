@@ -151,7 +151,7 @@ export class Tracker {
       this.state.lastEvent = `reconciler: API shows ${lipsync.status}`;
       return;
     }
-    if (!isUnfinishedStatus(lipsync.status) && this.state.renderAcceptedAt && !this.learnedStage(lipsync)) {
+    if (!isUnfinishedStatus(lipsync.status) && this.state.renderAcceptedAt && !this.stageOnList(lipsync, observation.outputUnknown === true)) {
       const hint: WebhookHint = { id: lipsync.id, status: lipsync.status, failedReason: lipsync.failedReason, output: null, receivedAt: now.toISOString() };
       this.queueClaim(hint, 'no-url', now, 'reconciler');
     }
@@ -241,6 +241,19 @@ export class Tracker {
     if (!(mayAsk ? this.mayLearnStages() : this.stagesAllowed)) return false;
     (this.memory.stages ??= []).push(status);
     return true;
+  }
+
+  /**
+   * learnedStage for the reconciler's read. A list that leaves `output` out cannot show
+   * that a status the docs do not name is not an end (`succeeded`, its URL left out):
+   * only a stage already learned counts, and a new word is checked by the claim's GET
+   * (which may learn it; the patch that allows that is asked here, in this task).
+   */
+  private stageOnList(lipsync: LipsyncSnapshot, outputUnknown: boolean): boolean {
+    if (!outputUnknown) return this.learnedStage(lipsync);
+    if (lipsync.terminal || this.options.legacyClaims || !mayBeStage(lipsync.status.toLowerCase(), lipsync.output, lipsync.failedReason)) return false;
+    this.mayLearnStages();
+    return this.knowsStage(lipsync.status);
   }
 
   private knowsStage(status: string): boolean {

@@ -124,6 +124,39 @@ describe('endpoints', () => {
     expect((await sandbox.control.stats()).calls.create).toBe(2);
   });
 
+  it('follows a paginated list to its last page (pages smaller than the ids asked)', async () => {
+    await sandbox.control.settings({ listShape: 'paginated', listPageSize: 2 });
+    try {
+      const made = await Promise.all(Array.from({ length: 5 }, () => client.create(body())));
+      const before = (await sandbox.control.stats()).calls.list;
+      const listed = await client.list([...made.map((lipsync) => lipsync.id), UNKNOWN_ID]);
+      expect(listed.map((lipsync) => lipsync.id).sort()).toEqual(made.map((lipsync) => lipsync.id).sort());
+      expect((await sandbox.control.stats()).calls.list - before).toBe(3);
+    } finally {
+      await sandbox.control.settings({ listShape: 'array', listPageSize: null });
+    }
+  });
+
+  it('follows a next link only to the filtered list: not elsewhere, not to the whole workspace', async () => {
+    const asked: string[] = [];
+    const links = ['http://internal:8000/api/lipsyncs_v2/?ids=a&page=2', 'http://internal:8000/api/lipsyncs_v2/?page=3', null];
+    const paged = createHttpServer((req, res) => {
+      asked.push(req.url ?? '');
+      const next = asked.length === 1 ? links[0] : asked.length === 2 ? links[1] : links[2];
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: 9, next, previous: null, results: [{ id: UNKNOWN_ID, status: 'running' }] }));
+    });
+    await new Promise<void>((resolve) => paged.listen(0, '127.0.0.1', resolve));
+    const pagedClient = new CreatifyClient({ baseUrl: `http://127.0.0.1:${(paged.address() as AddressInfo).port}`, apiId: 'p', apiKey: API_KEY });
+    try {
+      expect(await pagedClient.list([UNKNOWN_ID])).toEqual([expect.objectContaining({ id: UNKNOWN_ID })]);
+      // The second page on our own host (the link's host is the server's internal name); the unfiltered third never.
+      expect(asked).toEqual([`/api/lipsyncs_v2/?ids=${UNKNOWN_ID}`, '/api/lipsyncs_v2/?ids=a&page=2']);
+    } finally {
+      await pagedClient.close();
+      await new Promise((resolve) => paged.close(resolve));
+    }
+  });
+
   it('reads progress whether the server sends it as a string or a number', async () => {
     await sandbox.control.settings({ progressAs: 'number' });
     const { id } = await client.preview(body());

@@ -41,6 +41,24 @@ describe('fleet reconciliation', () => {
     expect(perRender).toBeLessThanOrEqual(2.2 + 10 / ids.length); // a few sweeps while renders run, shared by all
   });
 
+  // A DRF PageNumberPagination of 5 answers 12 ids in 3 pages: the sweep must read all of
+  // them, not only the first page's (the others would hear nothing until their own polls).
+  test('a paginated list with pages smaller than the batch: every tracker past its window hears from the reconciler', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listShape: 'paginated', listPageSize: 5 });
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => stack.preview(`paged ${i}`)));
+    for (const id of ids) await stack.sandbox.control.setLipsync(id, { hold: true });
+    const handles = await Promise.all(ids.map((id) => stack.orchestrator.startRender(id, FOLLOWED)));
+    const observed = async () => (await Promise.all(handles.map(async (h) => (await h.query(statusQuery)).observations ?? 0))).filter((n) => n > 0).length;
+    await eventually(async () => (await observed()) === ids.length, 20_000, 'every held render read by the reconciler');
+    for (const id of ids) await stack.sandbox.control.setLipsync(id, { hold: false });
+    const results = await Promise.all(handles.map((h) => h.result()));
+    const stats = await stack.sandbox.control.stats();
+    for (const [i, id] of ids.entries()) {
+      expect(results[i]).toMatchObject({ detectedBy: 'poll', polls: 0, output: expect.stringContaining(id) });
+      expect(stats.renders[id]).toBe(1);
+    }
+  });
+
   test('a list that refuses an id it does not know (deleted at Creatify) does not stop the reconciler: the other renders still close by it', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listUnknownIds: 'refuse' });
     const [kept, deleted] = await Promise.all([stack.preview('fleet: kept'), stack.preview('fleet: deleted at Creatify')]);
@@ -59,8 +77,13 @@ describe('fleet reconciliation', () => {
     await stack.orchestrator.cancel(deleted!);
   });
 
-  test('a list serializer without output: the end is confirmed by one GET per render', async () => {
-    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listFields: 'summary' });
+  // An end under a word the docs do not name (`succeeded`) on a list without `output` looks
+  // like a stage to the list alone: learned as one, the job would wait for its deadline.
+  test.each<[string, SandboxSettingsPatch]>([
+    ['done', {}],
+    ['an end named `succeeded`', { endStatusAs: { done: 'succeeded' } }],
+  ])('a list serializer without output, the end called %s: the end is confirmed by one GET per render', async (_name, reading) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listFields: 'summary', ...reading });
     const { ids, results } = await renderAll(3);
     const stats = await stack.sandbox.control.stats();
     for (const [i, id] of ids.entries()) {
