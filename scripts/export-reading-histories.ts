@@ -17,13 +17,19 @@
  *   that ended it `failed`, `insufficient` by the code that ends it `insufficient_credits`
  *   (no patch: only the end's search attribute and failure type differ, which replay
  *   does not compare; the replay test holds it to that).
+ * - `preview` → v5-preview-<label>-reset.json: a render asked while an asynchronous
+ *   preview still runs (as `processing`), its first POST reset. `in-render` was recorded
+ *   by the code that waited for the preview inside the render activity (and, judging the
+ *   preview's own end against the old snapshot, took it for the render: never paid, held
+ *   until its deadline), `settled` by the code that takes the settled record as the
+ *   snapshot and asks for the render again (no patch: the activity's answer says which).
  */
 import { statusQuery } from '../src/contract/messages';
 import { workflowIdFor } from '../src/contract/lipsync-id';
 import { exportHistories, FAST as fast, type Exporter } from './history-export';
 
 const [reading, label] = process.argv.slice(2);
-if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages, approval, late-polling, late-reconciler or credits) and a label');
+if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages, approval, late-polling, late-reconciler, credits or preview) and a label');
 
 async function stages({ stack, save, support: { eventually } }: Exporter): Promise<void> {
   // Webhook path: deliveries on every transition, the running one named `processing`.
@@ -79,10 +85,21 @@ async function creditsFailure({ stack, save }: Exporter): Promise<void> {
   await save('webhook', workflowIdFor(id));
 }
 
+async function previewRunning({ stack, save }: Exporter): Promise<void> {
+  // The preview still runs (under a name the docs do not use) at the snapshot and ends
+  // `pending`; the first render POST is reset before the server does anything.
+  await stack.sandbox.control.reset({ previewAsync: true, previewStatus: 'pending', mediaJobAtPreview: true, runningStatusAs: 'processing', webhooks: { drop: 1 } });
+  const id = await stack.preview('replay: render asked while the preview runs');
+  await stack.sandbox.control.addFault({ endpoint: 'render', lipsyncId: id, kind: 'reset' });
+  await (await stack.orchestrator.startRender(id, { ...fast, webhookTimeout: '300 ms', deadline: '40 seconds' })).result().catch(() => undefined);
+  await save('reset', workflowIdFor(id));
+}
+
 const RECONCILER = { reconciler: { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 } };
 if (reading === 'stages') exportHistories(`v5-stage-${label}-`, RECONCILER, stages);
 else if (reading === 'approval') exportHistories(`v5-approval-${label}-`, {}, approval);
 else if (reading === 'late-polling') exportHistories(`v5-late-render-${label}-`, {}, late('polling'));
 else if (reading === 'late-reconciler') exportHistories(`v5-late-render-${label}-`, RECONCILER, late('reconciler'));
 else if (reading === 'credits') exportHistories(`v5-credits-${label}-`, {}, creditsFailure);
-else throw new Error(`unknown reading ${reading}: stages, approval, late-polling, late-reconciler or credits`);
+else if (reading === 'preview') exportHistories(`v5-preview-${label}-`, {}, previewRunning);
+else throw new Error(`unknown reading ${reading}: stages, approval, late-polling, late-reconciler, credits or preview`);

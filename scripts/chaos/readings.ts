@@ -39,13 +39,14 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
     listFields: at(['full', 'summary'] as const),
     durationOmittedFrom: at(['none', 'get', 'get-and-list'] as const),
     remainingCredits: at(['live', 'stale', 'absent'] as const),
+    concurrentJobs: at([{ max: null, status: 429 }, { max: 5, status: 429 }, { max: 5, status: 400 }, { max: 5, status: 403 }] as const),
     webhooks: {
       style: at(['documented', 'sibling', 'minimal'] as const),
       statusAliases: at([{}, { [doneAs]: doneAs === 'done' ? 'completed' : 'done' }]),
       progress: at(['none', 'string', 'number'] as const),
       idCase: at(['lower', 'upper'] as const),
       extraFields: at([false, true]),
-      encoding: at(['json', 'form'] as const),
+      encoding: at(['json', 'form', 'python', 'json-string'] as const),
       previewDeliveries: at([false, true]),
     },
   };

@@ -118,13 +118,13 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
 
   /**
    * A record whose preview was not ready at the snapshot (previewNotReady: an asynchronous
-   * preview still running, or a job made by create): read until it settles. Ends in a
-   * render already on the record (an output, a failure; or, on a later attempt, strong
-   * evidence of our own earlier POST), or the record ready to render. Past
-   * PREVIEW_WAIT_MS in all it is taken as ready: a job must not wait for ever on a
-   * preview link the API never shows.
+   * preview still running, or a job made by create): read until it settles, and never
+   * POST. Ends in a render already on the record (an output, a failure), or in the record
+   * ready to render, which the workflow takes as its snapshot before asking for the render
+   * again. Past PREVIEW_WAIT_MS in all it is taken as ready: a job must not wait for ever
+   * on a preview link the API never shows.
    */
-  async function untilPreviewReady(lipsyncId: string, before: LipsyncSnapshot): Promise<RenderOutcome | LipsyncSnapshot> {
+  async function untilPreviewReady(lipsyncId: string): Promise<RenderOutcome> {
     const info = activityInfo();
     const attemptStarted = Date.now();
     for (let look = 1; ; look++) {
@@ -133,14 +133,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
         return { lipsync: now, posted: false, evidence: `the record ended while its preview was awaited (${now.status})`, strength: 'strong' };
       }
       const waitedTooLong = Date.now() - info.scheduledTimestampMs > PREVIEW_WAIT_MS;
-      if (!previewNotReady(now) || waitedTooLong) {
-        if (info.attempt > 1) {
-          // An earlier attempt may have POSTed once the preview was ready: only strong evidence counts (the preview's own end moves its fields too).
-          const judgement = judgeRenderStarted(before, now);
-          if (judgement.started && judgement.strength === 'strong') return { lipsync: now, posted: false, evidence: judgement.evidence, strength: 'strong' };
-        }
-        return now;
-      }
+      // No POST here: the render is asked again with this record as its snapshot (RenderOutcome.previewSettled).
+      if (!previewNotReady(now) || waitedTooLong) return { lipsync: now, posted: false, evidence: `preview ready (${now.status})`, previewSettled: true };
       if (Date.now() - attemptStarted > PREVIEW_WAIT_PER_ATTEMPT_MS) throw notTerminalYet(now, 'preview not ready yet; render waits');
       await sleep(Math.min(1_000 * look, 5_000));
     }
@@ -208,24 +202,20 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * started before snapshots existed.)
    */
   async function renderOnce(input: RenderInput): Promise<RenderOutcome> {
-    let judged = input;
-    if (input.before && !input.rejudge && previewNotReady(input.before)) {
-      const ready = await untilPreviewReady(input.lipsyncId, input.before);
-      if ('posted' in ready) return ready;
-      // The settled record is what a render would change from now on.
-      judged = { ...input, before: ready };
-    } else if (activityInfo().attempt > 1 || input.rejudge) {
+    // A snapshot taken while the preview ran is no baseline: its own end moves the fields a render would.
+    if (input.before && !input.rejudge && previewNotReady(input.before) && !input.previewWaited) return untilPreviewReady(input.lipsyncId);
+    if (activityInfo().attempt > 1 || input.rejudge) {
       const started = await alreadyStarted(input);
       if (started) return started;
     }
     try {
       const answer = await creatify.render(input.lipsyncId);
-      const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(judged);
+      const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(input);
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
       // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
       if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'insufficient-credits') && err.status !== undefined) {
-        const started = await alreadyStarted(judged);
+        const started = await alreadyStarted(input);
         if (started) return started;
         if (err.kind === 'insufficient-credits') {
           throw ApplicationFailure.create({

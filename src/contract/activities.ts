@@ -32,6 +32,8 @@ export interface RenderInput {
   before?: LipsyncSnapshot;
   /** A re-judgement of a render judged started whose record never showed it: compare before any POST. */
   rejudge?: boolean;
+  /** `before` is the record a wait for its preview settled on (RenderOutcome.previewSettled): POST on it, ready or not. */
+  previewWaited?: true;
 }
 
 export interface RenderOutcome {
@@ -41,6 +43,13 @@ export interface RenderOutcome {
   evidence: string;
   /** 'weak': the judgement rests on `updated_at` alone, so the workflow re-checks it later. */
   strength?: 'strong' | 'weak';
+  /**
+   * Nothing POSTed: the record's preview was not ready at the snapshot and now is
+   * (`lipsync` is the settled record). The workflow takes it as the new snapshot and asks
+   * for the render again, so any attempt whose POST's fate is unknown compares with a
+   * record the preview's own end can no longer move.
+   */
+  previewSettled?: true;
 }
 
 export interface PollInput {

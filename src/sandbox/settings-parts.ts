@@ -38,9 +38,11 @@ export const webhookSettingsSchema = z.strictObject({
   /**
    * §7/§13.9 show the payload only as a Python dict: posted with `json=` it is JSON, with
    * `data=` (Python requests' form default) it is `application/x-www-form-urlencoded`,
-   * where a None value is left out and every other value is text.
+   * where a None value is left out and every other value is text; 'python' posts the
+   * dict as Python prints it (`data=str(payload)`, text/plain), 'json-string' that text
+   * as a JSON string (`json=str(payload)`).
    */
-  encoding: z.enum(['json', 'form']),
+  encoding: z.enum(['json', 'form', 'python', 'json-string']),
   /**
    * Real ms the terminal delivery leaves before GET shows the end: a server that posts
    * from the worker before its database commit is visible to the API.

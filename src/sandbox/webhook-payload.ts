@@ -53,9 +53,15 @@ export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, at
   return body;
 }
 
-/** The POST's content type and body: JSON, or form fields as Python's requests sends a dict with `data=`. */
-export function encodeDelivery(body: Record<string, unknown>, encoding: 'json' | 'form'): { contentType: string; text: string } {
+/**
+ * The POST's content type and body: JSON; form fields as Python's requests sends a dict
+ * with `data=`; the dict as Python prints it (`data=str(payload)`, as the docs show the
+ * payload); or that text as a JSON string (`json=str(payload)`).
+ */
+export function encodeDelivery(body: Record<string, unknown>, encoding: WebhookEncoding): { contentType: string; text: string } {
   if (encoding === 'json') return { contentType: 'application/json', text: JSON.stringify(body) };
+  if (encoding === 'python') return { contentType: 'text/plain', text: pythonRepr(body) };
+  if (encoding === 'json-string') return { contentType: 'application/json', text: JSON.stringify(pythonRepr(body)) };
   const form = new URLSearchParams();
   for (const [key, value] of Object.entries(body)) {
     if (value === null || value === undefined) continue;
@@ -68,4 +74,20 @@ export function encodeDelivery(body: Record<string, unknown>, encoding: 'json' |
 export function stampSentAt(body: Record<string, unknown>, at: number): Record<string, unknown> {
   if (!('sent_at' in body)) return body;
   return { ...body, sent_at: new Date(at).toISOString() };
+}
+
+export type WebhookEncoding = 'json' | 'form' | 'python' | 'json-string';
+
+/** Python's repr of a JSON-like value: single quotes (double when the text holds one), None/True/False. */
+export function pythonRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') {
+    const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+    const escaped = value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(new RegExp(quote, 'g'), `\\${quote}`);
+    return `${quote}${escaped}${quote}`;
+  }
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
 }

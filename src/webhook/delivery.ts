@@ -2,7 +2,8 @@
  * Body → WebhookHint. Creatify's payload is documented only as a Python-repr example
  * (creatify-api.md §7, §13.9), so neither its encoding nor the Content-Type is known: a
  * JSON object, or the form fields Python's requests sends for a dict passed as `data=`
- * (a None left out, every value text). Read tolerantly (see WebhookDelivery): refused,
+ * (a None left out, every value text), or the dict as Python prints it (`str(payload)`,
+ * single quotes and None, as the docs show it). Read tolerantly (see WebhookDelivery): refused,
  * with a reason the sender can read, is only what cannot be a delivery — neither a JSON
  * object nor form fields, no UUID `id`, or a status/URL/reason too long or oddly shaped
  * to be Creatify's.
@@ -12,6 +13,7 @@ import { WebhookDelivery } from '../creatify/schemas';
 import { progressFraction } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { type WebhookHint } from '../contract/messages';
+import { readPythonLiteral } from './python-literal';
 import type { RejectReason } from './stats';
 
 export type ParsedDelivery =
@@ -23,10 +25,12 @@ export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
   let json: unknown;
   try {
     json = JSON.parse(text);
+    // `json=str(payload)` in Python: a JSON string holding the dict as Python prints it.
+    if (typeof json === 'string') json = readJsonOrPython(json) ?? json;
   } catch (err) {
-    const form = formFields(text);
-    if (!form) return { ok: false, reason: 'malformed-json', detail: `body is neither JSON nor form fields (${(err as Error).message})` };
-    json = form;
+    const read = readPythonLiteral(text) ?? formFields(text);
+    if (read === undefined) return { ok: false, reason: 'malformed-json', detail: `body is neither JSON, a Python dict nor form fields (${(err as Error).message})` };
+    json = read;
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, reason: 'not-an-object', detail: `body must be a JSON object, got ${describe(json)}` };
@@ -48,6 +52,14 @@ export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
       receivedAt: receivedAt.toISOString(),
     },
   };
+}
+
+function readJsonOrPython(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return readPythonLiteral(text);
+  }
 }
 
 /** How a form encoder writes a missing value (JavaScript's null, Python's None): as absent. */

@@ -15,7 +15,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome, type LipsyncSnapshot, type PollOutcome, type RenderOutcome } from '../contract/activities';
+import { ActivityFailureType, INVALID_REQUEST_FAILURES, type CreditsCheckOutcome, type LipsyncSnapshot, type PollOutcome, type RenderInput, type RenderOutcome } from '../contract/activities';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { saysInsufficientCredits } from '../creatify/errors';
 import {
@@ -182,6 +182,17 @@ class RenderFlow {
     if (renderShown) {
       return { outcome: { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' }, detectedBy: 'render-response' };
     }
+    const first = await this.postRender({ lipsyncId: this.id, before: snapshot });
+    if (!first.outcome.previewSettled) return first;
+    // The preview was still running at the snapshot: the record it settled on is the snapshot now.
+    const settled = first.outcome.lipsync;
+    this.tracker.preRenderRead(settled, this.version.fleet && reconciler === true);
+    return this.postRender({ lipsyncId: this.id, before: settled, previewWaited: true });
+  }
+
+  /** The render activity, while a claim of an end is confirmed meanwhile (see render). */
+  private async postRender(input: RenderInput): Promise<{ outcome: RenderOutcome; detectedBy: Detection }> {
+    const summary = `render lipsync ${this.id}`;
     // While the POST is retried (its answer lost, Creatify failing), the render may be
     // done already: a claim of an end is confirmed meanwhile, and a confirmed end wins.
     // One condition over plain state, not a race of scoped promises: the SDK records a
@@ -189,7 +200,7 @@ class RenderFlow {
     const renderScope = new CancellationScope();
     let posted: { outcome: RenderOutcome } | { error: unknown } | undefined;
     renderScope
-      .run(() => api.renderLipsync.executeWithOptions({ summary }, [{ lipsyncId: this.id, before: snapshot }]))
+      .run(() => api.renderLipsync.executeWithOptions({ summary }, [input]))
       .then(
         (outcome) => (posted = { outcome }),
         (error) => (posted = { error: this.mapActivityError(error) }),

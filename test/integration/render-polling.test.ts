@@ -204,6 +204,23 @@ describe('tracking a render without its webhook', () => {
     expect(stats.callsByLipsync[id]?.render).toBe(1);
   });
 
+  // The snapshot was read while the preview ran: its end (→ pending with a media job of its
+  // own, progress reset) moves every field a render would. A POST whose fate is unknown must
+  // be judged against the settled record, not that snapshot, or the preview's end passes for
+  // the render and no render is ever sent.
+  test.each([
+    ['a reset before the server did anything', { kind: 'reset' as const }, 1],
+    ['an answer lost after the render was taken', { kind: 'lost-response' as const }, 1],
+  ])('an asynchronous preview that ends `pending`, its render POST failing once with %s: rendered once', async (_name, fault, paid) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, previewAsync: true, previewStatus: 'pending', mediaJobAtPreview: true, runningStatusAs: 'processing', secondRender: 'charge' });
+    const id = await stack.preview('asynchronous preview, render POST failing once');
+    await stack.sandbox.control.addFault({ endpoint: 'render', lipsyncId: id, ...fault });
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' });
+    const result = await handle.result();
+    expect(result.output).toContain(id);
+    expect((await stack.sandbox.control.stats()).renders[id]).toBe(paid);
+  });
+
   test('a job made by create (#1), still pending, is followed to its video and never rendered again (second render: charge)', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, secondRender: 'charge' });
     const created = await stack.creatify.create(demoRequest('made by create', 'https://unused.example/'));

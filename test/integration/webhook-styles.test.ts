@@ -26,6 +26,9 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   // §13.9 shows a Python dict: posted with requests' `data=`, it arrives as form fields.
   ['form-encoded (Python requests\' data=)', { webhooks: { encoding: 'form' } }],
   ['form-encoded, sibling, every transition with progress', { webhooks: { encoding: 'form', style: 'sibling', nonTerminal: true, progress: 'string' } }],
+  // ... or literally as the docs print it: `data=str(payload)`, or `json=str(payload)`.
+  ['the dict as Python prints it (single quotes, None), as text', { webhooks: { encoding: 'python' } }],
+  ['the dict as Python prints it, inside a JSON string, every transition', { webhooks: { encoding: 'json-string', nonTerminal: true, progress: 'number' } }],
 ];
 
 describe('a render ends by its webhook in every payload style', () => {

@@ -21,3 +21,32 @@ describe('a delivery as form fields (§13.9: the payload is documented only as a
     expect(parse('status=done&output=x')).toMatchObject({ ok: false, reason: 'malformed-json' });
   });
 });
+
+describe('a delivery as Python prints the dict (§7, §13.9 show it so: single quotes, None)', () => {
+  const repr = `{'id': '${ID}', 'status': 'done', 'failed_reason': None, 'output': 'https://x/it\\'s.mp4', 'progress': 1.0, 'meta': {'attempt': 1, 'tags': ('a', "b")}, 'ok': True}`;
+
+  test('str(payload) posted as the body', () => {
+    expect(parse(repr)).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: "https://x/it's.mp4", failedReason: null, progress: 1 } });
+  });
+
+  test('json=str(payload): a JSON string holding it', () => {
+    expect(parse(JSON.stringify(repr))).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: "https://x/it's.mp4" } });
+  });
+
+  test('escapes as Python writes them', () => {
+    expect(parse(`{'id': '${ID}', 'status': 'failed', 'failed_reason': 'bad \\xe9 \\u00e9 line\\nnext \\\\ end', 'output': None}`)).toMatchObject({
+      ok: true,
+      hint: { status: 'failed', failedReason: 'bad é é line\nnext \\ end', output: null },
+    });
+  });
+
+  test.each([
+    [`{'id': '${ID}', 'status': 'done'`, 'unclosed'],
+    [`{'id': '${ID}', 'status': __import__('os')}`, 'a call, not a literal'],
+    [`{'id': '${ID}' 'status': 'done'}`, 'no comma'],
+    [`{1: 'x'}`, 'a key that is not a string'],
+    [`"just text"`, 'a JSON string that is no dict'],
+  ])('%s: refused (%s)', (text) => {
+    expect(parse(text)).toMatchObject({ ok: false });
+  });
+});

@@ -84,6 +84,19 @@ describe('replaying recorded histories', () => {
     expect(events.at(-1)!.workflowExecutionFailedEventAttributes.failure.applicationFailureInfo.type).toContain(type);
   });
 
+  // A render asked while an asynchronous preview still ran, its first POST reset: the code
+  // that waited inside the render activity took the preview's end for the render (held to
+  // the deadline, never paid); the current code asks again on the settled record. No patch:
+  // the render activity's answer (previewSettled) decides, and the old one replays as it was.
+  test.each([
+    ['v5-preview-in-render-reset.json', 1, 'FAILED'],
+    ['v5-preview-settled-reset.json', 2, 'COMPLETED'],
+  ])('%s records the preview path it stands for (%p render activities, %s)', (file, renders, end) => {
+    const events: Array<Record<string, any>> = load(file).events;
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'renderLipsync')).toHaveLength(renders);
+    expect(events.at(-1)!.eventType).toBe(`EVENT_TYPE_WORKFLOW_EXECUTION_${end}`);
+  });
+
   test.each(histories)('%s replays against the current workflow', async (file) => {
     await expect(Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, load(file))).resolves.toBeUndefined();
   });

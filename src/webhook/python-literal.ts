@@ -1,0 +1,120 @@
+/**
+ * A Python literal (what `str(dict)` prints) read as the JSON value it stands for.
+ * creatify-api.md §7 and §13.9 show the webhook payload only as a Python dict,
+ * `{'id': '…', 'status': 'done', 'failed_reason': None, 'output': '…'}`. A sender that
+ * posts `str(payload)`, or `json=str(payload)`, sends exactly that text. Only literals
+ * are read: dicts, lists, tuples, quoted strings, numbers, None, True and False.
+ * Anything else is not a literal, so the result is undefined. Nothing is evaluated.
+ */
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v' };
+
+class Reader {
+  private at = 0;
+
+  constructor(private readonly text: string) {}
+
+  /** The whole text as one value, or undefined. */
+  readAll(): unknown {
+    const value = this.value(0);
+    this.space();
+    return this.at === this.text.length ? value : undefined;
+  }
+
+  private space(): void {
+    while (this.at < this.text.length && /\s/.test(this.text[this.at]!)) this.at++;
+  }
+
+  private value(depth: number): unknown {
+    if (depth > 20) throw new Error('too deep');
+    this.space();
+    const c = this.text[this.at];
+    if (c === '{') return this.dict(depth);
+    if (c === '[' || c === '(') return this.list(depth, c === '[' ? ']' : ')');
+    if (c === "'" || c === '"') return this.string();
+    const word = /^(None|True|False|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/.exec(this.text.slice(this.at));
+    if (!word) throw new Error('not a literal');
+    this.at += word[0].length;
+    if (word[0] === 'None') return null;
+    if (word[0] === 'True' || word[0] === 'False') return word[0] === 'True';
+    return Number(word[0]);
+  }
+
+  private dict(depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    this.at++;
+    for (;;) {
+      this.space();
+      if (this.text[this.at] === '}') break;
+      const key = this.value(depth + 1);
+      if (typeof key !== 'string') throw new Error('a key that is not a string');
+      this.expect(':');
+      out[key] = this.value(depth + 1);
+      if (!this.separator('}')) break;
+    }
+    this.expect('}');
+    return out;
+  }
+
+  private list(depth: number, close: string): unknown[] {
+    const out: unknown[] = [];
+    this.at++;
+    for (;;) {
+      this.space();
+      if (this.text[this.at] === close) break;
+      out.push(this.value(depth + 1));
+      if (!this.separator(close)) break;
+    }
+    this.expect(close);
+    return out;
+  }
+
+  /** After an item: true when a comma says another may follow. */
+  private separator(close: string): boolean {
+    this.space();
+    if (this.text[this.at] === ',') {
+      this.at++;
+      return true;
+    }
+    if (this.text[this.at] !== close) throw new Error(`expected , or ${close}`);
+    return false;
+  }
+
+  private expect(char: string): void {
+    this.space();
+    if (this.text[this.at] !== char) throw new Error(`expected ${char}`);
+    this.at++;
+  }
+
+  private string(): string {
+    const quote = this.text[this.at++];
+    let out = '';
+    while (this.at < this.text.length) {
+      const c = this.text[this.at++]!;
+      if (c === quote) return out;
+      if (c !== '\\') {
+        out += c;
+        continue;
+      }
+      const e = this.text[this.at++] ?? '';
+      const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+      if (hex > 0) {
+        const digits = this.text.slice(this.at, this.at + hex);
+        if (!/^[0-9a-fA-F]+$/.test(digits) || digits.length !== hex) throw new Error('bad escape');
+        out += String.fromCodePoint(parseInt(digits, 16));
+        this.at += hex;
+      } else {
+        out += ESCAPES[e] ?? `\\${e}`;
+      }
+    }
+    throw new Error('unterminated string');
+  }
+}
+
+export function readPythonLiteral(text: string): unknown {
+  try {
+    return new Reader(text).readAll();
+  } catch {
+    return undefined;
+  }
+}
