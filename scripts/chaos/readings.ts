@@ -1,8 +1,10 @@
 /**
- * One Creatify, drawn: a reading of every unknown of docs/creatify-api.md that bears on a
- * render which ends `done`, picked from the sandbox's settings by a seed. Each setting has
- * its own test; the draw puts them together, as a stand-in that made its own choice at
- * every [I]/[U] would, so a soak can show that no combination pays twice or skips a render.
+ * One Creatify, drawn: a reading of every unknown of docs/creatify-api.md that bears on
+ * tracking a render, picked from the sandbox's settings by a seed, and how its renders
+ * end (done; in one draw out of four, all failed or all rejected at Creatify). Each
+ * setting has its own test; the draw puts them together, as a stand-in that made its own
+ * choice at every [I]/[U] would, so a soak can show that no combination pays twice,
+ * skips a render, or leaves a job open.
  *
  * A second render is always charged here ('charge'): the soak's "paid twice" count sees a
  * second POST only when it costs money, and the other two answers to it cost nothing.
@@ -19,7 +21,12 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   const random = mulberry32(Math.imul(seed ^ 0x2545f491, 0x9e3779b1));
   const at = <T>(choices: readonly T[]) => pick(random, choices);
   const doneAs = at(['done', 'completed', 'succeeded'] as const);
+  // One draw in four: every render fails or is rejected at Creatify (under its documented name or another word).
+  const outcome = at(['done', 'done', 'done', 'done', 'done', 'done', 'failed', 'rejected'] as const);
   return {
+    outcome,
+    failedReason: 'The avatar could not be rendered.',
+    rejectedReason: at([null, 'Content policy.']),
     previewStatus: at(['done', 'pending'] as const),
     previewAsync: at([false, true]),
     mediaJobAtPreview: at([false, true]),
@@ -30,7 +37,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
     creditsUsedOnRender: at(['add', 'keep'] as const),
     renderApplyDelayMs: at([0, Math.round(renderMs / 4)]),
     runningStatusAs: at(['running', 'processing'] as const),
-    endStatusAs: { done: doneAs },
+    endStatusAs: { done: doneAs, failed: at(['failed', 'error'] as const), rejected: at(['rejected', 'cancelled'] as const) },
     progressAs: at(['string', 'number', 'percent'] as const),
     decimalsAs: at(['number', 'string'] as const),
     secondRender: 'charge',

@@ -26,6 +26,9 @@ export interface SoakReport {
   figures: {
     renders: number;
     doneRightUrl: number;
+    /** The outcome every render was meant to reach (the sandbox's), and how many reached it (done: with the right URL). */
+    expectedEnd: 'done' | 'failed' | 'rejected';
+    endedAsExpected: number;
     paidTwice: number;
     neverPaid: number;
     stillOpen: number;
@@ -96,6 +99,8 @@ export interface ReportInput {
   records: RenderRecord[];
   workflows: Map<string, WorkflowFacts>;
   expectedOutputs: Array<string | null>;
+  /** How every render should end: `done` (with the sandbox's URL), or the failure the sandbox was set to (readings with another outcome). */
+  expectedEnd?: 'done' | 'failed' | 'rejected';
   stats: SandboxStats;
   events: ChaosEvent[];
   unexpectedExits: string[];
@@ -136,18 +141,22 @@ export function buildReport(input: ReportInput): SoakReport {
   const problems: SoakReport['problems'] = [];
   const otherOutcomes: SoakReport['otherOutcomes'] = { failed: {}, wrongUrl: 0, notStarted: 0, lost: 0, closedUnseen: 0 };
   const detectedBy: Record<string, number> = {};
+  const expectedEnd = input.expectedEnd ?? 'done';
   let doneRightUrl = 0;
+  let endedAsExpected = 0;
   let stillOpen = 0;
   for (const r of renders) {
     const found: string[] = [];
     const o = r.outcome;
     if (o.kind === 'done') {
       detectedBy[o.detectedBy] = (detectedBy[o.detectedBy] ?? 0) + 1;
-      if (r.expectedOutput !== null && o.output === r.expectedOutput) doneRightUrl += 1;
+      if (expectedEnd === 'done' && r.expectedOutput !== null && o.output === r.expectedOutput) doneRightUrl += 1;
       else {
         otherOutcomes.wrongUrl += 1;
         found.push(`done with ${o.output}, the sandbox says ${r.expectedOutput}`);
       }
+    } else if (o.kind === 'failed' && o.reason === expectedEnd) {
+      endedAsExpected += 1;
     } else if (o.kind === 'failed') {
       otherOutcomes.failed[o.reason] = (otherOutcomes.failed[o.reason] ?? 0) + 1;
       found.push(`ended without a video (${o.reason}): ${o.message}`);
@@ -220,6 +229,8 @@ export function buildReport(input: ReportInput): SoakReport {
   const figures = {
     renders: records.length,
     doneRightUrl,
+    expectedEnd,
+    endedAsExpected: doneRightUrl + endedAsExpected,
     paidTwice: renders.filter((r) => r.paid > 1).length,
     neverPaid: renders.filter((r) => r.paid === 0).length,
     stillOpen,
@@ -230,7 +241,7 @@ export function buildReport(input: ReportInput): SoakReport {
   };
   const { chaos, ...config } = input.config;
   return {
-    passed: figures.doneRightUrl === figures.renders && figures.paidTwice === 0 && figures.neverPaid === 0 && figures.stillOpen === 0,
+    passed: figures.endedAsExpected === figures.renders && figures.paidTwice === 0 && figures.neverPaid === 0 && figures.stillOpen === 0,
     figures,
     otherOutcomes,
     problems,

@@ -98,6 +98,7 @@ export async function soakOn(stack: ChaosStack, soak: ResolvedSoak, runStarted: 
     records,
     workflows,
     expectedOutputs: sandboxRecords.map((r) => (typeof r.output === 'string' ? r.output : null)),
+    expectedEnd: soak.readings?.settings.outcome ?? 'done',
     stats,
     events,
     unexpectedExits: [stack.receiver, ...stack.workers].flatMap((s) => s.unexpectedExits.map((e) => `${e.name} pid ${e.pid}: code ${e.exit.code} signal ${e.exit.signal}`)),

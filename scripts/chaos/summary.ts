@@ -7,7 +7,8 @@ export function formatSummary(report: SoakReport, reportPath?: string): string {
   const c = report.config;
   const lines: Array<[string, string]> = [];
   const mark = (ok: boolean) => (ok ? '' : '   ✗');
-  lines.push(['ended done with the right URL', `${f.doneRightUrl}/${f.renders}${mark(f.doneRightUrl === f.renders)}`]);
+  if (f.expectedEnd === 'done') lines.push(['ended done with the right URL', `${f.doneRightUrl}/${f.renders}${mark(f.doneRightUrl === f.renders)}`]);
+  else lines.push([`ended ${f.expectedEnd}, as set`, `${f.endedAsExpected}/${f.renders}${mark(f.endedAsExpected === f.renders)}`]);
   lines.push(['paid twice', `${f.paidTwice}${mark(f.paidTwice === 0)}`]);
   lines.push(['never paid', `${f.neverPaid}${mark(f.neverPaid === 0)}`]);
   lines.push(['still open', `${f.stillOpen}${mark(f.stillOpen === 0)}`]);
@@ -52,7 +53,7 @@ export function formatSummary(report: SoakReport, reportPath?: string): string {
   const shown = report.problems.slice(0, 10).map((p) => `  ${p.id}: ${p.problems.join('; ')}`);
   if (report.problems.length > shown.length) shown.push(`  … and ${report.problems.length - shown.length} more in the report`);
   const verdict = report.passed
-    ? `PASSED: ${f.renders}/${f.renders} done with the right URL, 0 paid twice, 0 never paid, 0 still open`
+    ? `PASSED: ${f.renders}/${f.renders} ${f.expectedEnd === 'done' ? 'done with the right URL' : `ended ${f.expectedEnd}`}, 0 paid twice, 0 never paid, 0 still open`
     : 'FAILED: not every render happened exactly once';
   return [head, ...body, ...(shown.length ? ['renders with a problem:', ...shown] : []), verdict].join('\n');
 }
