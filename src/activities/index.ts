@@ -6,6 +6,7 @@
 import { activityInfo, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
+import { saysAlreadyRendering } from '../creatify/errors';
 import { judgeRenderStarted, previewNotReady, renderShownBeforePost } from '../creatify/render-judgement';
 import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
@@ -217,6 +218,10 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'insufficient-credits') && err.status !== undefined) {
         const started = await alreadyStarted(input);
         if (started) return started;
+        // The record shows nothing yet (a server that applies a render later, an updated_at it never moves), but the refusal says one runs.
+        if (err.kind === 'validation' && saysAlreadyRendering(err.detail ?? err.message)) {
+          return { lipsync: await readSteadily(input.lipsyncId), posted: false, evidence: `Creatify refused the render as one already under way: ${err.detail ?? err.message}`, strength: 'weak' };
+        }
         if (err.kind === 'insufficient-credits') {
           throw ApplicationFailure.create({
             type: ActivityFailureType.InsufficientCredits,

@@ -148,6 +148,17 @@ export function saysInsufficientCredits(message: string | null | undefined): boo
   return !!message && INSUFFICIENT_CREDITS.some((wording) => wording.test(message));
 }
 
+/**
+ * Whether a refusal of the render says a render already exists ("This lipsync is already
+ * being rendered", "has already been rendered", "render already in progress"): §4.3
+ * leaves a second render [U], and a 400 that says so is the API's own word that the
+ * render it refuses is under way. Not when it speaks of the preview (a preview still
+ * running is no render).
+ */
+export function saysAlreadyRendering(message: string | null | undefined): boolean {
+  return !!message && /\balready\b/i.test(message) && /render|process|queue|running|start|submit/i.test(message) && !/preview/i.test(message);
+}
+
 function kindForStatus(status: number, message: string | undefined): CreatifyErrorKind {
   if (status === 402) return 'insufficient-credits';
   if ((status === 400 || status === 403) && saysInsufficientCredits(message)) return 'insufficient-credits';

@@ -125,7 +125,7 @@ export function wireDecimal(value: number, as: SandboxSettings['decimalsAs']): s
 
 export function serializeRecord(
   record: LipsyncRecord,
-  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs' | 'endStatusAs' | 'decimalsAs'>,
+  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs' | 'endStatusAs' | 'decimalsAs' | 'updatedAt'>,
 ): Record<string, unknown> {
   return {
     id: record.id,
@@ -133,7 +133,7 @@ export function serializeRecord(
     output: record.output,
     video_thumbnail: record.video_thumbnail,
     created_at: record.created_at,
-    updated_at: record.updated_at,
+    updated_at: settings.updatedAt === 'created' ? record.created_at : record.updated_at,
     credits_used: wireDecimal(record.credits_used, settings.decimalsAs),
     duration: wireDecimal(record.duration, settings.decimalsAs),
     progress: wireProgress(record.progress, settings.progressAs),

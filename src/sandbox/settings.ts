@@ -52,6 +52,11 @@ export const sandboxSettingsSchema = z.strictObject({
   failedReason: z.string(),
   /** failed_reason on `rejected`; null because the docs never say it is filled. */
   rejectedReason: z.string().nullable(),
+  /**
+   * `updated_at` as the record's last change ('live', default), or frozen at its creation
+   * ('created': a server that never maintains it), so no judgement can lean on it.
+   */
+  updatedAt: z.enum(['live', 'created']),
   /** §3.6: a decimal string (new docs), a number (old docs), or a number 0–100 (one observed script prints it unscaled) [I]. */
   progressAs: z.enum(['string', 'number', 'percent']),
   /** `credits_used`, `duration` and `remaining_credits`: numbers as documented (default), or decimal strings as a DRF DecimalField goes out by default [I]. */
@@ -149,6 +154,7 @@ export function defaultSettings(): SandboxSettings {
     outcome: 'done',
     failedReason: 'Video generation failed.',
     rejectedReason: null,
+    updatedAt: 'live',
     progressAs: 'string',
     decimalsAs: 'number',
     secondRender: 'reject',

@@ -175,6 +175,28 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     expect(stats.callsByLipsync[id]?.render).toBe(2); // the throttled one, and the one after re-judging
   });
 
+  // A server whose render leaves the record as it was at first (pending before and after,
+  // media job and credits kept, an updated_at it never moves): the retry after a lost
+  // answer sees nothing, POSTs again and is refused "already being rendered". That refusal
+  // is the API's word that the render runs: tracked, not ended as refused.
+  test('a retry refused as "already being rendered", the record showing nothing yet, is tracked to its video, not ended refused', async () => {
+    await stack.sandbox.control.reset({ previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep', creditsUsedOnRender: 'keep', updatedAt: 'created', secondRender: 'reject' });
+    const id = await stack.preview('already being rendered');
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'lost-response', lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    const judged = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.renderAcceptedAt ? state : undefined;
+    }, 15_000, 'the judgement');
+    expect(judged).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/already/) });
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    expect((await handle.result()).output).toContain(id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(2);
+  });
+
   test('an end confirmed while the render POST is still being retried closes the job at once', async () => {
     await stack.sandbox.control.reset();
     const id = await stack.preview('claim during render');

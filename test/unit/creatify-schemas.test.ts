@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   progressFraction,
 } from '../../src/creatify';
-import { errorFromResponse, errorFromTransport, makeRedactor } from '../../src/creatify/errors';
+import { errorFromResponse, errorFromTransport, makeRedactor, saysAlreadyRendering } from '../../src/creatify/errors';
 import { endUnderOtherName } from '../../src/creatify/status';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
@@ -274,6 +274,18 @@ describe('error mapping', () => {
     [400, '{"detail":"credit_limit must be a number"}'],
   ])('HTTP %i %s is not read as insufficient credits', (status, body) => {
     expect(fail(status, body).kind).not.toBe('insufficient-credits');
+  });
+
+  it.each<[string, boolean]>([
+    ['This lipsync is already being rendered.', true],
+    ['This lipsync has already been rendered.', true],
+    ['Render already in progress', true],
+    ['Lipsync already rendering', true],
+    ['The preview is already being processed; render it when it is done.', false],
+    ['Invalid voice_id, please try again with a valid one.', false],
+    ['Insufficient credits', false],
+  ])('"%s" says a render is already under way: %p', (detail, says) => {
+    expect(saysAlreadyRendering(detail)).toBe(says);
   });
 
   it.each<[number, string]>([
