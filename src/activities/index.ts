@@ -7,7 +7,7 @@ import { activityInfo, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { saysAlreadyRendering } from '../creatify/errors';
-import { judgeRenderStarted, previewNotReady, renderShownBeforePost } from '../creatify/render-judgement';
+import { judgeRenderStarted, previewNotReady, renderShownBeforePost, renderShownOnRecord } from '../creatify/render-judgement';
 import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
@@ -134,8 +134,13 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
         return { lipsync: now, posted: false, evidence: `the record ended while its preview was awaited (${now.status})`, strength: 'strong' };
       }
       const waitedTooLong = Date.now() - info.scheduledTimestampMs > PREVIEW_WAIT_MS;
-      // No POST here: the render is asked again with this record as its snapshot (RenderOutcome.previewSettled).
-      if (!previewNotReady(now) || waitedTooLong) return { lipsync: now, posted: false, evidence: `preview ready (${now.status})`, previewSettled: true };
+      if (!previewNotReady(now) || waitedTooLong) {
+        // Its preview ready, the record already shows a render (queued or running): someone's, or an earlier attempt's.
+        const shown = renderShownOnRecord(now);
+        if (shown) return { lipsync: now, posted: false, evidence: `a render showed while its preview was awaited: ${shown}`, strength: 'strong' };
+        // No POST here: the render is asked again with this record as its snapshot (RenderOutcome.previewSettled).
+        return { lipsync: now, posted: false, evidence: `preview ready (${now.status})`, previewSettled: true };
+      }
       if (Date.now() - attemptStarted > PREVIEW_WAIT_PER_ATTEMPT_MS) throw notTerminalYet(now, 'preview not ready yet; render waits');
       await sleep(Math.min(1_000 * look, 5_000));
     }
@@ -202,10 +207,16 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * a refusal (insufficient credits, say) if it did not. (A string input is a run
    * started before snapshots existed.)
    */
-  async function renderOnce(input: RenderInput): Promise<RenderOutcome> {
+  async function renderOnce(asked: RenderInput): Promise<RenderOutcome> {
+    let input = asked;
     // A snapshot taken while the preview ran is no baseline: its own end moves the fields a render would.
-    if (input.before && !input.rejudge && previewNotReady(input.before) && !input.previewWaited) return untilPreviewReady(input.lipsyncId);
-    if (activityInfo().attempt > 1 || input.rejudge) {
+    if (input.before && !input.rejudge && !input.previewWaited && previewNotReady(input.before)) {
+      const settled = await untilPreviewReady(input.lipsyncId);
+      if (input.settlePreview || !settled.previewSettled) return settled;
+      // Asked by a workflow of the code before previewSettled (a deploy under way): it would
+      // take that answer for a render started, so POST here, on the settled record.
+      input = { ...input, before: settled.lipsync };
+    } else if (activityInfo().attempt > 1 || input.rejudge) {
       const started = await alreadyStarted(input);
       if (started) return started;
     }

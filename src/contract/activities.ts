@@ -34,6 +34,8 @@ export interface RenderInput {
   rejudge?: boolean;
   /** `before` is the record a wait for its preview settled on (RenderOutcome.previewSettled): POST on it, ready or not. */
   previewWaited?: true;
+  /** The caller takes RenderOutcome.previewSettled (workflows of older code do not: for them the wait ends in the POST). */
+  settlePreview?: true;
 }
 
 export interface RenderOutcome {

@@ -141,7 +141,14 @@ export class CreatifyClient {
     const lipsyncs = new Map<string, Lipsync>();
     let path: string | null = `${LIPSYNCS}?ids=${ids.join(',')}`;
     for (let pages = 0; path !== null && pages < MAX_LIST_PAGES; pages += 1) {
-      const page: z.output<typeof LipsyncListPage> = await this.call({ method: 'GET', path, schema: LipsyncListPage, timeoutMs: this.timeoutMs });
+      let page: z.output<typeof LipsyncListPage>;
+      try {
+        page = await this.call({ method: 'GET', path, schema: LipsyncListPage, timeoutMs: this.timeoutMs });
+      } catch (err) {
+        // A later page gone ("Invalid page.": the list shrank as it was read): what was read stands.
+        if (pages > 0 && err instanceof CreatifyError && err.kind === 'not-found') break;
+        throw err;
+      }
       for (const lipsync of page.results) lipsyncs.set(lipsync.id.toLowerCase(), lipsync);
       path = nextListPage(page.next);
     }

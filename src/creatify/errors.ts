@@ -156,8 +156,15 @@ export function saysInsufficientCredits(message: string | null | undefined): boo
  * running is no render).
  */
 export function saysAlreadyRendering(message: string | null | undefined): boolean {
-  return !!message && /\balready\b/i.test(message) && /render|process|queue|running|start|submit/i.test(message) && !/preview/i.test(message);
+  if (!message || /preview|limit|quota|maximum|reached|too many/i.test(message)) return false;
+  return ALREADY_RENDERING.some((wording) => wording.test(message));
 }
+
+/** "is already being rendered", "has already been rendered", "already rendering"; "render already in progress / started". */
+const ALREADY_RENDERING = [
+  /\balready\s+(?:being\s+|been\s+)?(?:rendered|rendering|processed|processing|queued|submitted)\b/i,
+  /\brender(?:ing)?\s+(?:is\s+|has\s+|was\s+)?already\s+(?:in progress|started|running|queued|submitted|requested|done)\b/i,
+];
 
 function kindForStatus(status: number, message: string | undefined): CreatifyErrorKind {
   if (status === 402) return 'insufficient-credits';

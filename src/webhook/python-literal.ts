@@ -7,6 +7,9 @@
  * Anything else is not a literal, so the result is undefined. Nothing is evaluated.
  */
 
+/** A bare literal (None, True, False, a number), matched where the reader stands. */
+const WORD = /None|True|False|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v' };
 
 class Reader {
@@ -32,9 +35,10 @@ class Reader {
     if (c === '{') return this.dict(depth);
     if (c === '[' || c === '(') return this.list(depth, c === '[' ? ']' : ')');
     if (c === "'" || c === '"') return this.string();
-    const word = /^(None|True|False|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/.exec(this.text.slice(this.at));
+    WORD.lastIndex = this.at;
+    const word = WORD.exec(this.text);
     if (!word) throw new Error('not a literal');
-    this.at += word[0].length;
+    this.at = WORD.lastIndex;
     if (word[0] === 'None') return null;
     if (word[0] === 'True' || word[0] === 'False') return word[0] === 'True';
     return Number(word[0]);
@@ -49,7 +53,8 @@ class Reader {
       const key = this.value(depth + 1);
       if (typeof key !== 'string') throw new Error('a key that is not a string');
       this.expect(':');
-      out[key] = this.value(depth + 1);
+      // As JSON.parse does: a key `__proto__` is a field, not the object's prototype.
+      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
       if (!this.separator('}')) break;
     }
     this.expect('}');

@@ -32,7 +32,7 @@ import { resolveTrackingOptions, type ResolvedTrackingOptions } from '../contrac
 import { api, confirmer, local, poller, quick } from './activity-calls';
 import { ApprovalGate } from './approval';
 import { checkCredits, CREDITS_PATCH } from './credits';
-import { APPROVAL_HOLDS_PATCH, POSTED_RENDER_STANDS_PATCH, runVersion, STAGES_PATCH, type RunVersion } from './versions';
+import { APPROVAL_HOLDS_PATCH, LIST_STAGES_PATCH, POSTED_RENDER_STANDS_PATCH, runVersion, STAGES_PATCH, type RunVersion } from './versions';
 import { DeadlinePassed, lapsingWindow, untilWokenOrClosed, withDeadline } from './timers';
 import { recordRenderEnded, recordRenderStarted } from './metrics';
 import { failure, publisher } from './publish';
@@ -48,6 +48,7 @@ export async function trackLipsyncRender(input: TrackRenderInput): Promise<Rende
   const tracker = new Tracker(lipsyncId, new Date(), input.carriedOver, {
     legacyClaims: !current,
     learnStage: () => patched(STAGES_PATCH),
+    checkListStages: () => patched(LIST_STAGES_PATCH),
     holdForApproval: () => patched(APPROVAL_HOLDS_PATCH),
   });
   const publish = publisher(tracker, { webhookTimeoutMs: fleet ? options.webhookTimeout.ms : null, lean });
@@ -182,7 +183,7 @@ class RenderFlow {
     if (renderShown) {
       return { outcome: { lipsync: snapshot, posted: false, evidence: `rendered before this job: ${renderShown}`, strength: 'strong' }, detectedBy: 'render-response' };
     }
-    const first = await this.postRender({ lipsyncId: this.id, before: snapshot });
+    const first = await this.postRender({ lipsyncId: this.id, before: snapshot, settlePreview: true });
     if (!first.outcome.previewSettled) return first;
     // The preview was still running at the snapshot: the record it settled on is the snapshot now.
     const settled = first.outcome.lipsync;

@@ -73,6 +73,12 @@ export interface TrackerOptions {
    * such a status as a claim every time, and must replay that).
    */
   learnStage?: () => boolean;
+  /**
+   * Asked once, when the reconciler's list leaves `output` out and shows a status the docs
+   * do not name that this run has not learned: true checks it by a GET (LIST_STAGES_PATCH;
+   * older histories learned it from the list).
+   */
+  checkListStages?: () => boolean;
   /** Asked when a stage delivery comes while awaiting approval: true keeps the status (APPROVAL_HOLDS_PATCH). */
   holdForApproval?: () => boolean;
 }
@@ -87,6 +93,8 @@ export class Tracker {
   private untouchedReads: { count: number; since: number } | null = null;
   /** The answer of options.learnStage, once asked. */
   private stagesAllowed: boolean | undefined;
+  /** The answer of options.checkListStages, once asked. */
+  private checkListStages: boolean | undefined;
 
   constructor(lipsyncId: string, now: Date, carried?: CarriedState, private readonly options: TrackerOptions = {}) {
     const fresh: TrackingState = {
@@ -152,7 +160,7 @@ export class Tracker {
       return;
     }
     if (!isUnfinishedStatus(lipsync.status) && this.state.renderAcceptedAt && !this.stageOnList(lipsync, observation.outputUnknown === true)) {
-      const hint: WebhookHint = { id: lipsync.id, status: lipsync.status, failedReason: lipsync.failedReason, output: null, receivedAt: now.toISOString() };
+      const hint: WebhookHint = { id: lipsync.id, status: lipsync.status.toLowerCase(), failedReason: lipsync.failedReason, output: null, receivedAt: now.toISOString() };
       this.queueClaim(hint, 'no-url', now, 'reconciler');
     }
     // Progress only moves forward, so a list without it (read as 0) changes nothing.
@@ -250,10 +258,13 @@ export class Tracker {
    * (which may learn it; the patch that allows that is asked here, in this task).
    */
   private stageOnList(lipsync: LipsyncSnapshot, outputUnknown: boolean): boolean {
-    if (!outputUnknown) return this.learnedStage(lipsync);
-    if (lipsync.terminal || this.options.legacyClaims || !mayBeStage(lipsync.status.toLowerCase(), lipsync.output, lipsync.failedReason)) return false;
+    if (!outputUnknown || lipsync.terminal || this.options.legacyClaims || this.knowsStage(lipsync.status)) return this.learnedStage(lipsync);
+    if (!mayBeStage(lipsync.status.toLowerCase(), lipsync.output, lipsync.failedReason)) return false;
+    this.checkListStages ??= this.options.checkListStages?.() ?? false;
+    if (!this.checkListStages) return this.learnedStage(lipsync);
+    // The claim's GET decides (claimChecked learns it when the API shows it there too, not ended).
     this.mayLearnStages();
-    return this.knowsStage(lipsync.status);
+    return false;
   }
 
   private knowsStage(status: string): boolean {
@@ -318,7 +329,9 @@ export class Tracker {
       return true;
     }
     this.state.claims.contradicted++;
-    if (lipsync && claim.hint.status === lipsync.status.toLowerCase() && this.knowsStage(lipsync.status)) {
+    // The reconciler's read of a status the docs do not name, its list without `output`: the GET shows it too, not ended, so it is a stage.
+    const listStage = claim.source === 'reconciler' && this.checkListStages === true && lipsync !== null && this.claimIsStage(claim, lipsync);
+    if (lipsync && claim.hint.status === lipsync.status.toLowerCase() && (listStage || this.knowsStage(lipsync.status))) {
       this.state.lastEvent = `"${describeStatus(claim.hint.status)}" is a stage, not an end: the API shows it too`;
       return false;
     }

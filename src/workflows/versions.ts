@@ -52,6 +52,15 @@ export const APPROVAL_HOLDS_PATCH = 'approval-holds-status';
  */
 export const POSTED_RENDER_STANDS_PATCH = 'posted-render-stands';
 
+/**
+ * Asked only when the reconciler reads, from a list that leaves `output` out, a status the
+ * docs do not name that this run has not learned: from this marker on, such a read is
+ * checked by one GET (whose answer may teach the stage) instead of being learned as a
+ * stage from the list alone (an end under another word, `succeeded` with its URL left
+ * out, then waited for the deadline). Older histories learned it from the list.
+ */
+export const LIST_STAGES_PATCH = 'list-stages-by-get';
+
 export interface RunVersion {
   /** False while replaying a run recorded before EXACTLY_ONCE_PATCH. */
   current: boolean;

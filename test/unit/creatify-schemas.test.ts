@@ -284,6 +284,9 @@ describe('error mapping', () => {
     ['The preview is already being processed; render it when it is done.', false],
     ['Invalid voice_id, please try again with a valid one.', false],
     ['Insufficient credits', false],
+    ['You have already reached your monthly render limit.', false],
+    ['You already have 3 renders running.', false],
+    ['Already processing the maximum number of renders.', false],
   ])('"%s" says a render is already under way: %p', (detail, says) => {
     expect(saysAlreadyRendering(detail)).toBe(says);
   });

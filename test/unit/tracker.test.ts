@@ -189,6 +189,35 @@ describe('Tracker', () => {
       expect(t.state.progress).toBe(0.5);
     });
 
+    // A list that leaves `output` out cannot show that `succeeded` is not an end: the read
+    // is checked by one GET. Shown by the GET too, not ended, it is a stage, learned then:
+    // later reads of it cost nothing (the claim budget is not spent one GET every 30 s).
+    test('read on a list without output: checked by one GET, learned from that GET, then no claim', () => {
+      const asked: string[] = [];
+      const t = new Tracker(ID, T0, undefined, { learnStage: () => (asked.push('stages'), true), checkListStages: () => (asked.push('list'), true) });
+      t.renderAccepted({ lipsync: snapshot('pending'), posted: true, evidence: 'render POST accepted' }, T0);
+      const listed = (ms: number, status = 'processing') => t.apiObserved({ lipsync: snapshot(status), observedAt: at(ms).toISOString(), outputUnknown: true }, at(ms));
+      listed(1);
+      expect(asked).toEqual(['list', 'stages']);
+      const claim = t.takeClaim()!;
+      expect(claim).toMatchObject({ kind: 'no-url', source: 'reconciler', maxGets: 1 });
+      expect(t.claimChecked(claim, 1, snapshot('processing', { progress: 0.3 }))).toBe(false);
+      expect(t.state.lastEvent).toMatch(/is a stage/);
+      listed(NO_URL_RECHECK_MS + 1_000);
+      expect(t.hasClaim).toBe(false);
+      // Another word on the same list is still checked (an end named `succeeded`, say).
+      listed(2 * NO_URL_RECHECK_MS + 2_000, 'succeeded');
+      expect(t.takeClaim()).toMatchObject({ kind: 'no-url', hint: { status: 'succeeded' } });
+      expect(asked).toEqual(['list', 'stages']);
+    });
+
+    test('read on a list without output by a run recorded before LIST_STAGES_PATCH: learned from the list, as then', () => {
+      const t = new Tracker(ID, T0, undefined, { learnStage: () => true, checkListStages: () => false });
+      t.renderAccepted({ lipsync: snapshot('pending'), posted: true, evidence: 'render POST accepted' }, T0);
+      t.apiObserved({ lipsync: snapshot('succeeded'), observedAt: at(1).toISOString(), outputUnknown: true }, at(1));
+      expect(t.hasClaim).toBe(false);
+    });
+
     test('not learned when the API names another status, when it shows an end, or when the run may not (older histories)', () => {
       const { t, asked } = accepted(true);
       t.receiveWebhook(hint('completed', { output: URL }), at(1));

@@ -33,6 +33,11 @@ describe('a delivery as Python prints the dict (§7, §13.9 show it so: single q
     expect(parse(JSON.stringify(repr))).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: "https://x/it's.mp4" } });
   });
 
+  test('a key `__proto__` is a field, as JSON.parse reads it (no prototype is set)', () => {
+    const parsed = parse(`{'id': '${ID}', '__proto__': {'status': 'failed'}, 'status': 'done', 'output': 'https://x/y.mp4'}`);
+    expect(parsed).toMatchObject({ ok: true, hint: { status: 'done', output: 'https://x/y.mp4' } });
+  });
+
   test('escapes as Python writes them', () => {
     expect(parse(`{'id': '${ID}', 'status': 'failed', 'failed_reason': 'bad \\xe9 \\u00e9 line\\nnext \\\\ end', 'output': None}`)).toMatchObject({
       ok: true,
