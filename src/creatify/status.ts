@@ -52,10 +52,11 @@ const STOPPED_WORDS: ReadonlySet<string> = new Set(['rejected', 'cancelled', 'ca
 export function endUnderOtherName(lipsync: { status: string; output?: string | null; failed_reason?: string | null }): 'done' | 'failed' | 'rejected' | null {
   if (isKnownStatus(lipsync.status)) return null;
   if (isSet(lipsync.output)) return 'done';
-  if (isSet(lipsync.failed_reason)) return 'failed';
+  // The word first: a `cancelled` job may carry its reason too ("Content policy."), and is still stopped, not failed.
   const word = lipsync.status.trim().toLowerCase();
   if (FAILED_WORDS.has(word)) return 'failed';
   if (STOPPED_WORDS.has(word)) return 'rejected';
+  if (isSet(lipsync.failed_reason)) return 'failed';
   return null;
 }
 

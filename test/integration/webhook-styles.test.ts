@@ -58,6 +58,7 @@ describe('a render ends by its webhook in every payload style', () => {
     ['rejected', {}, { webhooks: { statusAliases: { rejected: 'cancelled' } } }],
     ['failed, named "error" by the API and its webhooks', { failedReason: 'avatar could not be rendered' }, { endStatusAs: { failed: 'error' } }],
     ['rejected, named "cancelled" by the API and its webhooks (no reason on it)', {}, { endStatusAs: { rejected: 'cancelled' } }],
+    ['rejected, named "cancelled", with a reason on it', { failedReason: 'Content policy.' }, { endStatusAs: { rejected: 'cancelled' } }],
   ] as const)('%s ends as its typed failure by the webhook', async (outcome, patch, settings) => {
     await stack.sandbox.control.reset(settings as SandboxSettingsPatch);
     const id = await stack.preview();

@@ -166,8 +166,9 @@ describe('isTerminal', () => {
     expect(endUnderOtherName({ status: 'cancelled', output: null, failed_reason: null })).toBe('rejected');
     expect(endUnderOtherName({ status: 'Canceled', output: null })).toBe('rejected');
     expect(endUnderOtherName({ status: 'REJECTED', output: null })).toBe('rejected');
-    // A video on it outranks the word.
+    // A video on it outranks the word; a reason on it does not (a rejection may give one).
     expect(endUnderOtherName({ status: 'cancelled', output: 'https://x/y.mp4' })).toBe('done');
+    expect(endUnderOtherName({ status: 'cancelled', output: null, failed_reason: 'Content policy.' })).toBe('rejected');
     // Words a preview that merely aged might carry are not ends: a render would be skipped.
     expect(endUnderOtherName({ status: 'expired', output: null, failed_reason: null })).toBeNull();
     // Documented names say what they say, whatever else is on the record.
