@@ -74,3 +74,43 @@ describe(`chaos soak (${RENDERS} renders)`, () => {
     BUDGET_MS + 90_000,
   );
 });
+
+// The same soak against one Creatify drawn at every unknown (scripts/chaos/readings.ts,
+// seed 343): an asynchronous preview that ends `pending` with a media job of its own, kept
+// by the render along with credits_used; the render answered 202 without its record; the
+// running stage named `processing` and the end `completed`; a paginated list, in reverse,
+// without output or progress; a cap of 5 jobs refused with 400 "try again later"; minimal
+// webhooks as a JSON string holding the Python dict. No crashes here: the readings are the test.
+describe('chaos soak against a drawn Creatify (readings 343, 20 renders)', () => {
+  let workDir: string | undefined;
+  let passed = false;
+
+  afterAll(() => {
+    if (workDir && passed && !process.env.LIPSYNC_TEST_KEEP) fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test(
+    'every render happens exactly once',
+    async () => {
+      const run = await runSoak({
+        renders: 20,
+        seed: 343,
+        readings: 343,
+        concurrency: 10,
+        timeFactor: 0.005,
+        tracking: { webhookTimeout: '2 seconds', pollInitialInterval: '500 ms', pollMaxInterval: '2 seconds', deadline: '80 seconds' },
+        chaos: { workerKills: 0, temporalRestarts: 0 },
+        budgetMs: BUDGET_MS,
+        workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+        log: process.env.LIPSYNC_TEST_LOG ? (line) => console.log(`[readings] ${line}`) : undefined,
+      });
+      workDir = run.workDir;
+      passed = run.report.passed;
+      if (!passed || process.env.LIPSYNC_TEST_LOG) console.log(formatSummary(run.report, run.reportPath));
+      expect(run.report.config.readings?.settings).toMatchObject({ previewAsync: true, listFields: 'summary', runningStatusAs: 'processing', webhooks: { encoding: 'json-string' } });
+      const f = run.report.figures;
+      expect({ doneRightUrl: f.doneRightUrl, paidTwice: f.paidTwice, neverPaid: f.neverPaid, stillOpen: f.stillOpen }).toEqual({ doneRightUrl: 20, paidTwice: 0, neverPaid: 0, stillOpen: 0 });
+    },
+    BUDGET_MS + 90_000,
+  );
+});
