@@ -56,5 +56,8 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
       encoding: at(['json', 'form', 'python', 'json-string'] as const),
       previewDeliveries: at([false, true]),
     },
+    // Drawn last, so the draws above stay what they were for each seed.
+    listPageSize: at([null, 5]),
+    updatedAt: at(['live', 'created'] as const),
   };
 }

@@ -77,10 +77,12 @@ describe(`chaos soak (${RENDERS} renders)`, () => {
 
 // The same soak against one Creatify drawn at every unknown (scripts/chaos/readings.ts,
 // seed 343): an asynchronous preview that ends `pending` with a media job of its own, kept
-// by the render along with credits_used; the render answered 202 without its record; the
-// running stage named `processing` and the end `completed`; a paginated list, in reverse,
-// without output or progress; a cap of 5 jobs refused with 400 "try again later"; minimal
-// webhooks as a JSON string holding the Python dict. No crashes here: the readings are the test.
+// by the render along with credits_used, and an updated_at that never moves (a render
+// changes nothing on the record until its stage moves); the render answered 202 without
+// its record; the running stage named `processing` and the end `completed`; a list in
+// pages of 5, in reverse, without output or progress; a cap of 5 jobs refused with 400
+// "try again later"; minimal webhooks as a JSON string holding the Python dict. No
+// crashes here: the readings are the test.
 describe('chaos soak against a drawn Creatify (readings 343, 20 renders)', () => {
   let workDir: string | undefined;
   let passed = false;
@@ -107,7 +109,7 @@ describe('chaos soak against a drawn Creatify (readings 343, 20 renders)', () =>
       workDir = run.workDir;
       passed = run.report.passed;
       if (!passed || process.env.LIPSYNC_TEST_LOG) console.log(formatSummary(run.report, run.reportPath));
-      expect(run.report.config.readings?.settings).toMatchObject({ previewAsync: true, listFields: 'summary', runningStatusAs: 'processing', webhooks: { encoding: 'json-string' } });
+      expect(run.report.config.readings?.settings).toMatchObject({ previewAsync: true, listFields: 'summary', listPageSize: 5, updatedAt: 'created', runningStatusAs: 'processing', webhooks: { encoding: 'json-string' } });
       const f = run.report.figures;
       expect({ doneRightUrl: f.doneRightUrl, paidTwice: f.paidTwice, neverPaid: f.neverPaid, stillOpen: f.stillOpen }).toEqual({ doneRightUrl: 20, paidTwice: 0, neverPaid: 0, stillOpen: 0 });
     },
