@@ -122,10 +122,10 @@ describe('webhook receiver', () => {
   it('answers 400 naming the problem for bad bodies, and signals nothing', async () => {
     const { id, handle } = await startRecorder();
     const cases: Array<[body: string, error: string, detail: RegExp]> = [
-      ['{"id":', 'malformed-json', /neither JSON nor form fields/],
-      ['', 'malformed-json', /neither JSON nor form fields/],
-      ['{"id":\nnope}', 'malformed-json', /neither JSON nor form fields/],
-      ['status=done&output=x', 'malformed-json', /neither JSON nor form fields/],
+      ['{"id":', 'malformed-json', /neither JSON, a Python dict nor form fields/],
+      ['', 'malformed-json', /neither JSON, a Python dict nor form fields/],
+      ['{"id":\nnope}', 'malformed-json', /neither JSON, a Python dict nor form fields/],
+      ['status=done&output=x', 'malformed-json', /neither JSON, a Python dict nor form fields/],
       ['id=not-a-uuid&status=done', 'invalid-delivery', /^id: must be a UUID$/],
       ['[]', 'not-an-object', /an array/],
       ['null', 'not-an-object', /null/],
