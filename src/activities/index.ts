@@ -83,21 +83,22 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
 
   /**
    * The render's fate when it is unknown (a retry, a 400, a re-judgement): the record now
-   * against the pre-render snapshot (see render-judgement.ts). Null: nothing started.
+   * against the pre-render snapshot (see render-judgement.ts): the outcome when a render
+   * started, else the last read, which shows none.
    */
-  async function alreadyStarted(input: RenderInput): Promise<RenderOutcome | null> {
+  async function alreadyStarted(input: RenderInput): Promise<{ started: RenderOutcome } | { unchanged: LipsyncSnapshot }> {
     for (let look = 1; ; look++) {
       const now = await readSteadily(input.lipsyncId);
       if (!input.before) {
         const legacy = legacyRenderStarted(now);
-        return legacy ? { lipsync: now, posted: false, evidence: legacy, strength: 'strong' } : null;
+        return legacy ? { started: { lipsync: now, posted: false, evidence: legacy, strength: 'strong' } } : { unchanged: now };
       }
       const judged = judgeRenderStarted(input.before, now);
       // A re-judgement exists because weak evidence was not borne out: only strong evidence counts then.
       if (judged.started && (judged.strength === 'strong' || !input.rejudge)) {
-        return { lipsync: now, posted: false, evidence: judged.evidence, strength: judged.strength };
+        return { started: { lipsync: now, posted: false, evidence: judged.evidence, strength: judged.strength } };
       }
-      if (look === 2 || settleMs <= 0) return null;
+      if (look === 2 || settleMs <= 0) return { unchanged: now };
       await sleep(settleMs);
     }
   }
@@ -217,8 +218,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       // take that answer for a render started, so POST here, on the settled record.
       input = { ...input, before: settled.lipsync };
     } else if (activityInfo().attempt > 1 || input.rejudge) {
-      const started = await alreadyStarted(input);
-      if (started) return started;
+      const fate = await alreadyStarted(input);
+      if ('started' in fate) return fate.started;
     }
     try {
       const answer = await creatify.render(input.lipsyncId);
@@ -227,11 +228,11 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     } catch (err) {
       // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
       if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'insufficient-credits') && err.status !== undefined) {
-        const started = await alreadyStarted(input);
-        if (started) return started;
+        const fate = await alreadyStarted(input);
+        if ('started' in fate) return fate.started;
         // The record shows nothing yet (a server that applies a render later, an updated_at it never moves), but the refusal says one runs.
         if (err.kind === 'validation' && saysAlreadyRendering(err.detail ?? err.message)) {
-          return { lipsync: await readSteadily(input.lipsyncId), posted: false, evidence: `Creatify refused the render as one already under way: ${err.detail ?? err.message}`, strength: 'weak' };
+          return { lipsync: fate.unchanged, posted: false, evidence: `Creatify refused the render as one already under way: ${err.detail ?? err.message}`, strength: 'weak' };
         }
         if (err.kind === 'insufficient-credits') {
           throw ApplicationFailure.create({

@@ -58,7 +58,7 @@ export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, at
  * with `data=`; the dict as Python prints it (`data=str(payload)`, as the docs show the
  * payload); or that text as a JSON string (`json=str(payload)`).
  */
-export function encodeDelivery(body: Record<string, unknown>, encoding: WebhookEncoding): { contentType: string; text: string } {
+export function encodeDelivery(body: Record<string, unknown>, encoding: SandboxSettings['webhooks']['encoding']): { contentType: string; text: string } {
   if (encoding === 'json') return { contentType: 'application/json', text: JSON.stringify(body) };
   if (encoding === 'python') return { contentType: 'text/plain', text: pythonRepr(body) };
   if (encoding === 'json-string') return { contentType: 'application/json', text: JSON.stringify(pythonRepr(body)) };
@@ -75,8 +75,6 @@ export function stampSentAt(body: Record<string, unknown>, at: number): Record<s
   if (!('sent_at' in body)) return body;
   return { ...body, sent_at: new Date(at).toISOString() };
 }
-
-export type WebhookEncoding = 'json' | 'form' | 'python' | 'json-string';
 
 /** Python's repr of a JSON-like value: single quotes (double when the text holds one), None/True/False. */
 export function pythonRepr(value: unknown): string {

@@ -5,7 +5,7 @@
  * (a None left out, every value text), or the dict as Python prints it (`str(payload)`,
  * single quotes and None, as the docs show it). Read tolerantly (see WebhookDelivery): refused,
  * with a reason the sender can read, is only what cannot be a delivery — neither a JSON
- * object nor form fields, no UUID `id`, or a status/URL/reason too long or oddly shaped
+ * object, a Python dict nor form fields, no UUID `id`, or a status/URL/reason too long or oddly shaped
  * to be Creatify's.
  */
 import type { z } from 'zod';

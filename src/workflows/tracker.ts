@@ -329,9 +329,9 @@ export class Tracker {
       return true;
     }
     this.state.claims.contradicted++;
-    // The reconciler's read of a status the docs do not name, its list without `output`: the GET shows it too, not ended, so it is a stage.
-    const listStage = claim.source === 'reconciler' && this.checkListStages === true && lipsync !== null && this.claimIsStage(claim, lipsync);
-    if (lipsync && claim.hint.status === lipsync.status.toLowerCase() && (listStage || this.knowsStage(lipsync.status))) {
+    // The reconciler's read of a status the docs do not name, its list without `output`: learned when the GET shows it too, not ended.
+    if (lipsync && claim.source === 'reconciler' && this.checkListStages === true) this.claimIsStage(claim, lipsync);
+    if (lipsync && claim.hint.status === lipsync.status.toLowerCase() && this.knowsStage(lipsync.status)) {
       this.state.lastEvent = `"${describeStatus(claim.hint.status)}" is a stage, not an end: the API shows it too`;
       return false;
     }
