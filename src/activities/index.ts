@@ -230,9 +230,18 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'insufficient-credits') && err.status !== undefined) {
         const fate = await alreadyStarted(input);
         if ('started' in fate) return fate.started;
+        const refusal = err.detail ?? err.message;
         // The record shows nothing yet (a server that applies a render later, an updated_at it never moves), but the refusal says one runs.
-        if (err.kind === 'validation' && saysAlreadyRendering(err.detail ?? err.message)) {
-          return { lipsync: fate.unchanged, posted: false, evidence: `Creatify refused the render as one already under way: ${err.detail ?? err.message}`, strength: 'weak' };
+        if (err.kind === 'validation' && saysAlreadyRendering(refusal)) {
+          return { lipsync: fate.unchanged, posted: false, evidence: `Creatify refused the render as one already under way: ${refusal}`, strength: 'weak' };
+        }
+        // An earlier attempt may have reached Creatify (its answer lost, a 5xx, a reset), and
+        // how a second render is refused is [U] (§4.3): this refusal may be its word for "that
+        // one runs" on a record that shows nothing yet. Ended refused, a paid render would be
+        // lost (and an `insufficient_credits` end asked again would pay it twice); so it is
+        // watched as maybe started, and the stall watch re-judges one that never shows.
+        if (activityInfo().attempt > 1) {
+          return { lipsync: fate.unchanged, posted: false, evidence: `Creatify refused a retried render POST, and an earlier attempt may have reached it: watched as maybe started (${refusal})`, strength: 'weak' };
         }
         if (err.kind === 'insufficient-credits') {
           throw ApplicationFailure.create({

@@ -85,6 +85,8 @@ export function renderRecord(deps: RenderDeps, record: LipsyncRecord): Operation
 function secondRender(settings: SandboxSettings, record: LipsyncRecord): OperationResult | null {
   if (settings.secondRender === 'idempotent') return { ok: true, record };
   if (settings.secondRender === 'charge') return null;
+  if (settings.secondRenderRefusal === 'state') return { ok: false, status: 400, body: { detail: 'Lipsync is not in a renderable state.' } };
+  if (settings.secondRenderRefusal === 'conflict') return { ok: false, status: 409, body: { error: 'Render not allowed for the current status.' } };
   const rendering = record.deferred?.kind === 'render' || !TERMINAL.has(record.status);
   const detail = rendering ? 'This lipsync is already being rendered.' : 'This lipsync has already been rendered.';
   return { ok: false, status: 400, body: { detail } };

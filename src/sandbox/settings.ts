@@ -62,6 +62,12 @@ export const sandboxSettingsSchema = z.strictObject({
   /** `credits_used`, `duration` and `remaining_credits`: numbers as documented (default), or decimal strings as a DRF DecimalField goes out by default [I]. */
   decimalsAs: z.enum(['number', 'string']),
   secondRender: z.enum(['reject', 'idempotent', 'charge']),
+  /**
+   * How `secondRender: 'reject'` words its refusal (§4.3 [U]): 400 "already being rendered"
+   * (default), a 400 that names only the state ("not in a renderable state"), or a 409
+   * Conflict with an `error` field. Only the first says a render runs.
+   */
+  secondRenderRefusal: z.enum(['already', 'state', 'conflict']),
   authFailureStatus: z.union([z.literal(401), z.literal(403)]),
   /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */
   insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403)]),
@@ -158,6 +164,7 @@ export function defaultSettings(): SandboxSettings {
     progressAs: 'string',
     decimalsAs: 'number',
     secondRender: 'reject',
+    secondRenderRefusal: 'already',
     authFailureStatus: 401,
     insufficientCreditsStatus: 400,
     insufficientCreditsBody: 'detail',
