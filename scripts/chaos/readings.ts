@@ -6,8 +6,9 @@
  * choice at every [I]/[U] would, so a soak can show that no combination pays twice,
  * skips a render, or leaves a job open.
  *
- * A second render is always charged here ('charge'): the soak's "paid twice" count sees a
- * second POST only when it costs money, and the other two answers to it cost nothing.
+ * A second render is charged in two draws of three ('charge'): the soak's "paid twice"
+ * count sees a second POST only when it costs money. In the third it is refused, worded
+ * one of three ways, so a refusal of a retry that a render explains must not end the job.
  */
 import { mulberry32, type Random } from '../../src/sandbox/random';
 import type { SandboxSettingsPatch } from '../../src/sandbox';
@@ -40,7 +41,6 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
     endStatusAs: { done: doneAs, failed: at(['failed', 'error'] as const), rejected: at(['rejected', 'cancelled'] as const) },
     progressAs: at(['string', 'number', 'percent'] as const),
     decimalsAs: at(['number', 'string'] as const),
-    secondRender: 'charge',
     listShape: at(['array', 'paginated'] as const),
     listOrder: at(['newest', 'asked', 'reversed'] as const),
     listFields: at(['full', 'summary'] as const),
@@ -59,5 +59,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
     // Drawn last, so the draws above stay what they were for each seed.
     listPageSize: at([null, 5]),
     updatedAt: at(['live', 'created'] as const),
+    secondRender: at(['charge', 'charge', 'reject'] as const),
+    secondRenderRefusal: at(['already', 'state', 'conflict'] as const),
   };
 }
