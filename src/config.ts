@@ -128,7 +128,7 @@ export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
     secrets,
     host: read(env, 'WEBHOOK_HOST', z.string().min(1).default('0.0.0.0')),
     port: read(env, 'WEBHOOK_PORT', port.default(8787)),
-    maxBodyBytes: read(env, 'WEBHOOK_MAX_BODY_BYTES', positiveInt.default(16 * 1024)),
+    maxBodyBytes: read(env, 'WEBHOOK_MAX_BODY_BYTES', positiveInt.default(256 * 1024)),
   };
 }
 

@@ -8,7 +8,7 @@
  *
  * A second render is charged in two draws of three ('charge'): the soak's "paid twice"
  * count sees a second POST only when it costs money. In the third it is refused, worded
- * one of three ways, so a refusal of a retry that a render explains must not end the job.
+ * one of five ways, so a refusal of a retry that a render explains must not end the job.
  */
 import { mulberry32, type Random } from '../../src/sandbox/random';
 import type { SandboxSettingsPatch } from '../../src/sandbox';
@@ -60,6 +60,6 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
     listPageSize: at([null, 5]),
     updatedAt: at(['live', 'created'] as const),
     secondRender: at(['charge', 'charge', 'reject'] as const),
-    secondRenderRefusal: at(['already', 'state', 'conflict'] as const),
+    secondRenderRefusal: at(['already', 'state', 'conflict', 'forbidden', 'not-found'] as const),
   };
 }

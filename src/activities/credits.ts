@@ -14,7 +14,6 @@ import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '..
 import { normalizeLipsyncId, workflowIdFor } from '../contract/lipsync-id';
 import { LIPSYNC_STATUS, WORKFLOW_TYPE } from '../contract/messages';
 import { balanceCovers, SharedBalance, type BalanceHold } from './balance';
-import { toActivityFailure } from './failures';
 import { retryInPlace, STEADY_READ } from './retry-in-place';
 import { withHeartbeat } from './heartbeat';
 
@@ -144,15 +143,16 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
  * another 4xx) or keeps failing to give it (still failing after STEADY_READ's tries): the
  * check before the POST is a courtesy (Creatify's own refusal of the POST remains), and a
  * job must not wait until its deadline on an endpoint that is down, its render unsent.
- * Auth failures fail the check: the job itself is wrong.
+ * A 401/403 here is this endpoint's own (a key allowed lipsyncs but not the workspace's
+ * balance, say: who may call it is undocumented): the record's GET just worked with the
+ * same key, so the job is not wrong, and goes on without the read.
  */
 async function optionalRead<T>(what: string, read: () => Promise<T>): Promise<T | null> {
   try {
     return await retryInPlace(read, STEADY_READ);
   } catch (err) {
     if (!(err instanceof CreatifyError)) throw err;
-    if (err.kind === 'auth') throw toActivityFailure(err);
-    if (err.retryable) log.warn(`Creatify did not give ${what}; the credits check goes on without it`, { error: err.message });
+    if (err.retryable || err.kind === 'auth') log.warn(`Creatify did not give ${what}; the credits check goes on without it`, { error: err.message });
     return null;
   }
 }

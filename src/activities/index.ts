@@ -226,37 +226,45 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(input);
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
-      // A 4xx from the server (not our own refusal to send): was it "already rendering", or a refusal?
-      if (err instanceof CreatifyError && (err.kind === 'validation' || err.kind === 'insufficient-credits') && err.status !== undefined) {
-        const fate = await alreadyStarted(input);
-        if ('started' in fate) return fate.started;
-        const refusal = err.detail ?? err.message;
-        // The record shows nothing yet (a server that applies a render later, an updated_at it never moves), but the refusal says one runs.
-        if (err.kind === 'validation' && saysAlreadyRendering(refusal)) {
-          return { lipsync: fate.unchanged, posted: false, evidence: `Creatify refused the render as one already under way: ${refusal}`, strength: 'weak' };
-        }
-        // An earlier attempt may have reached Creatify (its answer lost, a 5xx, a reset), and
-        // how a second render is refused is [U] (§4.3): this refusal may be its word for "that
-        // one runs" on a record that shows nothing yet. Ended refused, a paid render would be
-        // lost (and an `insufficient_credits` end asked again would pay it twice); so it is
-        // watched as maybe started, and the stall watch re-judges one that never shows.
-        if (activityInfo().attempt > 1) {
-          return { lipsync: fate.unchanged, posted: false, evidence: `Creatify refused a retried render POST, and an earlier attempt may have reached it: watched as maybe started (${refusal})`, strength: 'weak' };
-        }
-        if (err.kind === 'insufficient-credits') {
-          throw ApplicationFailure.create({
-            type: ActivityFailureType.InsufficientCredits,
-            message: `Creatify refused the render for want of credits and the record shows none started: ${err.detail ?? err.message}`,
-            nonRetryable: true,
-          });
-        }
+      if (!(err instanceof CreatifyError) || err.status === undefined) throw toActivityFailure(err);
+      // An earlier attempt may have reached Creatify (its answer lost, a 5xx, a reset), and
+      // how a second render is refused is [U] (§4.3): a refusal now may be its word for
+      // "that one runs" on a record that shows nothing yet. Not on a re-judgement (the stall
+      // watch saw nothing: a refusal then ends the job, or the job would wait for its
+      // deadline once the re-judgements are spent), nor for a run without a snapshot (no
+      // stall watch to re-judge it).
+      const earlierMayHaveLanded = activityInfo().attempt > 1 && input.before !== undefined && !input.rejudge;
+      // A 4xx from the server (not our own refusal to send): was it "already rendering", or a
+      // refusal? On a retry a 403 or 404 may be that too, in DRF's words (a permission class,
+      // a queryset of renderable records): the GET below still shows the record.
+      const judged = err.kind === 'validation' || err.kind === 'insufficient-credits' || ((err.kind === 'auth' || err.kind === 'not-found') && earlierMayHaveLanded);
+      if (!judged) throw toActivityFailure(err);
+      const fate = await alreadyStarted(input);
+      if ('started' in fate) return fate.started;
+      const refusal = err.detail ?? err.message;
+      // The record shows nothing yet (a server that applies a render later, an updated_at it never moves), but the refusal says one runs.
+      if (err.kind === 'validation' && saysAlreadyRendering(refusal)) {
+        return { lipsync: fate.unchanged, posted: false, evidence: `Creatify refused the render as one already under way: ${refusal}`, strength: 'weak' };
+      }
+      // Ended refused, a paid render would be lost (and an `insufficient_credits` end asked
+      // again would pay it twice): watched as maybe started; the stall watch re-judges one
+      // that never shows, and a refusal of that re-judged POST ends the job.
+      if (earlierMayHaveLanded) {
+        return { lipsync: fate.unchanged, posted: false, evidence: `Creatify refused a retried render POST, and an earlier attempt may have reached it: watched as maybe started (${refusal})`, strength: 'weak' };
+      }
+      if (err.kind === 'insufficient-credits') {
         throw ApplicationFailure.create({
-          type: ActivityFailureType.RenderRefused,
-          message: `Creatify refused the render and the record shows none started: ${err.detail ?? err.message}`,
+          type: ActivityFailureType.InsufficientCredits,
+          message: `Creatify refused the render for want of credits and the record shows none started: ${refusal}`,
           nonRetryable: true,
         });
       }
-      throw toActivityFailure(err);
+      if (err.kind !== 'validation') throw toActivityFailure(err);
+      throw ApplicationFailure.create({
+        type: ActivityFailureType.RenderRefused,
+        message: `Creatify refused the render and the record shows none started: ${refusal}`,
+        nonRetryable: true,
+      });
     }
   }
 }

@@ -133,6 +133,14 @@ function serverMessage(parsed: unknown): string | undefined {
 const INSUFFICIENT_CREDITS = [
   /(?:\binsufficient|\bnot enough|n't have enough|\bnot have enough|\bout of|\bno more|\bno remaining)\s+(?:\w+\s+)?(?:credit|balance)/i,
   /\b(?:credit|balance)s?\b[^.]{0,30}?\b(?:exhausted|insufficient|too low|depleted|not enough)/i,
+  // As an error code (`insufficient_credits`, `INSUFFICIENT_FUNDS`), and funds for credits.
+  /\binsufficient[_\s-]+(?:credit|balance|fund)/i,
+  // "does not have sufficient credits", "lacks sufficient credits"
+  /(?:\bnot|n't|\black(?:s|ing)?)\s+(?:have\s+)?(?:\w+\s+)?sufficient\s+(?:credit|balance|fund)/i,
+  // "No credits left", "0 credits remaining", "credit limit exceeded", "you need more credits"
+  /\b(?:no|0|zero)\s+(?:\w+\s+)?credits?\s+(?:left|remaining|available)\b/i,
+  /\bcredit\s+limit\s+(?:exceeded|reached)/i,
+  /\bneed\s+more\s+credits?\b/i,
 ];
 
 /**
@@ -166,9 +174,10 @@ const ALREADY_RENDERING = [
   /\brender(?:ing)?\s+(?:is\s+|has\s+|was\s+)?already\s+(?:in progress|started|running|queued|submitted|requested|done)\b/i,
 ];
 
-function kindForStatus(status: number, message: string | undefined): CreatifyErrorKind {
+/** `body`: the whole answer, for a refusal that names the want of credits only in a field of its own (an error code beside its `detail`). */
+function kindForStatus(status: number, message: string | undefined, body = ''): CreatifyErrorKind {
   if (status === 402) return 'insufficient-credits';
-  if ((status === 400 || status === 403) && saysInsufficientCredits(message)) return 'insufficient-credits';
+  if ((status === 400 || status === 403) && (saysInsufficientCredits(message) || saysInsufficientCredits(body))) return 'insufficient-credits';
   if ((status === 400 || status === 403 || status === 409) && message && NOT_NOW.test(message)) return 'rate-limited';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not-found';
@@ -192,7 +201,7 @@ export function errorFromResponse(failure: HttpFailure): CreatifyError {
   const body = failure.redact(failure.rawBody);
   const parsed = parseJson(body);
   const detail = serverMessage(parsed);
-  const kind = kindForStatus(failure.status, detail ?? body);
+  const kind = kindForStatus(failure.status, detail ?? body, body);
   const shown = detail ?? (body.trim() === '' ? '(empty body)' : body);
   const hasRetryAfter = kind === 'rate-limited' || kind === 'server';
   return new CreatifyError({

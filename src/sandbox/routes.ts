@@ -166,6 +166,7 @@ async function runEndpoint(
   switch (route.endpoint) {
     case 'credits':
       if (settings.remainingCredits === 'absent') return { reply: notFound() };
+      if (settings.remainingCredits === 'forbidden') return { reply: { status: 403, body: { detail: 'You do not have permission to perform this action.' } } };
       return { reply: { status: 200, body: { remaining_credits: wireDecimal(settings.remainingCredits === 'stale' ? settings.initialCredits : ctx.ledger.balance, settings.decimalsAs) } } };
     case 'get': {
       const record = ctx.store.get(route.id!);

@@ -64,10 +64,11 @@ export const sandboxSettingsSchema = z.strictObject({
   secondRender: z.enum(['reject', 'idempotent', 'charge']),
   /**
    * How `secondRender: 'reject'` words its refusal (§4.3 [U]): 400 "already being rendered"
-   * (default), a 400 that names only the state ("not in a renderable state"), or a 409
-   * Conflict with an `error` field. Only the first says a render runs.
+   * (default), a 400 that names only the state ("not in a renderable state"), a 409
+   * Conflict with an `error` field, or DRF's own 403 (a permission class) or 404 (a
+   * queryset of renderable records only). Only the first says a render runs.
    */
-  secondRenderRefusal: z.enum(['already', 'state', 'conflict']),
+  secondRenderRefusal: z.enum(['already', 'state', 'conflict', 'forbidden', 'not-found']),
   authFailureStatus: z.union([z.literal(401), z.literal(403)]),
   /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */
   insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403)]),
@@ -108,9 +109,10 @@ export const sandboxSettingsSchema = z.strictObject({
   /**
    * What GET /api/remaining_credits/ answers: the balance now ('live'), the balance at the
    * last reset whatever was spent since ('stale': another tool spending between a client's
-   * check and its POST), or 404 ('absent': an account without the endpoint) [U].
+   * check and its POST), 404 ('absent': an account without the endpoint), or 403
+   * ('forbidden': a key allowed lipsyncs but not the workspace's balance) [U].
    */
-  remainingCredits: z.enum(['live', 'stale', 'absent']),
+  remainingCredits: z.enum(['live', 'stale', 'absent', 'forbidden']),
   webhooks: webhookSettingsSchema,
   randomFaults: randomFaultsSchema,
 });

@@ -87,6 +87,20 @@ describe('the credits check before the render POST', () => {
     expect(stats.faultsInjected.filter((fault) => fault.endpoint === 'credits').length).toBeGreaterThanOrEqual(4);
   }, 30_000);
 
+  // Who may read the balance is undocumented: a key allowed lipsyncs but not the
+  // workspace's balance gets a 403 there. The record's GET worked with the same key, so the
+  // job is not wrong: the check goes on without the balance (Creatify's own refusal remains).
+  test('a balance endpoint the key may not read (403) does not end the job: the check goes on without it, and renders once', async () => {
+    await stack.sandbox.control.reset({ remainingCredits: 'forbidden' });
+    const id = await stack.preview('balance forbidden');
+    const result = await (await stack.orchestrator.startRender(id, FAST)).result();
+    expect(result.output).toContain(id);
+    expect((await stack.orchestrator.getStatus(id)).state!.credits).toMatchObject({ fits: true, remaining: null });
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.calls.credits).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+
   // §6: an aurora model's render price is [U]: its per-second create price (60 credits
   // for 60 s) or the documented render price (8). The balance is held to the least.
   test('an aurora render the balance pays at the documented render price is not refused for its per-second price', async () => {

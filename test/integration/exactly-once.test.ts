@@ -178,13 +178,15 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
   // A server whose render leaves the record as it was at first (pending before and after,
   // media job and credits kept, an updated_at it never moves): the retry after a lost
   // answer sees nothing, POSTs again and is refused. How that refusal is worded is [U]
-  // (§4.3): "already being rendered" says the render runs; "not in a renderable state", or
-  // a 409, says nothing of it. Each is a retry an earlier attempt may have preceded at
+  // (§4.3): "already being rendered" says the render runs; "not in a renderable state", a
+  // 409, or DRF's 403 / 404, says nothing of it. Each is a retry an earlier attempt may have preceded at
   // Creatify: tracked to its video, never ended refused.
   test.each([
     ['already', 400, /already under way/],
     ['state', 400, /earlier attempt may have reached it/],
     ['conflict', 409, /earlier attempt may have reached it/],
+    ['forbidden', 403, /earlier attempt may have reached it/],
+    ['not-found', 404, /earlier attempt may have reached it/],
   ] as const)('a retry refused (%s, %i), the record showing nothing yet, is tracked to its video, not ended refused', async (secondRenderRefusal, _status, evidence) => {
     await stack.sandbox.control.reset({ previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep', creditsUsedOnRender: 'keep', updatedAt: 'created', secondRender: 'reject', secondRenderRefusal });
     const id = await stack.preview(`refused retry: ${secondRenderRefusal}`);
@@ -207,20 +209,28 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
   // The other side of the rule above: a refusal on a retry that no render explains (the first
   // POST failed before any work) is watched, not believed at once, and ends the job as the
   // typed failure once the stall watch has seen nothing and the re-judged POST is refused
-  // too; nothing is paid, and the job does not wait for its deadline.
+  // too, even when that re-judged POST itself needed a retry (a 503 first); nothing is paid,
+  // and the job does not wait for its deadline.
   test('a retry refused for want of credits after a 503 before the work ends insufficient_credits after the stall watch, nothing paid', async () => {
-    await stack.sandbox.control.reset({ initialCredits: 3, remainingCredits: 'absent', webhooks: { drop: 1 } });
+    await stack.sandbox.control.reset({ initialCredits: 3, remainingCredits: 'absent' });
     const id = await stack.preview('refused retry, nothing started');
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 503, lipsyncId: id });
     const started = Date.now();
     const handle = await stack.orchestrator.startRender(id, FAST);
+    const judged = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.renderAcceptedAt ? state : undefined;
+    }, 15_000, 'the judgement');
+    expect(judged).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/earlier attempt may have reached it/) });
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 503, lipsyncId: id });
     const error = await handle.result().catch((err: unknown) => err);
     expect(error).toBeInstanceOf(Error);
     expect((await stack.orchestrator.getStatus(id)).status).toBe('insufficient_credits');
     expect(Date.now() - started).toBeLessThan(60_000);
     const stats = await stack.sandbox.control.stats();
     expect(stats.renders[id]).toBeUndefined();
-    expect(stats.callsByLipsync[id]?.render).toBe(3); // the 503, the retry refused, the re-judged POST refused
+    // The 503, the retry refused; the re-judged POST's 503, its retry refused.
+    expect(stats.callsByLipsync[id]?.render).toBe(4);
   }, 90_000);
 
   test('an end confirmed while the render POST is still being retried closes the job at once', async () => {

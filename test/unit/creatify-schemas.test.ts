@@ -262,6 +262,13 @@ describe('error mapping', () => {
     [400, '{"error":"Insufficient balance: 2 credits left, 4 needed"}'],
     [403, '{"detail":"Your credit balance is too low."}'],
     [400, '{"detail":"Credits exhausted"}'],
+    // Wordings nobody documents (§6 [U]): an error code, funds, "sufficient", "no credits left".
+    [400, '{"code":"insufficient_credits","detail":"Request failed."}'],
+    [400, '{"error":"INSUFFICIENT_FUNDS"}'],
+    [403, '{"detail":"Your account does not have sufficient credits."}'],
+    [400, '{"detail":"No credits left on this workspace."}'],
+    [400, '{"message":"Credit limit exceeded."}'],
+    [400, '{"detail":"You need more credits to render this video."}'],
     [402, '{"detail":"Payment required"}'],
     [402, ''],
   ])('HTTP %i %s → insufficient-credits, not retried', (status, body) => {
@@ -273,6 +280,7 @@ describe('error mapping', () => {
     [400, '{"detail":"Lipsync already rendering"}'],
     [403, '{"detail":"You do not have permission to perform this action."}'],
     [400, '{"detail":"credit_limit must be a number"}'],
+    [400, '{"detail":"Invalid avatar_id; no credits were charged."}'],
   ])('HTTP %i %s is not read as insufficient credits', (status, body) => {
     expect(fail(status, body).kind).not.toBe('insufficient-credits');
   });
