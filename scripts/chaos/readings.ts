@@ -24,7 +24,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   const doneAs = at(['done', 'completed', 'succeeded'] as const);
   // One draw in four: every render fails or is rejected at Creatify (under its documented name or another word).
   const outcome = at(['done', 'done', 'done', 'done', 'done', 'done', 'failed', 'rejected'] as const);
-  return {
+  const readings: SandboxSettingsPatch & { webhooks: NonNullable<SandboxSettingsPatch['webhooks']> } = {
     outcome,
     failedReason: 'The avatar could not be rendered.',
     rejectedReason: at([null, 'Content policy.']),
@@ -62,4 +62,9 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
     secondRender: at(['charge', 'charge', 'reject'] as const),
     secondRenderRefusal: at(['already', 'state', 'conflict', 'forbidden', 'not-found'] as const),
   };
+  // Drawn after everything above (earlier draws keep their seeds); a form-encoded body has no envelope.
+  const envelope = at(['none', 'none', 'data'] as const);
+  if (readings.webhooks!.encoding !== 'form') readings.webhooks!.envelope = envelope;
+  readings.remainingCredits = readings.remainingCredits === 'absent' && at([false, true]) ? 'forbidden' : readings.remainingCredits;
+  return readings;
 }

@@ -27,6 +27,8 @@ export const webhookSettingsSchema = z.strictObject({
    * 'minimal' one that posts only `{id, status, failed_reason}` (the URL only via GET).
    */
   style: z.enum(['documented', 'sibling', 'minimal']),
+  /** The payload as is ('none', §7), or wrapped as many webhook senders do: `{"event": "lipsync.<status>", "data": {...}}` ('data'). */
+  envelope: z.enum(['none', 'data']),
   /** Renames wire statuses in deliveries only (GET keeps them), e.g. done → completed. */
   statusAliases: z.record(statusName, z.string().min(1).max(40)),
   /** The docs list no `progress` in the payload; a real one may carry it, as string or number. */
@@ -94,6 +96,7 @@ export function defaultWebhookSettings(): WebhookSettings {
     nonTerminal: false,
     timeoutMs: 5_000,
     style: 'documented',
+    envelope: 'none',
     statusAliases: {},
     progress: 'none',
     idCase: 'lower',

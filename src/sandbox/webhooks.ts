@@ -163,7 +163,8 @@ export class Webhooks {
     const body = stampSentAt(delivery.body, Date.now());
     const attempt: WebhookAttempt = {
       lipsyncId,
-      status: String(body.status),
+      // The wire status (aliases applied), inside the envelope when there is one.
+      status: String(('status' in body ? body : (body.data as Record<string, unknown>)).status),
       failed_reason: delivery.facts.failed_reason,
       output: delivery.facts.output,
       body,

@@ -35,9 +35,10 @@ export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, reason: 'not-an-object', detail: `body must be a JSON object, got ${describe(json)}` };
   }
-  const parsed = WebhookDelivery.safeParse(json);
+  const fields = unwrapped(json as Record<string, unknown>);
+  const parsed = WebhookDelivery.safeParse(fields);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => explain(issue, json as Record<string, unknown>)).join('; ');
+    const detail = parsed.error.issues.map((issue) => explain(issue, fields)).join('; ');
     return { ok: false, reason: 'invalid-delivery', detail };
   }
   const { id, status, failedReason, output, progress } = parsed.data;
@@ -52,6 +53,24 @@ export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
       receivedAt: receivedAt.toISOString(),
     },
   };
+}
+
+/** Keys a sender might wrap the record in (`{"event": "…", "data": {...}}`, as many webhook senders do). */
+const ENVELOPES = ['data', 'payload', 'lipsync', 'object', 'record'] as const;
+
+/**
+ * The delivery's own fields. The documented payload is flat with an `id`; a sender that
+ * wraps the record in an envelope, or names the id `lipsync_id`, is read the same way
+ * (an undocumented shape costs a lost webhook otherwise, and the job waits for a poll).
+ */
+function unwrapped(body: Record<string, unknown>): Record<string, unknown> {
+  if ('id' in body) return body;
+  if (typeof body.lipsync_id === 'string') return { ...body, id: body.lipsync_id };
+  for (const key of ENVELOPES) {
+    const inner = body[key];
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner) && ('id' in inner || 'lipsync_id' in inner)) return unwrapped(inner as Record<string, unknown>);
+  }
+  return body;
 }
 
 function readJsonOrPython(text: string): unknown {

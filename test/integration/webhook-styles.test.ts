@@ -29,6 +29,8 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   // ... or literally as the docs print it: `data=str(payload)`, or `json=str(payload)`.
   ['the dict as Python prints it (single quotes, None), as text', { webhooks: { encoding: 'python' } }],
   ['the dict as Python prints it, inside a JSON string, every transition', { webhooks: { encoding: 'json-string', nonTerminal: true, progress: 'number' } }],
+  // Only one example documents the payload: a sender may wrap it as many webhook senders do.
+  ['wrapped in an event envelope ({"event": …, "data": {…}}), sibling, every transition', { webhooks: { envelope: 'data', style: 'sibling', nonTerminal: true, progress: 'number' } }],
 ];
 
 describe('a render ends by its webhook in every payload style', () => {

@@ -55,3 +55,23 @@ describe('a delivery as Python prints the dict (§7, §13.9 show it so: single q
     expect(parse(text)).toMatchObject({ ok: false });
   });
 });
+
+describe('a delivery in a shape the docs do not show (the payload is documented only by one example)', () => {
+  test.each([
+    ['an event envelope', { event: 'lipsync.completed', data: { id: ID, status: 'done', output: 'https://x/y.mp4' } }],
+    ['a payload envelope', { payload: { id: ID, status: 'done', output: 'https://x/y.mp4' } }],
+    ['the id as `lipsync_id`', { lipsync_id: ID, status: 'done', output: 'https://x/y.mp4' }],
+    ['both', { type: 'lipsync', data: { lipsync_id: ID, status: 'done', output: 'https://x/y.mp4' } }],
+  ])('%s is read as the flat delivery', (_label, body) => {
+    expect(parse(JSON.stringify(body))).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: 'https://x/y.mp4' } });
+  });
+
+  test('the top level wins: an `id` beside a `data` field is the delivery', () => {
+    const other = '11111111-2222-4333-8444-555555555555';
+    expect(parse(JSON.stringify({ id: ID, status: 'running', data: { id: other, status: 'done' } }))).toMatchObject({ ok: true, hint: { id: ID, status: 'running' } });
+  });
+
+  test('an envelope without an id anywhere is still refused, naming the id', () => {
+    expect(parse(JSON.stringify({ data: { status: 'done' } }))).toMatchObject({ ok: false, reason: 'invalid-delivery', detail: expect.stringMatching(/id: is required/) });
+  });
+});
