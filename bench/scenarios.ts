@@ -15,6 +15,12 @@ export const WEBHOOK_ONLY: TrackingOptions = { webhookTimeout: '30 minutes' };
 export type Workers = Record<'tracker' | 'trackerSolo' | 'bare', WorkerProcess>;
 const workerOf = (workers: Workers, kind: Kind) => (kind === 'tracker' ? workers.tracker : workers.bare);
 
+/** Latency is measured for every kind and for the tracker without its reconciler ('tracker:solo'). */
+export type LatencyKind = Kind | 'tracker:solo';
+const LATENCY_KINDS: LatencyKind[] = [...KINDS, 'tracker:solo'];
+const latencyBatch = (bench: Bench, workers: Workers, kind: LatencyKind, n: number) =>
+  kind === 'tracker:solo' ? bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY) : bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY);
+
 export interface Latency {
   p50: number;
   p95: number;
@@ -46,29 +52,29 @@ export async function warmUp(bench: Bench, workers: Workers): Promise<void> {
 }
 
 /** One render at a time, kinds interleaved round by round so drift hits them alike. */
-export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds: number, progress: (line: string) => void): Promise<Record<Kind, Latency>> {
-  const samples = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
-  const calls = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds: number, progress: (line: string) => void): Promise<Record<LatencyKind, Latency>> {
+  const samples = Object.fromEntries(LATENCY_KINDS.map((k) => [k, [] as number[]])) as Record<LatencyKind, number[]>;
+  const calls = Object.fromEntries(LATENCY_KINDS.map((k) => [k, [] as number[]])) as Record<LatencyKind, number[]>;
   for (let round = 0; round < rounds; round++) {
     progress(`webhook→closed, 1 in flight: round ${round + 1}/${rounds}`);
-    for (let i = 0; i < KINDS.length; i++) {
-      const kind = KINDS[(round + i) % KINDS.length]!;
-      const batch = await bench.batch(kind, workerOf(workers, kind), 1, FAST, WEBHOOK_ONLY);
+    for (let i = 0; i < LATENCY_KINDS.length; i++) {
+      const kind = LATENCY_KINDS[(round + i) % LATENCY_KINDS.length]!;
+      const batch = await latencyBatch(bench, workers, kind, 1);
       samples[kind].push(...batch.latencies);
       calls[kind].push(batch.callsPerRender);
     }
   }
   const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
-  return Object.fromEntries(KINDS.map((k) => [k, { p50: percentile(samples[k], 50), p95: percentile(samples[k], 95), callsPerRender: mean(calls[k]) }])) as Record<Kind, Latency>;
+  return Object.fromEntries(LATENCY_KINDS.map((k) => [k, { p50: percentile(samples[k], 50), p95: percentile(samples[k], 95), callsPerRender: mean(calls[k]) }])) as Record<LatencyKind, Latency>;
 }
 
 /** `inFlight` renders started at once; p50 and p95 of each round, medians over rounds. */
-export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void): Promise<Record<Kind, Latency>> {
-  const medians = await rotatedMedians(KINDS, rounds, (round) => progress(`webhook→closed, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (kind): Promise<Latency> => {
-    const { latencies } = await bench.batch(kind, workerOf(workers, kind), inFlight, FAST, WEBHOOK_ONLY);
+export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void): Promise<Record<LatencyKind, Latency>> {
+  const medians = await rotatedMedians(LATENCY_KINDS, rounds, (round) => progress(`webhook→closed, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (kind): Promise<Latency> => {
+    const { latencies } = await latencyBatch(bench, workers, kind, inFlight);
     return { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
   });
-  return Object.fromEntries(KINDS.map((k, i) => [k, medians[i]!])) as Record<Kind, Latency>;
+  return Object.fromEntries(LATENCY_KINDS.map((k, i) => [k, medians[i]!])) as Record<LatencyKind, Latency>;
 }
 
 export interface Throughput {
