@@ -66,5 +66,6 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   const envelope = at(['none', 'none', 'data'] as const);
   if (readings.webhooks!.encoding !== 'form') readings.webhooks!.envelope = envelope;
   readings.remainingCredits = readings.remainingCredits === 'absent' && at([false, true]) ? 'forbidden' : readings.remainingCredits;
+  readings.previewOutput = at(['none', 'none', 'preview-link'] as const);
   return readings;
 }

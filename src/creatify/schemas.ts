@@ -54,11 +54,18 @@ export const Lipsync = z
   })
   .transform((lipsync): typeof lipsync & { output: string | null; outputOmitted?: true } => ({
     ...lipsync,
-    output: lipsync.output || lipsync.video_output || null,
+    // `output` null after preview is only inferred (§4.2 [I]): a server that puts the
+    // preview link there too has rendered nothing; taken for a video, the render would
+    // never be sent.
+    output: sameUrl(lipsync.output || lipsync.video_output, lipsync.preview) ? null : lipsync.output || lipsync.video_output || null,
     // A lighter (list) serializer may leave the URL out: no field is not "no video yet".
     ...(lipsync.output === undefined && lipsync.video_output === undefined ? { outputOmitted: true as const } : {}),
   }));
 export type Lipsync = z.infer<typeof Lipsync>;
+
+function sameUrl(a: string | null | undefined, b: string | null | undefined): boolean {
+  return !!a && !!b && a.trim() === b.trim();
+}
 
 // Documented as a plain array (§4.5); a DRF paginated envelope `{count, next, results}`,
 // as /api/personas/ answers, is read too, with the link to its next page (a page size

@@ -177,6 +177,7 @@ function previewEndFields(record: LipsyncRecord, settings: SandboxSettings): voi
   record.status = settings.previewStatus;
   record.progress = settings.previewProgress;
   record.preview = previewUrl();
+  if (settings.previewOutput === 'preview-link') record.output = record.preview;
   record.media_job = randomUUID();
   touch(record);
 }

@@ -31,6 +31,8 @@ export const sandboxSettingsSchema = z.strictObject({
   mediaJobAtPreview: z.boolean(),
   /** §5: the progress after preview is [U]. */
   previewProgress: z.number().min(0).max(1),
+  /** §4.2: `output` after preview is null [I] ('none'), or the preview link itself ('preview-link': a server that fills its one URL field). */
+  previewOutput: z.enum(['none', 'preview-link']),
   /** Render assigns a new media job, or keeps the preview's (possibly null). */
   renderMediaJob: z.enum(['replace', 'keep']),
   /** The render 200 body: the record after the render, or as it was just before it. */
@@ -152,6 +154,7 @@ export function defaultSettings(): SandboxSettings {
     previewStatus: 'done',
     mediaJobAtPreview: false,
     previewProgress: 0,
+    previewOutput: 'none',
     renderMediaJob: 'replace',
     renderResponse: 'new',
     renderResetsProgress: true,

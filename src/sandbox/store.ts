@@ -73,6 +73,7 @@ export class Store {
     }
     record.previewed = true;
     record.preview = previewUrl();
+    if (settings.previewOutput === 'preview-link') record.output = record.preview;
     record.status = settings.previewStatus;
     record.progress = settings.previewProgress;
     record.media_job = settings.mediaJobAtPreview ? randomUUID() : null;

@@ -190,6 +190,25 @@ describe('tracking a render without its webhook', () => {
     expect(stats.callsByLipsync[id]?.render).toBe(1);
   });
 
+  // `output` null after preview is only inferred (§4.2 [I]): a server that puts the preview
+  // link there too has rendered nothing. Taken for the video, the render would never be sent.
+  test.each([false, true])('a preview whose `output` is its own preview link is rendered, once, to its real video (preview asynchronous: %p)', async (previewAsync) => {
+    await stack.sandbox.control.reset({ previewOutput: 'preview-link', previewAsync });
+    const id = await stack.preview('output holds the preview link');
+    const previewed = await eventually(async () => {
+      const record = await stack.sandbox.control.lipsync(id);
+      return record.preview ? record : undefined;
+    }, 10_000, 'the preview');
+    expect(previewed.output).toBe(previewed.preview);
+    const result = await (await stack.orchestrator.startRender(id, { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' })).result();
+    const record = await stack.sandbox.control.lipsync(id);
+    expect(result.output).toBe(record.output);
+    expect(result.output).not.toBe(previewed.preview);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  });
+
   // Render on a record whose preview is not ready is [U] (§4.3): refused ("already
   // rendering"), or charged as a second job. The render waits for the preview instead.
   test.each(['reject', 'charge'] as const)('a render asked while an asynchronous preview is still pending waits for it, then renders once (second render: %s)', async (secondRender) => {
