@@ -229,11 +229,10 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       if (!(err instanceof CreatifyError) || err.status === undefined) throw toActivityFailure(err);
       // An earlier attempt may have reached Creatify (its answer lost, a 5xx, a reset), and
       // how a second render is refused is [U] (§4.3): a refusal now may be its word for
-      // "that one runs" on a record that shows nothing yet. Not on a re-judgement (the stall
-      // watch saw nothing: a refusal then ends the job, or the job would wait for its
-      // deadline once the re-judgements are spent), nor for a run without a snapshot (no
-      // stall watch to re-judge it).
-      const earlierMayHaveLanded = activityInfo().attempt > 1 && input.before !== undefined && !input.rejudge;
+      // "that one runs" on a record that shows nothing yet. Not on the last re-judgement (a
+      // refusal then ends the job, or it would wait for its deadline once the re-judgements
+      // are spent), nor for a run without a snapshot (no stall watch to re-judge it).
+      const earlierMayHaveLanded = activityInfo().attempt > 1 && input.before !== undefined && (!input.rejudge || input.rejudgeMayFollow === true);
       // A 4xx from the server (not our own refusal to send): was it "already rendering", or a
       // refusal? On a retry a 403 or 404 may be that too, in DRF's words (a permission class,
       // a queryset of renderable records): the GET below still shows the record.

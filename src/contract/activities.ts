@@ -32,6 +32,8 @@ export interface RenderInput {
   before?: LipsyncSnapshot;
   /** A re-judgement of a render judged started whose record never showed it: compare before any POST. */
   rejudge?: boolean;
+  /** A re-judgement that another may follow: a refusal after an attempt whose fate is unknown is watched, not taken as the end. */
+  rejudgeMayFollow?: true;
   /** `before` is the record a wait for its preview settled on (RenderOutcome.previewSettled): POST on it, ready or not. */
   previewWaited?: true;
   /** The caller takes RenderOutcome.previewSettled (workflows of older code do not: for them the wait ends in the POST). */

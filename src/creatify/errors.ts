@@ -174,10 +174,17 @@ const ALREADY_RENDERING = [
   /\brender(?:ing)?\s+(?:is\s+|has\s+|was\s+)?already\s+(?:in progress|started|running|queued|submitted|requested|done)\b/i,
 ];
 
-/** `body`: the whole answer, for a refusal that names the want of credits only in a field of its own (an error code beside its `detail`). */
+/**
+ * An error code for the want of credits as a value anywhere in the answer (`"code":
+ * "insufficient_credits"`, `"error": "INSUFFICIENT_FUNDS"`): a refusal may name it only
+ * there, beside a `detail` that says nothing of credits. A key of that name is no code.
+ */
+const CREDITS_CODE = /"\s*:\s*"(?:insufficient[_-]?(?:credits?|balance|funds?)|not[_-]enough[_-]credits?|no[_-]credits?(?:[_-]left)?)"/i;
+
+/** `body`: the whole answer, for a refusal that names the want of credits only in an error code (CREDITS_CODE). */
 function kindForStatus(status: number, message: string | undefined, body = ''): CreatifyErrorKind {
   if (status === 402) return 'insufficient-credits';
-  if ((status === 400 || status === 403) && (saysInsufficientCredits(message) || saysInsufficientCredits(body))) return 'insufficient-credits';
+  if ((status === 400 || status === 403) && (saysInsufficientCredits(message) || CREDITS_CODE.test(body))) return 'insufficient-credits';
   if ((status === 400 || status === 403 || status === 409) && message && NOT_NOW.test(message)) return 'rate-limited';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not-found';

@@ -54,17 +54,23 @@ export const Lipsync = z
   })
   .transform((lipsync): typeof lipsync & { output: string | null; outputOmitted?: true } => ({
     ...lipsync,
-    // `output` null after preview is only inferred (§4.2 [I]): a server that puts the
-    // preview link there too has rendered nothing; taken for a video, the render would
-    // never be sent.
-    output: sameUrl(lipsync.output || lipsync.video_output, lipsync.preview) ? null : lipsync.output || lipsync.video_output || null,
+    output: videoUrl(lipsync.output, lipsync.preview) ?? videoUrl(lipsync.video_output, lipsync.preview),
     // A lighter (list) serializer may leave the URL out: no field is not "no video yet".
     ...(lipsync.output === undefined && lipsync.video_output === undefined ? { outputOmitted: true as const } : {}),
   }));
 export type Lipsync = z.infer<typeof Lipsync>;
 
-function sameUrl(a: string | null | undefined, b: string | null | undefined): boolean {
-  return !!a && !!b && a.trim() === b.trim();
+/** A video file's URL (`.mp4`, `.mov`, `.webm`, `.m4v`), query and fragment aside. */
+const VIDEO_FILE = /\.(?:mp4|mov|webm|m4v)(?:[?#]|$)/i;
+
+/**
+ * The URL, unless it is the record's own preview link and no video file: `output` null
+ * after preview is only inferred (§4.2 [I]), and a server that puts the preview's layout
+ * link there too has rendered nothing; taken for a video, the render would never be sent.
+ */
+function videoUrl(url: string | null | undefined, preview: string | null | undefined): string | null {
+  if (!url) return null;
+  return preview && url.trim() === preview.trim() && !VIDEO_FILE.test(url.trim()) ? null : url;
 }
 
 // Documented as a plain array (§4.5); a DRF paginated envelope `{count, next, results}`,

@@ -64,13 +64,20 @@ const ENVELOPES = ['data', 'payload', 'lipsync', 'object', 'record'] as const;
  * (an undocumented shape costs a lost webhook otherwise, and the job waits for a poll).
  */
 function unwrapped(body: Record<string, unknown>): Record<string, unknown> {
-  if ('id' in body) return body;
-  if (typeof body.lipsync_id === 'string') return { ...body, id: body.lipsync_id };
+  // The documented payload always has a status: an `id` beside none may be an event's own
+  // id (`{"id": <event>, "type": …, "data": {"id": …}}`), and the record is inside.
+  const inner = 'status' in body ? undefined : envelopeOf(body);
+  if (inner) return unwrapped(inner);
+  if (!('id' in body) && typeof body.lipsync_id === 'string') return { ...body, id: body.lipsync_id };
+  return body;
+}
+
+function envelopeOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
   for (const key of ENVELOPES) {
     const inner = body[key];
-    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner) && ('id' in inner || 'lipsync_id' in inner)) return unwrapped(inner as Record<string, unknown>);
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner) && ('id' in inner || 'lipsync_id' in inner)) return inner as Record<string, unknown>;
   }
-  return body;
+  return undefined;
 }
 
 function readJsonOrPython(text: string): unknown {
@@ -91,7 +98,7 @@ const NO_VALUE = new Set(['null', 'None', 'undefined']);
 function formFields(text: string): Record<string, string> | undefined {
   if (!/^[^\s{[=&]+=/.test(text)) return undefined;
   const fields = Object.fromEntries([...new URLSearchParams(text)].filter(([, value]) => !NO_VALUE.has(value)));
-  return 'id' in fields ? fields : undefined;
+  return 'id' in fields || 'lipsync_id' in fields ? fields : undefined;
 }
 
 function describe(value: unknown): string {

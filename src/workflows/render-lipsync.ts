@@ -285,7 +285,7 @@ class RenderFlow {
     this.phase('rendering');
     const outcome = await this.activity(() =>
       api.renderLipsync.executeWithOptions({ summary: `re-judge the render of ${this.id}` }, [
-        { lipsyncId: this.id, before: this.tracker.state.preRender!, rejudge: true },
+        { lipsyncId: this.id, before: this.tracker.state.preRender!, rejudge: true, ...(this.tracker.state.rejudgements + 1 < MAX_REJUDGEMENTS ? { rejudgeMayFollow: true as const } : {}) },
       ]),
     );
     this.tracker.rejudged(outcome);

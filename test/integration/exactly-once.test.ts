@@ -83,6 +83,24 @@ describe('exactly one render, across every preview shape and render-POST fault',
 describe('a render Creatify refuses, and one wrongly judged started', () => {
   const stack = useTestStack({}, { creatifyTimeoutMs: CLIENT_TIMEOUT_MS });
 
+  /**
+   * A job judged "started" on weak evidence, no POST made: the first POST is throttled
+   * (nothing done); while the activity waits out Retry-After, something touches the
+   * record, so the retry sees only updated_at moved.
+   */
+  async function judgedStartedWithoutPost(id: string) {
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'rate-limit', retryAfter: '3', lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, { ...FAST, webhookTimeout: '500 ms' });
+    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.lipsyncId === id), 5_000, 'the 429');
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // updated_at has one-second resolution
+    await stack.sandbox.control.setLipsync(id, { progress: 0 });
+    const judged = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.renderAcceptedAt ? state : undefined;
+    }, 10_000, 'the judgement');
+    return { handle, judged };
+  }
+
   // The docs give neither status nor body for it ([U]): 400 as §15 assumes, 402, or 403;
   // DRF's `detail`, or an `error` / `message` field worded another way.
   test.each([
@@ -152,18 +170,8 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
   test('a render judged started on weak evidence that never shows is re-judged and POSTed once more', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 0 } });
     const id = await stack.preview('self-healing');
-    // The first POST is throttled (nothing done); while the activity waits out Retry-After,
-    // something touches the record, so the retry sees only updated_at moved and judges
-    // "started". No render ever shows; after a few polls the job must re-judge and POST.
-    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'rate-limit', retryAfter: '3', lipsyncId: id });
-    const handle = await stack.orchestrator.startRender(id, { ...FAST, webhookTimeout: '500 ms' });
-    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.lipsyncId === id), 5_000, 'the 429');
-    await new Promise((resolve) => setTimeout(resolve, 1_100)); // updated_at has one-second resolution
-    await stack.sandbox.control.setLipsync(id, { progress: 0 });
-    const judged = await eventually(async () => {
-      const state = await handle.query(statusQuery);
-      return state.renderAcceptedAt ? state : undefined;
-    }, 10_000, 'the judgement');
+    // No render ever shows; after a few polls the job must re-judge and POST.
+    const { handle, judged } = await judgedStartedWithoutPost(id);
     expect(judged).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/updated_at moved/) });
 
     const result = await handle.result();
@@ -232,6 +240,29 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     // The 503, the retry refused; the re-judged POST's 503, its retry refused.
     expect(stats.callsByLipsync[id]?.render).toBe(4);
   }, 90_000);
+
+  // A re-judged POST whose answer is lost, on a server that shows nothing of the render it
+  // took: its retry is refused as a second render. Another re-judgement may follow, so the
+  // refusal is watched, not taken for the end: the render is tracked to its video.
+  test('a re-judged POST taken with its answer lost, its retry refused, is tracked to its video, not ended refused', async () => {
+    await stack.sandbox.control.reset({ previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep', creditsUsedOnRender: 'keep', secondRender: 'reject', secondRenderRefusal: 'state', webhooks: { drop: 1 } });
+    const id = await stack.preview('re-judged, answer lost');
+    const { handle } = await judgedStartedWithoutPost(id);
+    // The re-judged POST is taken, but held (nothing shows) and its answer lost.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'lost-response', lipsyncId: id });
+    const watched = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.rejudgements >= 1 ? state : undefined;
+    }, 20_000, 'the re-judgement');
+    expect(watched).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/earlier attempt may have reached it/) });
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    const result = await handle.result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(3); // the 429; the re-judged POST (taken, answer lost); its retry, refused
+  }, 60_000);
 
   test('an end confirmed while the render POST is still being retried closes the job at once', async () => {
     await stack.sandbox.control.reset();

@@ -64,6 +64,16 @@ describe('Lipsync schema', () => {
     expect(previewed({ credits_used: 'four', duration: [12], progress: { odd: true } })).toMatchObject({ credits_used: null, duration: null, progress: null });
   });
 
+  // §4.2 [I]: output null after preview. A server that puts the preview's layout link there has rendered nothing.
+  it('reads an output that is the record\'s own preview link (no video file) as no output', () => {
+    const layout = 'https://app.creatify.ai/preview?layout=videos/20261129/abc.json';
+    expect(Lipsync.parse({ id: ID, status: 'done', preview: layout, output: layout }).output).toBeNull();
+    expect(Lipsync.parse({ id: ID, status: 'done', preview: layout, output: layout, video_output: 'https://x/v.mp4' }).output).toBe('https://x/v.mp4');
+    // A video file stays a video, whatever the preview field says; another URL is the video.
+    expect(Lipsync.parse({ id: ID, status: 'done', preview: 'https://x/v.mp4', output: 'https://x/v.mp4' }).output).toBe('https://x/v.mp4');
+    expect(Lipsync.parse({ id: ID, status: 'done', preview: layout, output: 'https://x/final' }).output).toBe('https://x/final');
+  });
+
   it('reads numbers written as decimal strings (DRF\'s DecimalField) as numbers', () => {
     expect(previewed({ credits_used: '4', duration: ' 12.50 ' })).toMatchObject({ credits_used: 4, duration: 12.5 });
     expect(RemainingCredits.parse({ remaining_credits: '996.25' }).remaining_credits).toBe(996.25);
@@ -281,6 +291,8 @@ describe('error mapping', () => {
     [403, '{"detail":"You do not have permission to perform this action."}'],
     [400, '{"detail":"credit_limit must be a number"}'],
     [400, '{"detail":"Invalid avatar_id; no credits were charged."}'],
+    [400, '{"detail":"Invalid voice","insufficient_credits":false}'],
+    [400, '{"detail":"Nothing to do.","errors":{"insufficient_balance_check":"skipped"}}'],
   ])('HTTP %i %s is not read as insufficient credits', (status, body) => {
     expect(fail(status, body).kind).not.toBe('insufficient-credits');
   });

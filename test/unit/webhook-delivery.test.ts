@@ -66,9 +66,22 @@ describe('a delivery in a shape the docs do not show (the payload is documented 
     expect(parse(JSON.stringify(body))).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: 'https://x/y.mp4' } });
   });
 
-  test('the top level wins: an `id` beside a `data` field is the delivery', () => {
+  test('the top level wins when it is a delivery (it has a status): an `id` beside a `data` field', () => {
     const other = '11111111-2222-4333-8444-555555555555';
     expect(parse(JSON.stringify({ id: ID, status: 'running', data: { id: other, status: 'done' } }))).toMatchObject({ ok: true, hint: { id: ID, status: 'running' } });
+  });
+
+  test("an event's own id beside no status (`{id: <event>, type, data: {...}}`): the record inside is the delivery", () => {
+    const event = '11111111-2222-4333-8444-555555555555';
+    expect(parse(JSON.stringify({ id: event, type: 'lipsync.done', data: { id: ID, status: 'done', output: 'https://x/y.mp4' } }))).toMatchObject({ ok: true, hint: { id: ID, status: 'done' } });
+  });
+
+  test('form fields naming the id `lipsync_id`', () => {
+    expect(parse(`lipsync_id=${ID}&status=done&output=https%3A%2F%2Fx%2Fy.mp4`)).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: 'https://x/y.mp4' } });
+  });
+
+  test.each([['null', { data: null }], ['an array', { data: [{ id: ID }] }], ['a string', { data: ID }]])('an envelope holding %s is no delivery, and nothing breaks', (_label, body) => {
+    expect(parse(JSON.stringify(body))).toMatchObject({ ok: false });
   });
 
   test('an envelope without an id anywhere is still refused, naming the id', () => {
