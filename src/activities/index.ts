@@ -22,9 +22,10 @@ export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get' | 'list' | 'rema
 
 export interface ActivityTuning {
   /**
-   * When a render's fate is unknown and the record looks untouched, look once more after
-   * this long before POSTing: a server that applies a render a moment after answering
-   * must not be paid twice. Default 2 s.
+   * When a render's fate is unknown and the record looks untouched, look again after this
+   * long, and once more after twice as long, before POSTing: a server that applies a
+   * render a moment after answering (a queue, a slow write) must not be paid twice.
+   * Default 2 s (so 6 s in all).
    */
   settleMs?: number;
   /** This worker fleet runs the fleet reconciler (see SnapshotOutcome.reconciler). Default false. */
@@ -36,6 +37,12 @@ export interface ActivityTuning {
 }
 
 const DEFAULT_SETTLE_MS = 2_000;
+/**
+ * Reads of an untouched-looking record before a POST whose predecessor's fate is unknown:
+ * at once, then settleMs and 2 × settleMs later. A few seconds more before a re-POST cost
+ * nothing next to a render of minutes; a second render charged costs credits.
+ */
+const SETTLE_LOOKS = 3;
 const UNKNOWN_STATUS_MEMORY = 10_000;
 
 export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning = {}): LipsyncActivities {
@@ -86,7 +93,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * against the pre-render snapshot (see render-judgement.ts): the outcome when a render
    * started, else the last read, which shows none.
    */
-  async function alreadyStarted(input: RenderInput): Promise<{ started: RenderOutcome } | { unchanged: LipsyncSnapshot }> {
+  async function alreadyStarted(input: RenderInput, looks = SETTLE_LOOKS): Promise<{ started: RenderOutcome } | { unchanged: LipsyncSnapshot }> {
     for (let look = 1; ; look++) {
       const now = await readSteadily(input.lipsyncId);
       if (!input.before) {
@@ -98,8 +105,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       if (judged.started && (judged.strength === 'strong' || !input.rejudge)) {
         return { started: { lipsync: now, posted: false, evidence: judged.evidence, strength: judged.strength } };
       }
-      if (look === 2 || settleMs <= 0) return { unchanged: now };
-      await sleep(settleMs);
+      if (look >= looks || settleMs <= 0) return { unchanged: now };
+      await sleep(settleMs * look);
     }
   }
 
@@ -218,7 +225,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       // take that answer for a render started, so POST here, on the settled record.
       input = { ...input, before: settled.lipsync };
     } else if (activityInfo().attempt > 1 || input.rejudge) {
-      const fate = await alreadyStarted(input);
+      // A re-judgement's first look follows the stall watch's: the record has long shown nothing, no settle needed.
+      const fate = await alreadyStarted(input, activityInfo().attempt > 1 ? SETTLE_LOOKS : 1);
       if ('started' in fate) return fate.started;
     }
     try {
@@ -238,7 +246,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       // a queryset of renderable records): the GET below still shows the record.
       const judged = err.kind === 'validation' || err.kind === 'insufficient-credits' || ((err.kind === 'auth' || err.kind === 'not-found') && earlierMayHaveLanded);
       if (!judged) throw toActivityFailure(err);
-      const fate = await alreadyStarted(input);
+      // One settle, not the full one: a retry's full settle ran before this POST.
+      const fate = await alreadyStarted(input, 2);
       if ('started' in fate) return fate.started;
       const refusal = err.detail ?? err.message;
       // The record shows nothing yet (a server that applies a render later, an updated_at it never moves), but the refusal says one runs.
