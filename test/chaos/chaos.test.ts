@@ -76,7 +76,8 @@ describe(`chaos soak (${RENDERS} renders)`, () => {
 });
 
 // The same soak against one Creatify drawn at every unknown (scripts/chaos/readings.ts,
-// seed 343): an asynchronous preview that ends `pending` with a media job of its own, kept
+// seed 343): an asynchronous preview that ends `pending` with a media job of its own and
+// its preview link in `output` too, the media job kept
 // by the render along with credits_used, and an updated_at that never moves (a render
 // changes nothing on the record until its stage moves); the render answered 202 without
 // its record; the running stage named `processing` and the end `completed`; a list in
@@ -109,7 +110,7 @@ describe('chaos soak against a drawn Creatify (readings 343, 20 renders)', () =>
       workDir = run.workDir;
       passed = run.report.passed;
       if (!passed || process.env.LIPSYNC_TEST_LOG) console.log(formatSummary(run.report, run.reportPath));
-      expect(run.report.config.readings?.settings).toMatchObject({ previewAsync: true, listFields: 'summary', listPageSize: 5, updatedAt: 'created', runningStatusAs: 'processing', webhooks: { encoding: 'json-string' } });
+      expect(run.report.config.readings?.settings).toMatchObject({ previewAsync: true, previewOutput: 'preview-link', listFields: 'summary', listPageSize: 5, updatedAt: 'created', runningStatusAs: 'processing', webhooks: { encoding: 'json-string' } });
       const f = run.report.figures;
       expect({ doneRightUrl: f.doneRightUrl, paidTwice: f.paidTwice, neverPaid: f.neverPaid, stillOpen: f.stillOpen }).toEqual({ doneRightUrl: 20, paidTwice: 0, neverPaid: 0, stillOpen: 0 });
     },
