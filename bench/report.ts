@@ -99,8 +99,8 @@ export function printTable(r: BenchResult): void {
   lines.push('wait for the signal, then the ending named. Renders/s and CPU: median over ' + `${r.plan.throughputRounds} round(s). RSS: ${w.tracker.renders} renders waiting on a fresh worker (cache ${r.defaultCache}).`);
   if (solo) {
     lines.push('The tracker runs with its fleet reconciler (intervals ×0.01, like the lost-webhook renders) unless said; "without" is a second worker with LIPSYNC_RECONCILER=off.');
-    lines.push('At ×0.01 its progress sweeps (every 300 ms) signal renders of 0.2 s several times over and overlap every burst of webhooks; at real speed (every');
-    lines.push('30 s, renders of minutes) a burst of terminal webhooks meets a sweep about one time in 30.');
+    lines.push('At ×0.01 its progress sweeps (every 300 ms) run during every burst of webhooks; at real speed (every 30 s, renders of minutes)');
+    lines.push('a burst of terminal webhooks meets a sweep about one time in 30. The rows "without" show what the sweeps cost here.');
   }
   if (withCommands) lines.push('"Bare with the tracker\'s commands": the bare local-GET shape plus a patch marker, two search-attribute upserts and two lapsing timers, the commands a tracker writes.');
   r.lost.forEach((l, i) => lines.push(`(${LOST_MARK[i]}) ${l.label}; ${r.plan.lost} renders, every webhook dropped.`));
