@@ -16,6 +16,15 @@ function configError(load: () => unknown): ConfigError {
 }
 
 describe('config', () => {
+  // A sender may post the whole record, its scenes' texts echoed back (§3.1: up to 2,000
+  // characters each; no documented cap on scenes). The default cap must take it, or the
+  // delivery is refused (413) and the job waits for a poll.
+  test('the default webhook body cap takes a delivery that echoes the whole record: 10 scenes of 2,000 two-byte characters', () => {
+    const scene = { character: { type: 'avatar', avatar_id: 'a'.repeat(36) }, voice: { type: 'text', input_text: 'é'.repeat(2_000), voice_id: 'v'.repeat(36) } };
+    const record = { id: '3c90c3cc-0d44-4b50-8888-8dd25736052a', status: 'done', output: 'https://x/y.mp4', video_inputs: Array.from({ length: 10 }, () => scene) };
+    expect(Buffer.byteLength(JSON.stringify(record))).toBeLessThanOrEqual(loadWebhookConfig(webhookEnv).maxBodyBytes);
+  });
+
   test('defaults', () => {
     const temporal = loadTemporalConfig({});
     expect(temporal.connectionOptions.address).toBe('localhost:7233');
