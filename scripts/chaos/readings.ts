@@ -64,7 +64,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   };
   // Drawn after everything above (earlier draws keep their seeds); a form-encoded body has no envelope.
   const envelope = at(['none', 'none', 'data'] as const);
-  if (readings.webhooks!.encoding !== 'form') readings.webhooks!.envelope = envelope;
+  if (readings.webhooks.encoding !== 'form') readings.webhooks.envelope = envelope;
   readings.remainingCredits = readings.remainingCredits === 'absent' && at([false, true]) ? 'forbidden' : readings.remainingCredits;
   readings.previewOutput = at(['none', 'none', 'preview-link'] as const);
   return readings;

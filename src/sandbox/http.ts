@@ -48,8 +48,13 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-export function notFound(): JsonReply {
+export function notFound(): JsonReply & { body: { detail: string } } {
   return { status: 404, body: { detail: 'Not found.' } };
+}
+
+/** DRF's answer when a permission class refuses the call. */
+export function forbidden(): JsonReply & { body: { detail: string } } {
+  return { status: 403, body: { detail: 'You do not have permission to perform this action.' } };
 }
 
 export function methodNotAllowed(method: string, allowed: readonly string[]): JsonReply {

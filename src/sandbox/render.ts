@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { forbidden, notFound } from './http';
 import { startFields } from './lifecycle';
 import type { Lifecycle } from './lifecycle';
 import { isoNow, TERMINAL } from './record';
@@ -87,8 +88,8 @@ function secondRender(settings: SandboxSettings, record: LipsyncRecord): Operati
   if (settings.secondRender === 'charge') return null;
   if (settings.secondRenderRefusal === 'state') return { ok: false, status: 400, body: { detail: 'Lipsync is not in a renderable state.' } };
   if (settings.secondRenderRefusal === 'conflict') return { ok: false, status: 409, body: { error: 'Render not allowed for the current status.' } };
-  if (settings.secondRenderRefusal === 'forbidden') return { ok: false, status: 403, body: { detail: 'You do not have permission to perform this action.' } };
-  if (settings.secondRenderRefusal === 'not-found') return { ok: false, status: 404, body: { detail: 'Not found.' } };
+  if (settings.secondRenderRefusal === 'forbidden') return { ok: false, ...forbidden() };
+  if (settings.secondRenderRefusal === 'not-found') return { ok: false, ...notFound() };
   const rendering = record.deferred?.kind === 'render' || !TERMINAL.has(record.status);
   const detail = rendering ? 'This lipsync is already being rendered.' : 'This lipsync has already been rendered.';
   return { ok: false, status: 400, body: { detail } };

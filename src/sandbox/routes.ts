@@ -4,7 +4,7 @@ import { toDrfErrors } from './drf-errors';
 import { faultAfter, faultBefore } from './fault-response';
 import type { FaultHit } from './fault-response';
 import type { FaultBook } from './faults';
-import { methodNotAllowed, notFound, parseJson, readBody, sendJson } from './http';
+import { forbidden, methodNotAllowed, notFound, parseJson, readBody, sendJson } from './http';
 import type { JsonReply } from './http';
 import type { Endpoint, Ledger } from './ledger';
 import { serializeRecord, wireDecimal } from './record';
@@ -166,7 +166,7 @@ async function runEndpoint(
   switch (route.endpoint) {
     case 'credits':
       if (settings.remainingCredits === 'absent') return { reply: notFound() };
-      if (settings.remainingCredits === 'forbidden') return { reply: { status: 403, body: { detail: 'You do not have permission to perform this action.' } } };
+      if (settings.remainingCredits === 'forbidden') return { reply: forbidden() };
       return { reply: { status: 200, body: { remaining_credits: wireDecimal(settings.remainingCredits === 'stale' ? settings.initialCredits : ctx.ledger.balance, settings.decimalsAs) } } };
     case 'get': {
       const record = ctx.store.get(route.id!);

@@ -50,7 +50,12 @@ export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, at
     body.sent_at = null;
     body.meta = { attempt };
   }
-  return hooks.envelope === 'data' ? { event: `lipsync.${body.status}`, data: body } : body;
+  return body;
+}
+
+/** The body as it goes out: as is, or wrapped as many webhook senders do (settings.webhooks.envelope). */
+export function inEnvelope(body: Record<string, unknown>, envelope: SandboxSettings['webhooks']['envelope']): Record<string, unknown> {
+  return envelope === 'data' ? { event: `lipsync.${String(body.status)}`, data: body } : body;
 }
 
 /**
@@ -72,7 +77,6 @@ export function encodeDelivery(body: Record<string, unknown>, encoding: SandboxS
 
 /** Fills extraFields' `sent_at` with the moment the POST goes out. */
 export function stampSentAt(body: Record<string, unknown>, at: number): Record<string, unknown> {
-  if (typeof body.data === 'object' && body.data !== null && !('id' in body)) return { ...body, data: stampSentAt(body.data as Record<string, unknown>, at) };
   if (!('sent_at' in body)) return body;
   return { ...body, sent_at: new Date(at).toISOString() };
 }

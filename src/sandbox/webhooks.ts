@@ -3,7 +3,7 @@ import { TERMINAL } from './record';
 import type { LipsyncRecord } from './record';
 import type { SandboxSettings } from './settings';
 import { Timers } from './timers';
-import { deliveryBody, encodeDelivery, stampSentAt } from './webhook-payload';
+import { deliveryBody, encodeDelivery, inEnvelope, stampSentAt } from './webhook-payload';
 import type { DeliveryFacts } from './webhook-payload';
 
 // Webhook deliveries as creatify-api.md §7 describes them (POST of
@@ -160,11 +160,11 @@ export class Webhooks {
   }
 
   private async send(lipsyncId: string, delivery: Delivery): Promise<void> {
-    const body = stampSentAt(delivery.body, Date.now());
+    const payload = stampSentAt(delivery.body, Date.now());
+    const body = inEnvelope(payload, this.settings().webhooks.envelope);
     const attempt: WebhookAttempt = {
       lipsyncId,
-      // The wire status (aliases applied), inside the envelope when there is one.
-      status: String(('status' in body ? body : (body.data as Record<string, unknown>)).status),
+      status: String(payload.status),
       failed_reason: delivery.facts.failed_reason,
       output: delivery.facts.output,
       body,
