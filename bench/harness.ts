@@ -52,6 +52,14 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/** Creatify calls per render, by kind: which call a budget's excess is made of. */
+export interface CallMix {
+  gets: number;
+  posts: number;
+  lists: number;
+  balanceReads: number;
+}
+
 export interface BatchResult {
   ids: string[];
   /** Terminal webhook sent → workflow closed, ms, one per render that got a webhook. */
@@ -61,8 +69,10 @@ export interface BatchResult {
   cpuMs: number;
   /** Of which the server's. */
   serverCpuMs: number;
-  /** Creatify calls the workers made (GET, render, list), per render. */
+  /** Creatify calls the workers made (GET, render, list, balance), per render. */
   callsPerRender: number;
+  /** The same, call by call. */
+  callMix: CallMix;
   stats: SandboxStats;
   results: unknown[];
   /** Terminal webhooks the receiver refused (a 503 when the signal missed its 3 s deadline) that the bench delivered again. */
@@ -195,7 +205,8 @@ export class Bench {
     });
     // Every Creatify call counts, the balance read of the credits check before each render POST included.
     const calls = stats.calls.get + stats.calls.render + stats.calls.list + stats.calls.credits;
-    return { ids, latencies, wallMs, cpuMs: cpu, serverCpuMs: serverCpu, callsPerRender: calls / n, stats, results, redelivered: redelivered.size };
+    const callMix: CallMix = { gets: stats.calls.get / n, posts: stats.calls.render / n, lists: stats.calls.list / n, balanceReads: stats.calls.credits / n };
+    return { ids, latencies, wallMs, cpuMs: cpu, serverCpuMs: serverCpu, callsPerRender: calls / n, callMix, stats, results, redelivered: redelivered.size };
   }
 
   /** The recorded history of a render the bench tracked (tracker or bare). */

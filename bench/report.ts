@@ -1,5 +1,5 @@
 /** The bench's one view: a table with same-run ratios and the issue's targets. */
-import type { Kind } from './harness';
+import type { CallMix, Kind } from './harness';
 import { KIND_LABEL, KINDS } from './harness';
 import { PHASES, type PhaseLatency } from './phases';
 import type { ReplayCost } from './replay';
@@ -60,6 +60,8 @@ export function printTable(r: BenchResult): void {
   const bare = t['bare:local'];
   const solo = t['tracker:solo'];
   const withCommands = t['bare:commands'];
+  // Which calls a budget's excess is made of: the list calls are the reconciler's (shared), the balance reads the credits checks'.
+  const mixRow = (mix: CallMix, indent = '') => [`${indent}  GET ${num(mix.gets, 2)} · POST ${num(mix.posts, 2)} · list ${num(mix.lists, 2)} · balance ${num(mix.balanceReads, 2)}`, '', '', '', '', '', ''];
   const serverRow = (name: string, of: Throughput) => [name, num(of.serverCpuMsPerRender), dash, num(bare.serverCpuMsPerRender), dash, ratio(of.serverCpuMsPerRender, bare.serverCpuMsPerRender), ''];
   const w = r.waiting;
   const dash = '—';
@@ -88,7 +90,10 @@ export function printTable(r: BenchResult): void {
     ['server RSS per 1,000 waiting (MB)', num(w.tracker.serverMbPer1000), dash, num(w.bare.serverMbPer1000), dash, ratio(w.tracker.serverMbPer1000, w.bare.serverMbPer1000), ''],
     [`worker RSS, ${w.tracker.renders} waiting (MB; peak)`, `${num(w.tracker.workerRssAfterMb, 0)} (${num(w.tracker.workerRssPeakMb, 0)})`, dash, `${num(w.bare.workerRssAfterMb, 0)} (${num(w.bare.workerRssPeakMb, 0)})`, dash, '', ''],
     [`Creatify calls/render, webhook path (${r.plan.atOnce} at once)`, num(t.tracker.callsPerRender, 2), dash, dash, dash, '', '≤ 3'],
+    ...(t.tracker.getsPerRender !== undefined ? [mixRow({ gets: t.tracker.getsPerRender, posts: t.tracker.postsPerRender, lists: t.tracker.listsPerRender, balanceReads: t.tracker.balanceReadsPerRender })] : []),
+    ...(solo?.getsPerRender !== undefined ? [['  tracker without the fleet reconciler', num(solo.callsPerRender, 2), dash, dash, dash, '', '']] : []),
     ...(r.oneInFlight.tracker.callsPerRender !== undefined ? [['  one at a time (seconds apart)', num(r.oneInFlight.tracker.callsPerRender, 2), dash, dash, dash, '', '≤ 3']] : []),
+    ...(r.oneInFlight.tracker.callMix ? [mixRow(r.oneInFlight.tracker.callMix, '  ')] : []),
     ...r.lost.map((l, i) => [`Creatify calls/render, webhooks lost (${LOST_MARK[i]})`, num(l.callsPerRender, 2), dash, dash, dash, '', '≤ 2.2']),
     ...r.lost.map((l, i) => [`  lost webhook → closed (${LOST_MARK[i]}; real speed)`, `${(l.realDetectionMs / 60_000).toFixed(1)} min`, dash, dash, dash, '', '']),
   ];

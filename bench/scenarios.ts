@@ -3,7 +3,7 @@ import type { RenderResult } from '../src/contract/messages';
 import type { BareExtras } from './bare/workflows';
 import type { TrackingOptions } from '../src/contract/tracking-options';
 import type { SandboxSettingsPatch } from '../src/sandbox';
-import { type Bench, type Kind, KINDS, type WorkerProcess } from './harness';
+import { type Bench, type CallMix, type Kind, KINDS, type WorkerProcess } from './harness';
 import { MB, median, peakRssBytes, percentile, pool, rssBytes, sleep } from './measure';
 
 /** Sandbox renders of ~0.2 s (205 s of stages × 0.001): latency and throughput are Temporal's, not Creatify's. */
@@ -26,6 +26,7 @@ export interface Latency {
   p95: number;
   /** Creatify calls per render (one at a time only: renders seconds apart, as a steady trickle of work). */
   callsPerRender?: number;
+  callMix?: CallMix;
 }
 
 /**
@@ -55,6 +56,7 @@ export async function warmUp(bench: Bench, workers: Workers): Promise<void> {
 export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds: number, progress: (line: string) => void): Promise<Record<LatencyKind, Latency>> {
   const samples = Object.fromEntries(LATENCY_KINDS.map((k) => [k, [] as number[]])) as Record<LatencyKind, number[]>;
   const calls = Object.fromEntries(LATENCY_KINDS.map((k) => [k, [] as number[]])) as Record<LatencyKind, number[]>;
+  const mixes = Object.fromEntries(LATENCY_KINDS.map((k) => [k, [] as CallMix[]])) as Record<LatencyKind, CallMix[]>;
   for (let round = 0; round < rounds; round++) {
     progress(`webhook→closed, 1 in flight: round ${round + 1}/${rounds}`);
     for (let i = 0; i < LATENCY_KINDS.length; i++) {
@@ -62,15 +64,17 @@ export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds:
       const batch = await latencyBatch(bench, workers, kind, 1);
       samples[kind].push(...batch.latencies);
       calls[kind].push(batch.callsPerRender);
+      mixes[kind].push(batch.callMix);
     }
   }
   const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
-  return Object.fromEntries(LATENCY_KINDS.map((k) => [k, { p50: percentile(samples[k], 50), p95: percentile(samples[k], 95), callsPerRender: mean(calls[k]) }])) as Record<LatencyKind, Latency>;
+  const meanMix = (list: CallMix[]): CallMix => ({ gets: mean(list.map((m) => m.gets)), posts: mean(list.map((m) => m.posts)), lists: mean(list.map((m) => m.lists)), balanceReads: mean(list.map((m) => m.balanceReads)) });
+  return Object.fromEntries(LATENCY_KINDS.map((k) => [k, { p50: percentile(samples[k], 50), p95: percentile(samples[k], 95), callsPerRender: mean(calls[k]), callMix: meanMix(mixes[k]) }])) as Record<LatencyKind, Latency>;
 }
 
 /** `inFlight` renders started at once; p50 and p95 of each round, medians over rounds. */
 export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void): Promise<Record<LatencyKind, Latency>> {
-  const medians = await rotatedMedians(LATENCY_KINDS, rounds, (round) => progress(`webhook→closed, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (kind): Promise<Latency> => {
+  const medians = await rotatedMedians(LATENCY_KINDS, rounds, (round) => progress(`webhook→closed, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (kind): Promise<{ p50: number; p95: number }> => {
     const { latencies } = await latencyBatch(bench, workers, kind, inFlight);
     return { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
   });
@@ -82,8 +86,12 @@ export interface Throughput {
   cpuMsPerRender: number;
   /** Of which the Temporal server's. */
   serverCpuMsPerRender: number;
-  /** Creatify calls per render on the webhook path (tracker only meaningful). */
+  /** Creatify calls per render on the webhook path (tracker only meaningful), and by kind. */
   callsPerRender: number;
+  getsPerRender: number;
+  postsPerRender: number;
+  listsPerRender: number;
+  balanceReadsPerRender: number;
 }
 
 export type ThroughputKind = 'tracker' | 'tracker:solo' | 'bare:local' | 'bare:commands';
@@ -109,6 +117,10 @@ export async function throughput(bench: Bench, workers: Workers, n: number, roun
       cpuMsPerRender: batch.cpuMs / n,
       serverCpuMsPerRender: batch.serverCpuMs / n,
       callsPerRender: batch.callsPerRender,
+      getsPerRender: batch.callMix.gets,
+      postsPerRender: batch.callMix.posts,
+      listsPerRender: batch.callMix.lists,
+      balanceReadsPerRender: batch.callMix.balanceReads,
     };
   });
   return { tracker: medians[0]!, 'tracker:solo': medians[1]!, 'bare:local': medians[2]!, 'bare:commands': medians[3]! };
