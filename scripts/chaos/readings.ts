@@ -62,9 +62,8 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
     secondRender: at(['charge', 'charge', 'reject'] as const),
     secondRenderRefusal: at(['already', 'state', 'conflict', 'forbidden', 'not-found'] as const),
   };
-  // Drawn after everything above (earlier draws keep their seeds); a form-encoded body has no envelope.
-  const envelope = at(['none', 'none', 'data'] as const);
-  if (readings.webhooks.encoding !== 'form') readings.webhooks.envelope = envelope;
+  // Drawn after everything above (earlier draws keep their seeds); a form-encoded body carries the record as JSON in its `data` field.
+  readings.webhooks.envelope = at(['none', 'none', 'data'] as const);
   readings.remainingCredits = readings.remainingCredits === 'absent' && at([false, true]) ? 'forbidden' : readings.remainingCredits;
   readings.previewOutput = at(['none', 'none', 'preview-link'] as const);
   return readings;

@@ -57,6 +57,8 @@ export function parseDelivery(body: Buffer, receivedAt: Date): ParsedDelivery {
 
 /** Keys a sender might wrap the record in (`{"event": "…", "data": {...}}`, as many webhook senders do). */
 const ENVELOPES = ['data', 'payload', 'lipsync', 'object', 'record'] as const;
+/** Envelopes read inside one another: real senders use one or two; a body nested deeper is refused as a delivery, not unwound. */
+const MAX_ENVELOPES = 4;
 
 /**
  * The delivery's own fields. The documented payload is flat with an `id`; a sender that
@@ -64,20 +66,31 @@ const ENVELOPES = ['data', 'payload', 'lipsync', 'object', 'record'] as const;
  * (an undocumented shape costs a lost webhook otherwise, and the job waits for a poll).
  */
 function unwrapped(body: Record<string, unknown>): Record<string, unknown> {
+  let fields = body;
   // The documented payload always has a status: an `id` beside none may be an event's own
   // id (`{"id": <event>, "type": …, "data": {"id": …}}`), and the record is inside.
-  const inner = 'status' in body ? undefined : envelopeOf(body);
-  if (inner) return unwrapped(inner);
-  if (!('id' in body) && typeof body.lipsync_id === 'string') return { ...body, id: body.lipsync_id };
-  return body;
+  for (let depth = 0; !('status' in fields); depth++) {
+    const inner = envelopeOf(fields);
+    if (!inner) break;
+    if (depth === MAX_ENVELOPES) return {};
+    fields = inner;
+  }
+  if (!('id' in fields) && typeof fields.lipsync_id === 'string') return { ...fields, id: fields.lipsync_id };
+  return fields;
 }
 
 function envelopeOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
   for (const key of ENVELOPES) {
-    const inner = body[key];
-    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner) && ('id' in inner || 'lipsync_id' in inner)) return inner as Record<string, unknown>;
+    const inner = asObject(body[key]);
+    if (inner && ('id' in inner || 'lipsync_id' in inner)) return inner;
   }
   return undefined;
+}
+
+/** An envelope's content: an object, or (a form field, `data=<json>`) the JSON text of one. */
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value === 'string' && value.startsWith('{')) value = readJsonOrPython(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function readJsonOrPython(text: string): unknown {
@@ -93,12 +106,13 @@ const NO_VALUE = new Set(['null', 'None', 'undefined']);
 
 /**
  * `a=1&b=2` as an object, or undefined when the text is not form fields: form data has
- * no syntax errors, so only a body whose fields include an `id` is taken for one.
+ * no syntax errors, so only a body whose fields include an `id` (or an envelope whose
+ * value is the record as JSON, `data={...}`) is taken for one.
  */
 function formFields(text: string): Record<string, string> | undefined {
   if (!/^[^\s{[=&]+=/.test(text)) return undefined;
   const fields = Object.fromEntries([...new URLSearchParams(text)].filter(([, value]) => !NO_VALUE.has(value)));
-  return 'id' in fields || 'lipsync_id' in fields ? fields : undefined;
+  return 'id' in fields || 'lipsync_id' in fields || envelopeOf(fields) ? fields : undefined;
 }
 
 function describe(value: unknown): string {

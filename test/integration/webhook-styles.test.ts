@@ -31,6 +31,7 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   ['the dict as Python prints it, inside a JSON string, every transition', { webhooks: { encoding: 'json-string', nonTerminal: true, progress: 'number' } }],
   // Only one example documents the payload: a sender may wrap it as many webhook senders do.
   ['wrapped in an event envelope ({"event": …, "data": {…}}), sibling, every transition', { webhooks: { envelope: 'data', style: 'sibling', nonTerminal: true, progress: 'number' } }],
+  ['form fields with the record as JSON in `data` (event=…&data={…})', { webhooks: { envelope: 'data', encoding: 'form', nonTerminal: true, progress: 'number' } }],
 ];
 
 describe('a render ends by its webhook in every payload style', () => {

@@ -84,6 +84,20 @@ describe('a delivery in a shape the docs do not show (the payload is documented 
     expect(parse(JSON.stringify(body))).toMatchObject({ ok: false });
   });
 
+  test('form fields carrying the record as JSON in an envelope field (`data={...}`)', () => {
+    const record = JSON.stringify({ id: ID, status: 'done', output: 'https://x/y.mp4' });
+    expect(parse(`event=lipsync.done&data=${encodeURIComponent(record)}`)).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: 'https://x/y.mp4' } });
+    expect(parse(JSON.stringify({ event: 'lipsync.done', data: record }))).toMatchObject({ ok: true, hint: { id: ID, status: 'done' } });
+  });
+
+  test('envelopes nested far deeper than any sender nests them are refused as a delivery, not unwound until the stack runs out', () => {
+    const depth = 12_000;
+    const text = '{"id":0,"data":'.repeat(depth) + JSON.stringify({ id: ID, status: 'done', output: 'https://x/y.mp4' }) + '}'.repeat(depth);
+    expect(parse(text)).toMatchObject({ ok: false, reason: 'invalid-delivery' });
+    // Two envelopes are still read.
+    expect(parse(JSON.stringify({ data: { id: 'event-1', lipsync: { id: ID, status: 'done', output: 'https://x/y.mp4' } } }))).toMatchObject({ ok: true, hint: { id: ID } });
+  });
+
   test('an envelope without an id anywhere is still refused, naming the id', () => {
     expect(parse(JSON.stringify({ data: { status: 'done' } }))).toMatchObject({ ok: false, reason: 'invalid-delivery', detail: expect.stringMatching(/id: is required/) });
   });
