@@ -46,7 +46,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
     listFields: at(['full', 'summary'] as const),
     durationOmittedFrom: at(['none', 'get', 'get-and-list'] as const),
     remainingCredits: at(['live', 'stale', 'absent'] as const),
-    concurrentJobs: at([{ max: null, status: 429 }, { max: 5, status: 429 }, { max: 5, status: 400 }, { max: 5, status: 403 }] as const),
+    concurrentJobs: at([{ max: null, status: 429 }, { max: 5, status: 429 }, { max: 5, status: 400 }, { max: 5, status: 403 }] as const) as { max: number | null; status: 429 | 400 | 403; wording?: 'too-many' | 'maximum' },
     webhooks: {
       style: at(['documented', 'sibling', 'minimal'] as const),
       statusAliases: at([{}, { [doneAs]: doneAs === 'done' ? 'completed' : 'done' }]),
@@ -66,5 +66,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   readings.webhooks.envelope = at(['none', 'none', 'data'] as const);
   readings.remainingCredits = readings.remainingCredits === 'absent' && at([false, true]) ? 'forbidden' : readings.remainingCredits;
   readings.previewOutput = at(['none', 'none', 'preview-link'] as const);
+  const cap = readings.concurrentJobs!;
+  if (cap.max !== null) cap.wording = at(['too-many', 'maximum'] as const);
   return readings;
 }

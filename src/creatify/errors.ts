@@ -149,7 +149,17 @@ const INSUFFICIENT_CREDITS = [
  * render activity compares the record with its snapshot before each POST, so a retry
  * cannot pay twice, and a permanent refusal worded this way is bounded by the deadline.
  */
-const NOT_NOW = /too many|concurren|rate.?limit|throttl|(?:try|retry) (?:again )?later|temporarily unavailable|at capacity/i;
+const NOT_NOW = new RegExp(
+  [
+    /too many|concurren|rate.?limit|throttl|(?:try|retry) (?:again )?later|temporarily unavailable|at capacity/,
+    // "the maximum number of running jobs", "max active renders": a cap on jobs at once, not on a job's size ("maximum video length")
+    /\bmax(?:imum)?\s+(?:number\s+of\s+(?:\w+\s+)?|(?:running|active|parallel|simultaneous|queued|pending|in[- ]progress)\s+)(?:jobs?|tasks?|renders?)\b/,
+    /\b(?:running|active|parallel|simultaneous)\s+(?:jobs?|tasks?|renders?)\s+(?:limit|cap)\b/,
+    /\b(?:jobs?|tasks?|renders?)\s+(?:limit|cap)\s+(?:reached|exceeded|hit)\b/,
+    /\bqueue\s+(?:is\s+)?full\b|\bwait\s+for\s+(?:\w+\s+){0,4}(?:to\s+)?(?:finish|complete)\b/,
+  ].map((wording) => wording.source).join('|'),
+  'i',
+);
 
 /** Whether Creatify's words say the credits or the balance fall short (a refusal's detail, a job's failed_reason). */
 export function saysInsufficientCredits(message: string | null | undefined): boolean {

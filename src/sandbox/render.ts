@@ -20,8 +20,8 @@ export function insufficientCredits(settings: SandboxSettings): OperationResult 
 }
 
 /** A render past the cap on jobs running at once (settings.concurrentJobs): nothing charged or changed. */
-export function tooManyJobs(status: SandboxSettings['concurrentJobs']['status']): OperationResult {
-  const body = { detail: 'Too many concurrent jobs. Please try again later.' };
+export function tooManyJobs({ status, wording, max }: SandboxSettings['concurrentJobs']): OperationResult {
+  const body = { detail: wording === 'maximum' ? `You have reached the maximum number of running jobs (${max}). Wait for one to finish.` : 'Too many concurrent jobs. Please try again later.' };
   return status === 429 ? { ok: false, status, body, headers: { 'retry-after': '1' } } : { ok: false, status, body };
 }
 

@@ -78,10 +78,16 @@ export const sandboxSettingsSchema = z.strictObject({
   insufficientCreditsBody: z.enum(['detail', 'error', 'message']),
   /**
    * A cap on jobs running at once (§9: concurrency limits are [U]): a render past it is
-   * refused, nothing charged or changed, with a 429 (Retry-After: 1) or a 400 / 403 that
-   * says "try again later". null: no cap (default).
+   * refused, nothing charged or changed, with a 429 (Retry-After: 1) or a 400 / 403.
+   * Its words: "Too many concurrent jobs. Please try again later." ('too-many', the
+   * default) or "You have reached the maximum number of running jobs (N). Wait for one to
+   * finish." ('maximum': no "try again", no "concurrent"). null max: no cap (default).
    */
-  concurrentJobs: z.strictObject({ max: z.number().int().min(1).nullable(), status: z.union([z.literal(429), z.literal(400), z.literal(403)]) }),
+  concurrentJobs: z.strictObject({
+    max: z.number().int().min(1).nullable(),
+    status: z.union([z.literal(429), z.literal(400), z.literal(403)]),
+    wording: z.enum(['too-many', 'maximum']).optional(),
+  }),
   initialCredits: z.number().min(0),
   /** §4.5 documents a plain array; a DRF paginated envelope `{count, next, previous, results}` is the other plausible shape. */
   listShape: z.enum(['array', 'paginated']),

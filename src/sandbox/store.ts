@@ -95,8 +95,8 @@ export class Store {
   render(id: string): OperationResult | null {
     const record = this.get(id);
     if (!record) return null;
-    const { max, status } = this.settings().concurrentJobs;
-    if (max !== null && record.previewed && this.jobsRunning() >= max) return tooManyJobs(status);
+    const cap = this.settings().concurrentJobs;
+    if (cap.max !== null && record.previewed && this.jobsRunning() >= cap.max) return tooManyJobs(cap);
     return renderRecord(
       {
         settings: this.settings,

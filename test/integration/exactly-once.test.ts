@@ -128,8 +128,14 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
   });
 
   // Concurrency limits are [U] (§9): a 429, or a 400 / 403 that says "try again later".
-  test.each([429, 400, 403] as const)('a cap of one job at a time (%i) makes renders wait their turn: each renders once, none ends refused', async (status) => {
-    await stack.sandbox.control.reset({ concurrentJobs: { max: 1, status } });
+  test.each([
+    [429, 'too-many'],
+    [400, 'too-many'],
+    [403, 'too-many'],
+    [400, 'maximum'],
+    [403, 'maximum'],
+  ] as const)('a cap of one job at a time (%i, worded %s) makes renders wait their turn: each renders once, none ends refused', async (status, wording) => {
+    await stack.sandbox.control.reset({ concurrentJobs: { max: 1, status, wording } });
     const ids = [await stack.preview('capped 1'), await stack.preview('capped 2'), await stack.preview('capped 3')];
     for (const id of ids) await stack.orchestrator.startRender(id, FAST);
     const results = await Promise.all(ids.map((id) => stack.orchestrator.waitForResult(id)));

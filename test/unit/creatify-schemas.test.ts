@@ -315,6 +315,9 @@ describe('error mapping', () => {
   it.each<[number, string]>([
     [400, '{"detail":"Invalid voice_id, please try again with a valid one."}'],
     [403, '{"detail":"Your account is temporarily suspended."}'],
+    [400, '{"detail":"Maximum video length exceeded."}'],
+    [400, '{"detail":"Maximum render duration is 5 minutes."}'],
+    [400, '{"detail":"Maximum number of characters exceeded for the script."}'],
   ])('HTTP %i %s is a refusal, not a "not now"', (status, body) => {
     expect(fail(status, body).retryable).toBe(false);
   });
@@ -323,6 +326,12 @@ describe('error mapping', () => {
     [400, '{"detail":"Too many concurrent jobs. Please try again later."}'],
     [403, '{"error":"Concurrency limit reached"}'],
     [409, '{"message":"Request was throttled."}'],
+    // A cap on jobs at once in words without "concurrent" or "try again" (§9 [U]).
+    [400, '{"detail":"You have reached the maximum number of running jobs (1). Wait for one to finish."}'],
+    [403, '{"detail":"Max active renders reached for your plan."}'],
+    [400, '{"error":"Job limit reached"}'],
+    [409, '{"detail":"Render queue is full."}'],
+    [400, '{"detail":"Please wait for your current jobs to finish."}'],
   ])('HTTP %i %s is a "not now": retried like a 429', (status, body) => {
     expect(fail(status, body)).toMatchObject({ kind: 'rate-limited', retryable: true });
   });
