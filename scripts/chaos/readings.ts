@@ -66,6 +66,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   readings.webhooks.envelope = at(['none', 'none', 'data'] as const);
   readings.remainingCredits = readings.remainingCredits === 'absent' && at([false, true]) ? 'forbidden' : readings.remainingCredits;
   readings.previewOutput = at(['none', 'none', 'preview-link'] as const);
+  readings.priceRounding = at(['block-up', 'block-up', 'pro-rata', 'nearest-block'] as const);
   const cap = readings.concurrentJobs!;
   if (cap.max !== null) cap.wording = at(['too-many', 'maximum'] as const);
   return readings;

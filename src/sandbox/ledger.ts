@@ -1,4 +1,5 @@
 import type { LipsyncRequest, ModelVersion } from './request-schema';
+import type { SandboxSettings } from './settings';
 
 // Credits and call counts, so tests assert what was paid and asked, not only outcomes.
 
@@ -45,15 +46,18 @@ export function estimateDurationSeconds(request: LipsyncRequest): number {
   return Math.max(1, Math.ceil(seconds));
 }
 
-/** Prices of creatify-api.md §6: per started 30-second block, rounded up. */
-export function priceOf(action: ChargeAction, seconds: number, model: ModelVersion): number {
-  const blocks = Math.ceil(seconds / 30);
-  if (action === 'preview') return blocks;
-  if (action === 'render') return blocks * 4;
+/**
+ * Prices of creatify-api.md §6, per 30-second block: by default per started block,
+ * rounded up; settings.priceRounding plays the other readings (pro rata, to the
+ * hundredth; the nearest block, at least one), for every step alike.
+ */
+export function priceOf(action: ChargeAction, seconds: number, model: ModelVersion, rounding: SandboxSettings['priceRounding'] = 'block-up'): number {
+  const blocks = rounding === 'pro-rata' ? seconds / 30 : rounding === 'nearest-block' ? Math.max(1, Math.round(seconds / 30)) : Math.ceil(seconds / 30);
+  const perBlock = action === 'preview' ? 1 : action === 'render' ? 4 : 5;
   // Aurora prices are documented only for the one-step create.
-  if (model === 'aurora_v1') return seconds;
-  if (model === 'aurora_v1_fast') return seconds * 0.5;
-  return blocks * 5;
+  if (action === 'create' && model === 'aurora_v1') return seconds;
+  if (action === 'create' && model === 'aurora_v1_fast') return seconds * 0.5;
+  return Math.round(blocks * perBlock * 100) / 100;
 }
 
 function zeroCalls(): Record<Endpoint, number> {
@@ -106,8 +110,9 @@ export class Ledger {
 
   /** Debits the balance; false (and nothing recorded) if it would go negative. */
   charge(lipsyncId: string, action: ChargeAction, credits: number): boolean {
-    if (credits > this.remaining) return false;
-    this.remaining -= credits;
+    // In hundredths: a pro-rata price (priceRounding) must not miss an exact balance by a float's last bit.
+    if (Math.round(credits * 100) > Math.round(this.remaining * 100)) return false;
+    this.remaining = Math.round((this.remaining - credits) * 100) / 100;
     this.entries.push({ lipsyncId, action, credits, at: Date.now() });
     if (action === 'render') this.renders.set(lipsyncId, (this.renders.get(lipsyncId) ?? 0) + 1);
     return true;

@@ -41,6 +41,12 @@ export const sandboxSettingsSchema = z.strictObject({
   renderResetsProgress: z.boolean(),
   /** §6: whether `credits_used` counts the render charge is [U]; the ledger always does. */
   creditsUsedOnRender: z.enum(['add', 'keep']),
+  /**
+   * How a price per 30 s (preview 1, render 4, create 5) is rounded (§6: per started block
+   * is [I], not in the API docs): up per started block (default), pro rata (to the
+   * hundredth), or to the nearest block (at least one).
+   */
+  priceRounding: z.enum(['block-up', 'pro-rata', 'nearest-block']),
   /** Real ms between answering a render and the record showing it (an async server). */
   renderApplyDelayMs: z.number().min(0),
   /** The wire name of the running stage (§5: clients assume `processing` too). */
@@ -165,6 +171,7 @@ export function defaultSettings(): SandboxSettings {
     renderResponse: 'new',
     renderResetsProgress: true,
     creditsUsedOnRender: 'add',
+    priceRounding: 'block-up',
     renderApplyDelayMs: 0,
     runningStatusAs: 'running',
     endStatusAs: { done: 'done', failed: 'failed', rejected: 'rejected' },

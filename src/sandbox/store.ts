@@ -161,7 +161,7 @@ export class Store {
   }
 
   private chargeFor(record: LipsyncRecord, action: ChargeAction): boolean {
-    const credits = priceOf(action, record.duration, record.model_version);
+    const credits = priceOf(action, record.duration, record.model_version, this.settings().priceRounding);
     if (!this.ledger.charge(record.id, action, credits)) return false;
     if (action === 'render') {
       // [I] credits_used reads as cumulative (creatify-api.md §6); 'keep' plays the other

@@ -113,6 +113,25 @@ describe('the credits check before the render POST', () => {
     expect((await stack.sandbox.control.stats()).renders[lipsync.id]).toBe(1);
   });
 
+  // §6: the rounding of a price per 30 s is [I]. A Creatify that charges pro rata, or per
+  // nearest block, shows it in the preview's own charge, and a balance that pays the render
+  // at its price is not refused for the price per started block.
+  test.each([
+    ['pro-rata', 1.33, 5.33],
+    ['nearest-block', 1, 4],
+  ] as const)('a Creatify that rounds %s: a balance of exactly the render price renders, once', async (priceRounding, previewPrice, renderPrice) => {
+    await stack.sandbox.control.reset({ priceRounding, initialCredits: previewPrice + renderPrice });
+    const lipsync = await stack.creatify.preview({ ...demoRequest('40 s', 'https://unused.example/'), video_inputs: [{ character: { type: 'avatar', avatar_id: 'demo-avatar' }, voice: { type: 'text', input_text: 'x'.repeat(640), voice_id: 'demo-voice' } }] });
+    expect(lipsync.duration).toBe(40);
+    const result = await (await stack.orchestrator.startRender(lipsync.id, FAST)).result();
+    expect(result.output).toContain(lipsync.id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[lipsync.id]).toBe(1);
+    expect(stats.credits.remaining).toBeCloseTo(0, 5);
+    // The ledger's estimate stays the most it may cost (8: two started blocks), as a budget needs.
+    expect((await stack.orchestrator.getStatus(lipsync.id)).state!.credits).toMatchObject({ fits: true, estimate: 8 });
+  });
+
   // §6: "Job creation or processing returns an insufficient credits error": the render
   // may be taken and then fail for want of credits.
   test('a render Creatify takes and then fails for want of credits ends insufficient_credits, as its refusal of the POST would', async () => {
