@@ -67,6 +67,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   readings.remainingCredits = readings.remainingCredits === 'absent' && at([false, true]) ? 'forbidden' : readings.remainingCredits;
   readings.previewOutput = at(['none', 'none', 'preview-link'] as const);
   readings.priceRounding = at(['block-up', 'block-up', 'pro-rata', 'nearest-block'] as const);
+  readings.previewLinkAtOnce = readings.previewAsync === true && at([false, true]);
   const cap = readings.concurrentJobs!;
   if (cap.max !== null) cap.wording = at(['too-many', 'maximum'] as const);
   return readings;

@@ -7,7 +7,7 @@ import { activityInfo, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { saysAlreadyRendering } from '../creatify/errors';
-import { judgeRenderStarted, previewNotReady, renderShownBeforePost, renderShownOnRecord } from '../creatify/render-judgement';
+import { judgeRenderStarted, renderShownBeforePost, renderShownOnRecord, unsettled } from '../creatify/render-judgement';
 import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
@@ -126,12 +126,12 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   }
 
   /**
-   * A record whose preview was not ready at the snapshot (previewNotReady: an asynchronous
-   * preview still running, or a job made by create): read until it settles, and never
-   * POST. Ends in a render already on the record (an output, a failure), or in the record
-   * ready to render, which the workflow takes as its snapshot before asking for the render
-   * again. Past PREVIEW_WAIT_MS in all it is taken as ready: a job must not wait for ever
-   * on a preview link the API never shows.
+   * A record unsettled at the snapshot (see unsettled: a preview still running, a job made
+   * by create, a job running on it): read until it settles, and never POST. Ends in a
+   * render on the record (an output, a failure; still running after the wait), or in the
+   * record ready to render, which the workflow takes as its snapshot before asking for the
+   * render again. Past PREVIEW_WAIT_MS in all it is taken as ready: a job must not wait for
+   * ever on a preview link the API never shows.
    */
   async function untilPreviewReady(lipsyncId: string): Promise<RenderOutcome> {
     const info = activityInfo();
@@ -142,7 +142,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
         return { lipsync: now, posted: false, evidence: `the record ended while its preview was awaited (${now.status})`, strength: 'strong' };
       }
       const waitedTooLong = Date.now() - info.scheduledTimestampMs > PREVIEW_WAIT_MS;
-      if (!previewNotReady(now) || waitedTooLong) {
+      if (!unsettled(now) || waitedTooLong) {
         // Its preview ready, the record already shows a render (queued or running): someone's, or an earlier attempt's.
         const shown = renderShownOnRecord(now);
         if (shown) return { lipsync: now, posted: false, evidence: `a render showed while its preview was awaited: ${shown}`, strength: 'strong' };
@@ -218,7 +218,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   async function renderOnce(asked: RenderInput): Promise<RenderOutcome> {
     let input = asked;
     // A snapshot taken while the preview ran is no baseline: its own end moves the fields a render would.
-    if (input.before && !input.rejudge && !input.previewWaited && previewNotReady(input.before)) {
+    if (input.before && !input.rejudge && !input.previewWaited && unsettled(input.before)) {
       const settled = await untilPreviewReady(input.lipsyncId);
       if (input.settlePreview || !settled.previewSettled) return settled;
       // Asked by a workflow of the code before previewSettled (a deploy under way): it would
@@ -241,13 +241,19 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       // refusal then ends the job, or it would wait for its deadline once the re-judgements
       // are spent), nor for a run without a snapshot (no stall watch to re-judge it).
       const earlierMayHaveLanded = activityInfo().attempt > 1 && input.before !== undefined && (!input.rejudge || input.rejudgeMayFollow === true);
+      // The job's first POST, refused: no render of ours was taken, so anything that moved
+      // since the snapshot is someone else's job, most likely a preview still running though
+      // it showed its link (§4.2 [I]). Such a record settles first, and the render is then
+      // asked on it (previewSettled), once.
+      const firstPost = activityInfo().attempt === 1 && input.settlePreview === true && !input.rejudge;
       // A 4xx from the server (not our own refusal to send): was it "already rendering", or a
-      // refusal? On a retry a 403 or 404 may be that too, in DRF's words (a permission class,
-      // a queryset of renderable records): the GET below still shows the record.
-      const judged = err.kind === 'validation' || err.kind === 'insufficient-credits' || ((err.kind === 'auth' || err.kind === 'not-found') && earlierMayHaveLanded);
+      // refusal? A 403 or 404 may be that too, in DRF's words (a permission class, a queryset
+      // of renderable records), on a retry or on a record still moving: the GET below still shows it.
+      const judged = err.kind === 'validation' || err.kind === 'insufficient-credits' || ((err.kind === 'auth' || err.kind === 'not-found') && (earlierMayHaveLanded || firstPost));
       if (!judged) throw toActivityFailure(err);
       // One settle, not the full one: a retry's full settle ran before this POST.
       const fate = await alreadyStarted(input, 2);
+      if ('started' in fate && firstPost) return untilPreviewReady(input.lipsyncId);
       if ('started' in fate) return fate.started;
       const refusal = err.detail ?? err.message;
       // The record shows nothing yet (a server that applies a render later, an updated_at it never moves), but the refusal says one runs.

@@ -62,6 +62,9 @@ export function renderShownOnRecord(now: RenderFields): string | undefined {
   return undefined;
 }
 
+/** The fields that tell whether a record is settled (previewNotReady, unsettled). */
+type SettlingFields = Pick<RenderFields, 'status' | 'output' | 'failedReason'> & { preview?: string | null; terminal: boolean };
+
 /**
  * A record whose preview is not ready: the API says it has no preview link (null, not
  * left out), and it is neither the previewed shape (`done`, no output) nor ended. An
@@ -69,14 +72,26 @@ export function renderShownOnRecord(now: RenderFields): string | undefined {
  * pending. Render on it is [U] (§4.3): refused, or charged as a second job. So the render
  * waits for the record to settle before it POSTs.
  */
-export function previewNotReady(record: Pick<RenderFields, 'status' | 'output' | 'failedReason'> & { preview?: string | null; terminal: boolean }): boolean {
+export function previewNotReady(record: SettlingFields): boolean {
   if (record.preview === undefined || isSet(record.preview)) return false;
   return record.status !== 'done' && !record.terminal && !isSet(record.output) && !isSet(record.failedReason);
 }
 
-/** What the snapshot shows of a render before any POST of ours; nothing while its preview is not ready (the render waits for it). */
+/**
+ * A record that is no baseline for the judgement yet: its preview not ready, or a job
+ * running on it (in_queue / running, nothing ended). That job may be an asynchronous
+ * preview that shows its link from the start (§4.2 [I]) as well as someone's render, and
+ * a preview's end (`pending` again, a media job of its own) moves the fields a render
+ * would. So the render waits for such a record to settle: a render ends on it (tracked,
+ * not paid again), or a preview does (the settled record is the snapshot, then the POST).
+ */
+export function unsettled(record: SettlingFields): boolean {
+  return previewNotReady(record) || (PROCESSING.has(record.status) && !record.terminal && !isSet(record.output) && !isSet(record.failedReason));
+}
+
+/** What the snapshot shows of a render before any POST of ours; nothing while it is unsettled (the render waits for it). */
 export function renderShownBeforePost(snapshot: RenderFields & { preview?: string | null; terminal: boolean }): string | undefined {
-  return previewNotReady(snapshot) ? undefined : renderShownOnRecord(snapshot);
+  return unsettled(snapshot) ? undefined : renderShownOnRecord(snapshot);
 }
 
 /** Compares the record now with the snapshot taken before the first render POST. */

@@ -176,7 +176,7 @@ function previewEndFields(record: LipsyncRecord, settings: SandboxSettings): voi
   record.previewed = true;
   record.status = settings.previewStatus;
   record.progress = settings.previewProgress;
-  record.preview = previewUrl();
+  record.preview ??= previewUrl();
   if (settings.previewOutput === 'preview-link') record.output = record.preview;
   record.media_job = randomUUID();
   touch(record);

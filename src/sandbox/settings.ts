@@ -120,6 +120,8 @@ export const sandboxSettingsSchema = z.strictObject({
    * (previewStatus, no output) with its preview link and a media job of its own.
    */
   previewAsync: z.boolean(),
+  /** With previewAsync: the preview link is on the record from the start, while the preview still runs (a layout URL known up front). */
+  previewLinkAtOnce: z.boolean(),
   /**
    * What GET /api/remaining_credits/ answers: the balance now ('live'), the balance at the
    * last reset whatever was spent since ('stale': another tool spending between a client's
@@ -195,6 +197,7 @@ export function defaultSettings(): SandboxSettings {
     listFields: 'full',
     durationOmittedFrom: 'none',
     previewAsync: false,
+    previewLinkAtOnce: false,
     remainingCredits: 'live',
     webhooks: defaultWebhookSettings(),
     randomFaults: defaultRandomFaults(),

@@ -68,6 +68,7 @@ export class Store {
     if (settings.previewAsync) {
       this.keep(record);
       record.previewRunning = true;
+      if (settings.previewLinkAtOnce) record.preview = previewUrl();
       this.lifecycle.begin(record);
       return { ok: true, record };
     }

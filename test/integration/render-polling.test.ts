@@ -240,6 +240,32 @@ describe('tracking a render without its webhook', () => {
     expect((await stack.sandbox.control.stats()).renders[id]).toBe(paid);
   });
 
+  // An asynchronous preview may show its link from the start (a layout URL known up front):
+  // a record running with a link is then a preview as much as a render. Its end (`pending`
+  // again, a media job of its own) must not pass for a render, nor be taken for a baseline.
+  test.each(['charge', 'reject'] as const)('an asynchronous preview showing its link from the start, running when the render is asked and ending `pending`, is awaited, then rendered once (second render: %s)', async (secondRender) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, previewAsync: true, previewLinkAtOnce: true, previewStatus: 'pending', mediaJobAtPreview: true, secondRender });
+    const id = await stack.preview('preview link at once, running');
+    await eventually(async () => ((await stack.sandbox.control.lipsync(id)).status === 'running' ? true : undefined), 10_000, 'the preview running');
+    expect((await stack.sandbox.control.lipsync(id)).preview).toBeTruthy();
+    const result = await (await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' })).result();
+    expect(result.output).toContain(id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  });
+
+  test.each(['state', 'forbidden'] as const)('the first render POST refused (%s) while such a preview was still pending, the record moving since: it settles, then the render is asked again and paid once', async (secondRenderRefusal) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, previewAsync: true, previewLinkAtOnce: true, previewStatus: 'pending', mediaJobAtPreview: true, secondRender: 'reject', secondRenderRefusal, stageMs: { pending: 300_000 } });
+    const id = await stack.preview('preview link at once, pending');
+    expect((await stack.sandbox.control.lipsync(id)).status).toBe('pending');
+    const result = await (await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' })).result();
+    expect(result.output).toContain(id);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(2);
+  });
+
   test('a job made by create (#1), still pending, is followed to its video and never rendered again (second render: charge)', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, secondRender: 'charge' });
     const created = await stack.creatify.create(demoRequest('made by create', 'https://unused.example/'));

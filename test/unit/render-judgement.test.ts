@@ -1,4 +1,4 @@
-import { judgeRenderStarted, previewNotReady, renderShownBeforePost, renderShownOnRecord, type RenderFields } from '../../src/creatify/render-judgement';
+import { judgeRenderStarted, previewNotReady, renderShownBeforePost, renderShownOnRecord, unsettled, type RenderFields } from '../../src/creatify/render-judgement';
 
 // The previewed record in each shape the docs leave open (§4.2, §13.11): done or
 // pending, with or without a media_job, progress 0 or 1.
@@ -98,6 +98,29 @@ describe('previewNotReady and renderShownBeforePost (a preview still running, a 
     expect(previewNotReady({ ...running, status: 'failed', terminal: true, preview: null })).toBe(false);
     // No `preview` field at all: nothing to go by, the judgement stays as it was.
     expect(previewNotReady(running)).toBe(false);
-    expect(renderShownBeforePost(running)).toMatch(/running/);
+  });
+});
+
+describe('unsettled: no baseline for the judgement yet (a job running on the record, a preview not ready)', () => {
+  const running = { ...previews[0]![1], status: 'running', mediaJob: 'job-preview', progress: 0.4, terminal: false };
+  const link = 'https://app.creatify.ai/preview?layout=x.json';
+
+  test('a job queued or running, nothing ended, is unsettled, link or none: a preview as much as a render, so nothing shows before our POST', () => {
+    for (const status of ['in_queue', 'running']) {
+      for (const preview of [undefined, link, null]) {
+        expect(unsettled({ ...running, status, preview })).toBe(true);
+        expect(renderShownBeforePost({ ...running, status, preview })).toBeUndefined();
+      }
+    }
+  });
+
+  test('the previewed shapes, an end, an output or a failure are settled: a render on them shows before our POST', () => {
+    for (const status of ['pending', 'done']) expect(unsettled({ ...running, status, preview: link })).toBe(false);
+    expect(unsettled({ ...running, output: 'https://x/y.mp4' })).toBe(false);
+    expect(renderShownBeforePost({ ...running, output: 'https://x/y.mp4' })).toMatch(/output/);
+    expect(unsettled({ ...running, failedReason: 'boom' })).toBe(false);
+    expect(renderShownBeforePost({ ...running, status: 'failed', terminal: true, failedReason: 'boom' })).toMatch(/failed/);
+    // A stage the docs do not name is not taken for a job running (a wait of minutes before every POST otherwise).
+    expect(unsettled({ ...running, status: 'processing', preview: link })).toBe(false);
   });
 });
