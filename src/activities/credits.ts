@@ -8,7 +8,7 @@ import { Context, log } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreatifyError, type CreatifyClient, type Lipsync } from '../creatify';
 import { renderCostEstimate, renderCostRange, type CostRange } from '../creatify/pricing';
-import { renderShownBeforePost } from '../creatify/render-judgement';
+import { previewNotReady, renderShownBeforePost, renderShownOnRecord } from '../creatify/render-judgement';
 import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../contract/approval-credits';
 import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
 import { normalizeLipsyncId, workflowIdFor } from '../contract/lipsync-id';
@@ -66,7 +66,11 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
     const record = await options.readRecord(input.lipsyncId);
     const snapshot = options.snapshotOf(record);
     const renderShown = renderShownBeforePost(snapshot) ?? null;
-    return { snapshot, renderShown, check: await check(input, record, renderShown), ...(options.reconciler ? { reconciler: true } : {}) };
+    // A job running on a record with its preview link (someone's render, or a preview that
+    // shows it early) is paid or free: nothing to check, and a balance it just spent must
+    // not end a job that only tracks it. The render waits for it to settle (unsettled).
+    const jobRunning = previewNotReady(snapshot) ? null : (renderShownOnRecord(snapshot) ?? null);
+    return { snapshot, renderShown, check: await check(input, record, jobRunning), ...(options.reconciler ? { reconciler: true } : {}) };
   }
 
   async function check(input: CreditsCheckInput, record: Lipsync, shown: string | null): Promise<CreditsCheck> {

@@ -8,11 +8,13 @@ import { activityInfo, heartbeat } from '@temporalio/activity';
  * The first heartbeat waits `everyMs`: the SDK sends a first heartbeat at once, and most
  * Creatify calls end well before then, so a heartbeat at the start would cost the server
  * a call and a write for every render POST and GET. The heartbeat timeout counts from the
- * start anyway, so it must stay longer than `everyMs` (10 s against 2 s).
+ * start anyway, so it must stay longer than `everyMs` (10 s against 2 s). `details`: what
+ * an attempt tells the next one (the render's settle after a refused first POST).
  */
-export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 2_000): Promise<T> {
+export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 2_000, details?: () => unknown): Promise<T> {
   if (activityInfo().isLocal) return work();
-  const ticker = setInterval(() => heartbeat(), everyMs);
+  // Each heartbeat carries the details anew: the next attempt reads the last one's.
+  const ticker = setInterval(() => heartbeat(details?.()), everyMs);
   try {
     return await work();
   } finally {

@@ -3,11 +3,11 @@
  * snapshots; the Creatify client and its API key live in the worker process and never
  * enter workflow history.
  */
-import { activityInfo, log, sleep } from '@temporalio/activity';
+import { activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { saysAlreadyRendering } from '../creatify/errors';
-import { judgeRenderStarted, renderShownBeforePost, renderShownOnRecord, unsettled } from '../creatify/render-judgement';
+import { judgeRenderStarted, movedBetween, renderShownBeforePost, renderShownOnRecord, stageUnknown, unsettled } from '../creatify/render-judgement';
 import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
@@ -136,13 +136,17 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
   async function untilPreviewReady(lipsyncId: string): Promise<RenderOutcome> {
     const info = activityInfo();
     const attemptStarted = Date.now();
+    let previous: LipsyncSnapshot | undefined;
     for (let look = 1; ; look++) {
       const now = await readSteadily(lipsyncId);
       if (now.terminal || now.output || now.failedReason) {
         return { lipsync: now, posted: false, evidence: `the record ended while its preview was awaited (${now.status})`, strength: 'strong' };
       }
       const waitedTooLong = Date.now() - info.scheduledTimestampMs > PREVIEW_WAIT_MS;
-      if (!unsettled(now) || waitedTooLong) {
+      // A status the docs do not name is a stage while it moves, a resting state once it stops.
+      const resting = stageUnknown(now) && previous !== undefined && !movedBetween(previous, now);
+      previous = now;
+      if (!unsettled(now) || resting || waitedTooLong) {
         // Its preview ready, the record already shows a render (queued or running): someone's, or an earlier attempt's.
         const shown = renderShownOnRecord(now);
         if (shown) return { lipsync: now, posted: false, evidence: `a render showed while its preview was awaited: ${shown}`, strength: 'strong' };
@@ -170,7 +174,10 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     },
 
     /** POSTs the render, exactly once per job (see renderOnce). */
-    renderLipsync: (raw: RenderInput | string) => withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw)),
+    renderLipsync: (raw: RenderInput | string) => {
+      const progress: RenderProgress = { settling: (activityInfo().heartbeatDetails as RenderProgress | undefined)?.settling === true };
+      return withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw, progress), undefined, () => progress);
+    },
 
     /** One GET: the confirmation of a webhook that claims the render ended (runs started before re-checks). */
     fetchLipsyncStatus: (lipsyncId: string) => withHeartbeat(() => read(lipsyncId)),
@@ -215,8 +222,11 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * a refusal (insufficient credits, say) if it did not. (A string input is a run
    * started before snapshots existed.)
    */
-  async function renderOnce(asked: RenderInput): Promise<RenderOutcome> {
+  async function renderOnce(asked: RenderInput, progress: RenderProgress = { settling: false }): Promise<RenderOutcome> {
     let input = asked;
+    // An earlier attempt's first POST was refused on a moving record, and its settle ran out
+    // of time: the settle goes on (the snapshot is no baseline; see the refusal below).
+    if (progress.settling && input.settlePreview) return untilPreviewReady(input.lipsyncId);
     // A snapshot taken while the preview ran is no baseline: its own end moves the fields a render would.
     if (input.before && !input.rejudge && !input.previewWaited && unsettled(input.before)) {
       const settled = await untilPreviewReady(input.lipsyncId);
@@ -253,7 +263,13 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       if (!judged) throw toActivityFailure(err);
       // One settle, not the full one: a retry's full settle ran before this POST.
       const fate = await alreadyStarted(input, 2);
-      if ('started' in fate && firstPost) return untilPreviewReady(input.lipsyncId);
+      // Moving now (a preview's own run; not a render's `pending` first stage, which a
+      // refused POST cannot have started): settled first, across attempts (the heartbeat says so).
+      if ('started' in fate && firstPost && unsettled(fate.started.lipsync)) {
+        progress.settling = true;
+        heartbeat(progress);
+        return untilPreviewReady(input.lipsyncId);
+      }
       if ('started' in fate) return fate.started;
       const refusal = err.detail ?? err.message;
       // The record shows nothing yet (a server that applies a render later, an updated_at it never moves), but the refusal says one runs.
@@ -281,6 +297,12 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       });
     }
   }
+}
+
+/** What one attempt of the render activity tells the next, in its heartbeat details. */
+interface RenderProgress {
+  /** The job's first POST was refused on a moving record: the attempts settle it, and never POST. */
+  settling: boolean;
 }
 
 /** How long a render waits, in all, for a record whose preview is not ready before it POSTs anyway. */

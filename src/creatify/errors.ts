@@ -152,10 +152,11 @@ const INSUFFICIENT_CREDITS = [
 const NOT_NOW = new RegExp(
   [
     /too many|concurren|rate.?limit|throttl|(?:try|retry) (?:again )?later|temporarily unavailable|at capacity/,
-    // "the maximum number of running jobs", "max active renders": a cap on jobs at once, not on a job's size ("maximum video length")
-    /\bmax(?:imum)?\s+(?:number\s+of\s+(?:\w+\s+)?|(?:running|active|parallel|simultaneous|queued|pending|in[- ]progress)\s+)(?:jobs?|tasks?|renders?)\b/,
+    // "the maximum number of running jobs", "max active renders": a cap on jobs at once, not
+    // on a job's size ("maximum video length") nor a plan's quota ("maximum number of renders for your plan")
+    /\bmax(?:imum)?\s+(?:number\s+of\s+)?(?:running|active|parallel|simultaneous|queued|pending|in[- ]progress)\s+(?:jobs?|tasks?|renders?)\b/,
     /\b(?:running|active|parallel|simultaneous)\s+(?:jobs?|tasks?|renders?)\s+(?:limit|cap)\b/,
-    /\b(?:jobs?|tasks?|renders?)\s+(?:limit|cap)\s+(?:reached|exceeded|hit)\b/,
+    /\b(?:jobs?|tasks?)\s+(?:limit|cap)\s+(?:reached|exceeded|hit)\b/,
     /\bqueue\s+(?:is\s+)?full\b|\bwait\s+for\s+(?:\w+\s+){0,4}(?:to\s+)?(?:finish|complete)\b/,
   ].map((wording) => wording.source).join('|'),
   'i',
@@ -195,7 +196,8 @@ const CREDITS_CODE = /"\s*:\s*"(?:insufficient[_-]?(?:credits?|balance|funds?)|n
 function kindForStatus(status: number, message: string | undefined, body = ''): CreatifyErrorKind {
   if (status === 402) return 'insufficient-credits';
   if ((status === 400 || status === 403) && (saysInsufficientCredits(message) || CREDITS_CODE.test(body))) return 'insufficient-credits';
-  if ((status === 400 || status === 403 || status === 409) && message && NOT_NOW.test(message)) return 'rate-limited';
+  // "Already in progress, please wait for it to complete" is a second render refused, not a limit (saysAlreadyRendering reads it).
+  if ((status === 400 || status === 403 || status === 409) && message && NOT_NOW.test(message) && !saysAlreadyRendering(message)) return 'rate-limited';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not-found';
   if (status === 408) return 'timeout';

@@ -26,6 +26,8 @@
 // resting on weak evidence alone is re-checked later: the workflow re-judges a render
 // whose record shows no strong evidence after several polls (self-healing).
 
+import { isKnownStatus } from './status';
+
 /** The fields of a lipsync record the judgement reads; LipsyncSnapshot carries them. */
 export interface RenderFields {
   status: string;
@@ -86,7 +88,22 @@ export function previewNotReady(record: SettlingFields): boolean {
  * not paid again), or a preview does (the settled record is the snapshot, then the POST).
  */
 export function unsettled(record: SettlingFields): boolean {
-  return previewNotReady(record) || (PROCESSING.has(record.status) && !record.terminal && !isSet(record.output) && !isSet(record.failedReason));
+  if (record.terminal || isSet(record.output) || isSet(record.failedReason)) return false;
+  return previewNotReady(record) || PROCESSING.has(record.status) || stageUnknown(record);
+}
+
+/**
+ * A status the docs do not name on a record not ended: a running stage under a name of
+ * its own (`processing`, §5), or the previewed state under one. Only watching tells them
+ * apart: the render's settle takes it for settled once two reads show no change.
+ */
+export function stageUnknown(record: Pick<RenderFields, 'status'>): boolean {
+  return !isKnownStatus(record.status);
+}
+
+/** Whether a record changed between two reads (a job on it is moving). */
+export function movedBetween(before: RenderFields, now: RenderFields): boolean {
+  return before.status !== now.status || before.progress !== now.progress || before.updatedAt !== now.updatedAt || before.mediaJob !== now.mediaJob;
 }
 
 /** What the snapshot shows of a render before any POST of ours; nothing while it is unsettled (the render waits for it). */

@@ -132,6 +132,18 @@ describe('the credits check before the render POST', () => {
     expect((await stack.orchestrator.getStatus(lipsync.id)).state!.credits).toMatchObject({ fits: true, estimate: 8 });
   });
 
+  test("a render already running when the job starts (someone else's, paid) is tracked to its video, not refused for the balance it spent", async () => {
+    await stack.sandbox.control.reset({ initialCredits: 1 + RENDER_COST });
+    const id = await stack.preview('rendered by someone else');
+    await stack.creatify.render(id);
+    expect((await stack.creatify.remainingCredits()).remaining_credits).toBe(0);
+    const result = await (await stack.orchestrator.startRender(id, FAST)).result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    expect(stats.renders[id]).toBe(1);
+  });
+
   // §6: "Job creation or processing returns an insufficient credits error": the render
   // may be taken and then fail for want of credits.
   test('a render Creatify takes and then fails for want of credits ends insufficient_credits, as its refusal of the POST would', async () => {

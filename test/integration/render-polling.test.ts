@@ -243,16 +243,23 @@ describe('tracking a render without its webhook', () => {
   // An asynchronous preview may show its link from the start (a layout URL known up front):
   // a record running with a link is then a preview as much as a render. Its end (`pending`
   // again, a media job of its own) must not pass for a render, nor be taken for a baseline.
-  test.each(['charge', 'reject'] as const)('an asynchronous preview showing its link from the start, running when the render is asked and ending `pending`, is awaited, then rendered once (second render: %s)', async (secondRender) => {
-    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, previewAsync: true, previewLinkAtOnce: true, previewStatus: 'pending', mediaJobAtPreview: true, secondRender });
+  test.each([
+    ['charge', 'running'],
+    ['reject', 'running'],
+    ['charge', 'processing'],
+  ] as const)('an asynchronous preview showing its link from the start, running when the render is asked and ending `pending`, is awaited, then rendered once (second render: %s; running stage named %s)', async (secondRender, runningStatusAs) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, previewAsync: true, previewLinkAtOnce: true, previewStatus: 'pending', mediaJobAtPreview: true, secondRender, runningStatusAs });
     const id = await stack.preview('preview link at once, running');
-    await eventually(async () => ((await stack.sandbox.control.lipsync(id)).status === 'running' ? true : undefined), 10_000, 'the preview running');
+    await eventually(async () => ((await stack.sandbox.control.lipsync(id)).status === runningStatusAs ? true : undefined), 10_000, 'the preview running');
+    // A render POST that fails before the work: its retry must not judge the moving record against the snapshot.
+    await stack.sandbox.control.addFault({ endpoint: 'render', lipsyncId: id, kind: 'reset' });
     expect((await stack.sandbox.control.lipsync(id)).preview).toBeTruthy();
     const result = await (await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' })).result();
     expect(result.output).toContain(id);
     const stats = await stack.sandbox.control.stats();
     expect(stats.renders[id]).toBe(1);
-    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    // The reset POST and the one that went through.
+    expect(stats.callsByLipsync[id]?.render).toBe(2);
   });
 
   test.each(['state', 'forbidden'] as const)('the first render POST refused (%s) while such a preview was still pending, the record moving since: it settles, then the render is asked again and paid once', async (secondRenderRefusal) => {

@@ -318,6 +318,8 @@ describe('error mapping', () => {
     [400, '{"detail":"Maximum video length exceeded."}'],
     [400, '{"detail":"Maximum render duration is 5 minutes."}'],
     [400, '{"detail":"Maximum number of characters exceeded for the script."}'],
+    [400, '{"detail":"Maximum number of renders reached for your plan."}'],
+    [400, '{"detail":"Render already in progress. Please wait for it to complete."}'],
   ])('HTTP %i %s is a refusal, not a "not now"', (status, body) => {
     expect(fail(status, body).retryable).toBe(false);
   });

@@ -120,7 +120,8 @@ describe('unsettled: no baseline for the judgement yet (a job running on the rec
     expect(renderShownBeforePost({ ...running, output: 'https://x/y.mp4' })).toMatch(/output/);
     expect(unsettled({ ...running, failedReason: 'boom' })).toBe(false);
     expect(renderShownBeforePost({ ...running, status: 'failed', terminal: true, failedReason: 'boom' })).toMatch(/failed/);
-    // A stage the docs do not name is not taken for a job running (a wait of minutes before every POST otherwise).
-    expect(unsettled({ ...running, status: 'processing', preview: link })).toBe(false);
+    // A status the docs do not name: a running stage or a resting state under a name of its own; watching decides (untilPreviewReady).
+    expect(unsettled({ ...running, status: 'processing', preview: link })).toBe(true);
+    expect(unsettled({ ...running, status: 'processing', output: 'https://x/y.mp4' })).toBe(false);
   });
 });
