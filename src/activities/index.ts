@@ -7,7 +7,7 @@ import { activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { saysAlreadyRendering } from '../creatify/errors';
-import { judgeRenderStarted, movedBetween, renderShownBeforePost, renderShownOnRecord, stageUnknown, unsettled } from '../creatify/render-judgement';
+import { judgeRenderStarted, movedBetween, renderShownBeforePost, renderShownOnRecord, unknownWorkStage, unsettled } from '../creatify/render-judgement';
 import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
@@ -144,7 +144,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       }
       const waitedTooLong = Date.now() - info.scheduledTimestampMs > PREVIEW_WAIT_MS;
       // A status the docs do not name is a stage while it moves, a resting state once it stops.
-      const resting = stageUnknown(now) && previous !== undefined && !movedBetween(previous, now);
+      const resting = unknownWorkStage(now) && previous !== undefined && !movedBetween(previous, now);
       previous = now;
       if (!unsettled(now) || resting || waitedTooLong) {
         // Its preview ready, the record already shows a render (queued or running): someone's, or an earlier attempt's.

@@ -89,16 +89,21 @@ export function previewNotReady(record: SettlingFields): boolean {
  */
 export function unsettled(record: SettlingFields): boolean {
   if (record.terminal || isSet(record.output) || isSet(record.failedReason)) return false;
-  return previewNotReady(record) || PROCESSING.has(record.status) || stageUnknown(record);
+  return previewNotReady(record) || PROCESSING.has(record.status) || unknownWorkStage(record);
 }
 
+/** Words of work under way: `processing`, `rendering`, `in_progress`, `queued`, `started`. */
+const WORK_UNDER_WAY = /(?:ing|queued?|progress|started)(?:$|[^a-z])/i;
+
 /**
- * A status the docs do not name on a record not ended: a running stage under a name of
- * its own (`processing`, §5), or the previewed state under one. Only watching tells them
- * apart: the render's settle takes it for settled once two reads show no change.
+ * A status the docs do not name that reads as work under way (`processing`, §5): a running
+ * stage under a name of its own, or a resting state so named. Only watching tells them
+ * apart: the render's settle takes it for settled once two reads show no change. Other
+ * such words (`completed` for the previewed shape, `ready`) are not watched: a second and
+ * third read before every render would be their whole cost.
  */
-export function stageUnknown(record: Pick<RenderFields, 'status'>): boolean {
-  return !isKnownStatus(record.status);
+export function unknownWorkStage(record: Pick<RenderFields, 'status'>): boolean {
+  return !isKnownStatus(record.status) && WORK_UNDER_WAY.test(record.status);
 }
 
 /** Whether a record changed between two reads (a job on it is moving). */

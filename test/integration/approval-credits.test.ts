@@ -137,6 +137,8 @@ describe('the credits check before the render POST', () => {
     const id = await stack.preview('rendered by someone else');
     await stack.creatify.render(id);
     expect((await stack.creatify.remainingCredits()).remaining_credits).toBe(0);
+    // Running: only a job shows that (a render's first stage, `pending`, looks like the previewed record).
+    await eventually(async () => ((await stack.sandbox.control.lipsync(id)).status === 'running' ? true : undefined), 10_000, 'the render running');
     const result = await (await stack.orchestrator.startRender(id, FAST)).result();
     expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
     const stats = await stack.sandbox.control.stats();

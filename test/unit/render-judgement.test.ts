@@ -123,5 +123,8 @@ describe('unsettled: no baseline for the judgement yet (a job running on the rec
     // A status the docs do not name: a running stage or a resting state under a name of its own; watching decides (untilPreviewReady).
     expect(unsettled({ ...running, status: 'processing', preview: link })).toBe(true);
     expect(unsettled({ ...running, status: 'processing', output: 'https://x/y.mp4' })).toBe(false);
+    for (const status of ['rendering', 'in_progress', 'queued', 'started']) expect(unsettled({ ...running, status, preview: link })).toBe(true);
+    // The previewed shape under an end's other name, or a resting word: not watched (two more reads before every render).
+    for (const status of ['completed', 'succeeded', 'ready', 'finished']) expect(unsettled({ ...running, status, preview: link })).toBe(false);
   });
 });
