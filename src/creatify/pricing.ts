@@ -53,7 +53,7 @@ function roundingsShown(seconds: number, previewCharge: number | null | undefine
 export function renderCostRange(record: PricedRecord): CostRange | null {
   const seconds = record.duration;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) return null;
-  const documented = Math.ceil(seconds / 30) * 4;
+  const documented = BLOCKS['block-up'](seconds) * 4;
   if (record.model_version === 'aurora_v1' || record.model_version === 'aurora_v1_fast') {
     const perSecond = Math.ceil(seconds) * (record.model_version === 'aurora_v1' ? 1 : 0.5);
     return { least: Math.min(documented, perSecond), most: Math.max(documented, perSecond) };

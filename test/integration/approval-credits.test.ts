@@ -7,11 +7,18 @@ import { ApprovalRefusedError, RenderError, type TrackingOptions } from '../../s
 import { LIPSYNC_CREDITS_ESTIMATE, LIPSYNC_CREDITS_USED, LIPSYNC_DETECTED_BY } from '../../src/contract/approval-credits';
 import { LIPSYNC_STATUS, statusQuery } from '../../src/contract/messages';
 import { workflowIdFor } from '../../src/contract/lipsync-id';
-import { demoRequest, eventually, startTestStack, useTestStack } from '../support/stack';
+import type { LipsyncRequest } from '../../src/creatify';
+import { demoRequest, eventually, startTestStack, useTestStack, type TestStack } from '../support/stack';
 
 const FAST: TrackingOptions = { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '2 minutes' };
 // The demo text previews in one 30 s block: preview 1 credit, render 4.
 const RENDER_COST = 4;
+
+/** A preview of a script that lasts `seconds` (the sandbox reads 16 characters a second), so its price is known. */
+function previewOfSeconds(stack: Pick<TestStack, 'creatify'>, seconds: number, extra: Partial<LipsyncRequest> = {}) {
+  const voice = { type: 'text' as const, input_text: 'x'.repeat(seconds * 16), voice_id: 'demo-voice' };
+  return stack.creatify.preview({ ...demoRequest(`${seconds} s`, 'https://unused.example/'), ...extra, video_inputs: [{ character: { type: 'avatar', avatar_id: 'demo-avatar' }, voice }] });
+}
 
 /** The run a handle stands for now (a handle from a start that found a run follows the latest). */
 const runIdOf = async (handle: { describe(): Promise<{ runId: string }> }) => (await handle.describe()).runId;
@@ -105,7 +112,7 @@ describe('the credits check before the render POST', () => {
   // for 60 s) or the documented render price (8). The balance is held to the least.
   test('an aurora render the balance pays at the documented render price is not refused for its per-second price', async () => {
     await stack.sandbox.control.reset({ initialCredits: 2 + 20 });
-    const lipsync = await stack.creatify.preview({ ...demoRequest('aurora, 60 s', 'https://unused.example/'), model_version: 'aurora_v1', video_inputs: [{ character: { type: 'avatar', avatar_id: 'demo-avatar' }, voice: { type: 'text', input_text: 'x'.repeat(960), voice_id: 'demo-voice' } }] });
+    const lipsync = await previewOfSeconds(stack, 60, { model_version: 'aurora_v1' });
     expect(lipsync.duration).toBe(60);
     const result = await (await stack.orchestrator.startRender(lipsync.id, FAST)).result();
     expect(result.output).toContain(lipsync.id);
@@ -121,7 +128,7 @@ describe('the credits check before the render POST', () => {
     ['nearest-block', 1, 4],
   ] as const)('a Creatify that rounds %s: a balance of exactly the render price renders, once', async (priceRounding, previewPrice, renderPrice) => {
     await stack.sandbox.control.reset({ priceRounding, initialCredits: previewPrice + renderPrice });
-    const lipsync = await stack.creatify.preview({ ...demoRequest('40 s', 'https://unused.example/'), video_inputs: [{ character: { type: 'avatar', avatar_id: 'demo-avatar' }, voice: { type: 'text', input_text: 'x'.repeat(640), voice_id: 'demo-voice' } }] });
+    const lipsync = await previewOfSeconds(stack, 40);
     expect(lipsync.duration).toBe(40);
     const result = await (await stack.orchestrator.startRender(lipsync.id, FAST)).result();
     expect(result.output).toContain(lipsync.id);
