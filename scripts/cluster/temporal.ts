@@ -14,7 +14,8 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { freePort } from '../../src/dev/ports';
 import { ownChild } from '../../src/dev/owned-child';
-import { SEARCH_ATTRIBUTES, waitForFrontend } from '../../src/dev/temporal-server';
+import { searchAttributeTypes } from '../../src/contract/search-attributes';
+import { waitForFrontend } from '../../src/dev/temporal-server';
 import type { RunningPostgres } from './postgres';
 
 const run = promisify(execFile);
@@ -249,21 +250,6 @@ function tail(file: string): string {
   } catch {
     return '';
   }
-}
-
-/** temporal.api.enums.v1.IndexedValueType, by the names SEARCH_ATTRIBUTES uses. */
-const SEARCH_ATTRIBUTE_TYPES: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
-
-/** `Name=Type` entries of SEARCH_ATTRIBUTES as the OperatorService wants them. */
-export function searchAttributeTypes(entries: readonly string[] = SEARCH_ATTRIBUTES): Record<string, number> {
-  return Object.fromEntries(
-    entries.map((entry) => {
-      const [name, type] = entry.split('=');
-      const indexed = type ? SEARCH_ATTRIBUTE_TYPES[type] : undefined;
-      if (!name || indexed === undefined) throw new Error(`search attribute "${entry}" is not Name=Type with a known type`);
-      return [name, indexed];
-    }),
-  );
 }
 
 /** Registers the namespace (once) and every search attribute the project uses, and waits until they are visible. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../contract/search-attributes';
 import { temporalCliPath } from './temporal-cli';
 import { ownChild } from './owned-child';
 import { freePort, isPortInUse } from './ports';
@@ -19,6 +20,8 @@ export interface DevServerOptions {
   onBuildProgress?: (line: string) => void;
   /** Extra `--dynamic-config-value` settings, e.g. low history limits for a test. */
   dynamicConfig?: Record<string, unknown>;
+  /** `Name=Type` search attributes registered at start; default: every one the trackers write (SEARCH_ATTRIBUTES). */
+  searchAttributes?: readonly string[];
 }
 
 export interface RunningDevServer {
@@ -32,14 +35,6 @@ export interface RunningDevServer {
   kill(): void;
 }
 
-/** Every search attribute the project defines (src/contract): each cluster that runs the worker registers them. */
-export const SEARCH_ATTRIBUTES = [
-  'LipsyncStatus=Keyword',
-  'LipsyncPollFrom=Datetime',
-  'LipsyncCreditsEstimate=Double',
-  'LipsyncCreditsUsed=Double',
-  'LipsyncDetectedBy=Keyword',
-];
 
 export class PortInUseError extends Error {
   constructor(readonly port: number, readonly what: string) {
@@ -61,7 +56,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   if (uiPort !== false && (await isPortInUse(uiPort, ip))) throw new PortInUseError(uiPort, 'Temporal Web UI');
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
-  for (const attribute of SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
+  for (const attribute of options.searchAttributes ?? SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   // Timers otherwise fire up to 1 s late (batched); tests use sub-second timeouts.
   args.push('--dynamic-config-value', 'history.timerProcessorMaxTimeShift="20ms"');
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {

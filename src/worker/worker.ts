@@ -1,10 +1,11 @@
-import { NativeConnection, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import type { Tracing } from '../client/tracing';
 import { workflowsEntry } from './workflow-source';
 import { createActivities, type CreatifyApi } from '../activities';
 import { createSweepActivities } from '../activities/sweep';
 import { DEFAULT_RECONCILER_CONFIG, type ReconcilerConfig } from '../contract/reconciler';
 import { clientOn, ensureReconciler } from './reconciler';
+import { ensureSearchAttributes } from './search-attributes';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, type WorkerTuning } from '../config';
 
 export interface LipsyncWorkerOptions {
@@ -39,6 +40,10 @@ export interface LipsyncWorkerOptions {
 export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promise<Worker> {
   const reconciler = options.reconciler === undefined ? DEFAULT_RECONCILER_CONFIG : options.reconciler;
   const client = clientOn(options.connection, options.namespace);
+  // Before any work is taken: a render must never be POSTed by a run that cannot record what follows.
+  const attributes = await ensureSearchAttributes(options.connection.operatorService, options.namespace);
+  if ('unchecked' in attributes) Runtime.instance().logger.warn('could not list the namespace search attributes; the trackers need them all (SEARCH_ATTRIBUTES)', { reason: attributes.unchecked });
+  else if (attributes.added.length > 0) Runtime.instance().logger.info(`added the search attributes ${attributes.added.join(', ')} to namespace ${options.namespace}`);
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
