@@ -45,16 +45,38 @@ const DEFAULT_SETTLE_MS = 2_000;
 const SETTLE_LOOKS = 3;
 const UNKNOWN_STATUS_MEMORY = 10_000;
 
+/** Creatify refused a GET (401, 403, 404) in its own answer: not our refusal to send. */
+function refusedRead(err: unknown): boolean {
+  return err instanceof CreatifyError && err.status !== undefined && (err.kind === 'auth' || err.kind === 'not-found');
+}
+
+/** A refused GET of a tracked record, asked again 1, 2, 4, 8 and 16 s later (31 s in all) before it counts. */
+const REFUSED_READ = {
+  tries: 6,
+  maxWaitMs: 16_000,
+  waitFor: (err: unknown, attempt: number): number | null => (refusedRead(err) ? 1_000 * 2 ** (attempt - 1) : null),
+};
+
 export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning = {}): LipsyncActivities {
   const settleMs = tuning.settleMs ?? DEFAULT_SETTLE_MS;
   const unknownStatusesLogged = new Set<string>();
 
-  async function read(lipsyncId: string): Promise<LipsyncSnapshot> {
-    return asActivity(() => fetchSnapshot(lipsyncId));
-  }
-
-  async function fetchSnapshot(lipsyncId: string): Promise<LipsyncSnapshot> {
-    return snapshotOf(await creatify.get(lipsyncId));
+  /**
+   * A GET of a record the job has already read (a poll, a claim's check): a 401, 403 or 404
+   * now is not the answer it was at the start (a wrong key, a wrong id: the job ends
+   * invalid before any POST), but most likely a passing one (a firewall, a replica behind),
+   * and ending the job on it would lose a render that is paid and running. So it is asked
+   * again in place for about half a minute (REFUSED_READ) before it ends the job. A local
+   * activity (a claim's first check, in a short workflow task) does not wait: it fails as
+   * transient, and the claim's re-checks or the poll take it from there.
+   */
+  async function readTracked(lipsyncId: string): Promise<LipsyncSnapshot> {
+    try {
+      return snapshotOf(await (activityInfo().isLocal ? creatify.get(lipsyncId) : retryInPlace(() => creatify.get(lipsyncId), { ...REFUSED_READ, beforeWait: () => heartbeat() })));
+    } catch (err) {
+      if (activityInfo().isLocal && refusedRead(err)) throw ApplicationFailure.create({ type: ActivityFailureType.Transient, message: `${(err as Error).message} (a record read before: checked again by the next read)` });
+      throw toActivityFailure(err);
+    }
   }
 
   function snapshotOf(record: Lipsync): LipsyncSnapshot {
@@ -179,8 +201,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       return withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw, progress), undefined, () => progress);
     },
 
-    /** One GET: the confirmation of a webhook that claims the render ended (runs started before re-checks). */
-    fetchLipsyncStatus: (lipsyncId: string) => withHeartbeat(() => read(lipsyncId)),
+    /** One GET: a claim's first check (a local activity in the task that took it), or the confirmation of runs started before re-checks. */
+    fetchLipsyncStatus: (lipsyncId: string) => withHeartbeat(() => readTracked(lipsyncId)),
 
     /**
      * Confirms a delivery that claims an end: one GET per attempt, the first at once,
@@ -191,7 +213,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       withHeartbeat(async (): Promise<ConfirmOutcome> => {
         const { attempt } = activityInfo();
         if (attempt === 1 && input.firstAfterMs) await sleep(input.firstAfterMs);
-        const lipsync = await read(input.lipsyncId);
+        const lipsync = await readTracked(input.lipsyncId);
         if (lipsync.terminal || attempt >= input.maxGets) return { lipsync, gets: attempt };
         throw notTerminalYet(lipsync, `confirmation ${attempt} of ${input.maxGets}`);
       }),
@@ -203,7 +225,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     pollUntilTerminal: (input: PollInput) =>
       withHeartbeat(async (): Promise<PollOutcome> => {
         const { attempt } = activityInfo();
-        const lipsync = await read(input.lipsyncId);
+        const lipsync = await readTracked(input.lipsyncId);
         if (lipsync.terminal) return { lipsync, attempts: attempt };
         if (input.stall && attempt >= input.stall.afterAttempts) {
           const judged = judgeRenderStarted(input.stall.before, lipsync);

@@ -12,6 +12,8 @@ export interface FaultHit {
   kind: ArmedFault['kind'];
   after: boolean;
   status: ArmedFault['status'];
+  /** For `refused`; absent: 403. */
+  refusedStatus?: ArmedFault['refusedStatus'];
   retryAfter: string;
   delayMs: number;
   /** The armed fault's lipsync id, if it was bound to one. */
@@ -51,6 +53,13 @@ export async function faultAfter(
   return answer.status;
 }
 
+/** DRF's own words for each refusal. */
+const REFUSED_DETAIL: Record<number, string> = {
+  401: 'Invalid token.',
+  403: 'You do not have permission to perform this action.',
+  404: 'Not found.',
+};
+
 function failAnswer(fault: FaultHit, res: ServerResponse): number {
   switch (fault.kind) {
     case 'rate-limit':
@@ -63,6 +72,11 @@ function failAnswer(fault: FaultHit, res: ServerResponse): number {
     case 'server-error':
       sendText(res, fault.status, 'text/html; charset=utf-8', serverErrorHtml(fault.status));
       return fault.status;
+    case 'refused': {
+      const status = fault.refusedStatus ?? 403;
+      sendJson(res, { status, body: { detail: REFUSED_DETAIL[status] } });
+      return status;
+    }
     default:
       // reset, lost-response, hang: the socket dies without a response byte.
       dropConnection(res);

@@ -5,11 +5,13 @@ import type { Endpoint } from './ledger';
 
 export const faultSchema = z.strictObject({
   endpoint: z.enum(['create', 'preview', 'render', 'get', 'list', 'credits', '*']),
-  kind: z.enum(['rate-limit', 'server-error', 'slow', 'reset', 'lost-response', 'hang']),
+  /** `refused`: a passing 401/403/404 in DRF's words (a firewall, a replica behind), with `refusedStatus`. */
+  kind: z.enum(['rate-limit', 'server-error', 'slow', 'reset', 'lost-response', 'hang', 'refused']),
   times: z.number().int().positive().default(1),
   lipsyncId: z.string().optional(),
   retryAfter: z.string().min(1).default('1'),
   status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).default(500),
+  refusedStatus: z.union([z.literal(401), z.literal(403), z.literal(404)]).default(403),
   /** For slow and hang: how long the request is held. */
   delayMs: z.number().min(0).default(1_000),
   /**

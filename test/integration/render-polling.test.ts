@@ -133,6 +133,22 @@ describe('tracking a render without its webhook', () => {
     expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
   });
 
+  test.each([403, 404, 401] as const)('a passing %i on the polls after the render was accepted: the job goes on, ends done, rendered once', async (refusedStatus) => {
+    const id = await stack.preview();
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' });
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    await eventually(async () => (await getsFor(id)) >= 3, 10_000, 'polls');
+    // A firewall's or a lagging replica's refusal, three reads in a row (7 s of waits in place).
+    await stack.sandbox.control.addFault({ endpoint: 'get', kind: 'refused', refusedStatus, lipsyncId: id, times: 3 });
+    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.filter((f) => f.kind === 'refused').length >= 3, 15_000, 'the refusals');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    const result = await handle.result();
+    expect(result).toMatchObject({ detectedBy: 'poll', output: expect.stringContaining(id) });
+    expect((await stack.sandbox.control.stats()).renders[id]).toBe(1);
+  });
+
   test('a passed deadline ends in the timeout failure', async () => {
     const id = await stack.preview();
     // Given in milliseconds, said as a person would: "within 2s", not "within 2000".
