@@ -43,6 +43,8 @@ const DEFAULT_SETTLE_MS = 2_000;
  * nothing next to a render of minutes; a second render charged costs credits.
  */
 const SETTLE_LOOKS = 3;
+/** Between two looks of a long settle (SLOW_POST_SETTLE_MS): the record is read at least this often. */
+const MAX_SETTLE_WAIT_MS = 10_000;
 const UNKNOWN_STATUS_MEMORY = 10_000;
 
 /** Creatify refused a GET (401, 403, 404) in its own answer: not our refusal to send. */
@@ -115,7 +117,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * against the pre-render snapshot (see render-judgement.ts): the outcome when a render
    * started, else the last read, which shows none.
    */
-  async function alreadyStarted(input: RenderInput, looks = SETTLE_LOOKS): Promise<{ started: RenderOutcome } | { unchanged: LipsyncSnapshot }> {
+  async function alreadyStarted(input: RenderInput, looks = SETTLE_LOOKS, lookUntil = 0): Promise<{ started: RenderOutcome } | { unchanged: LipsyncSnapshot }> {
     for (let look = 1; ; look++) {
       const now = await readSteadily(input.lipsyncId);
       if (!input.before) {
@@ -127,8 +129,9 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       if (judged.started && (judged.strength === 'strong' || !input.rejudge)) {
         return { started: { lipsync: now, posted: false, evidence: judged.evidence, strength: judged.strength } };
       }
-      if (look >= looks || settleMs <= 0) return { unchanged: now };
-      await sleep(settleMs * look);
+      if ((look >= looks && Date.now() >= lookUntil) || settleMs <= 0) return { unchanged: now };
+      // The usual looks first; then, after a slow POST, a look at least every MAX_SETTLE_WAIT_MS until lookUntil.
+      await sleep(look < looks ? settleMs * look : Math.max(Math.min(lookUntil - Date.now(), MAX_SETTLE_WAIT_MS), 0));
     }
   }
 
@@ -197,7 +200,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
 
     /** POSTs the render, exactly once per job (see renderOnce). */
     renderLipsync: (raw: RenderInput | string) => {
-      const progress: RenderProgress = { settling: (activityInfo().heartbeatDetails as RenderProgress | undefined)?.settling === true };
+      const carried = activityInfo().heartbeatDetails as RenderProgress | undefined;
+      const progress: RenderProgress = { settling: carried?.settling === true, ...(typeof carried?.postSentAt === 'number' ? { postSentAt: carried.postSentAt } : {}) };
       return withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw, progress), undefined, () => progress);
     },
 
@@ -258,14 +262,18 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       input = { ...input, before: settled.lipsync };
     } else if (activityInfo().attempt > 1 || input.rejudge) {
       // A re-judgement's first look follows the stall watch's: the record has long shown nothing, no settle needed.
-      const fate = await alreadyStarted(input, activityInfo().attempt > 1 ? SETTLE_LOOKS : 1);
+      const lookUntil = activityInfo().attempt > 1 && progress.postSentAt !== undefined ? progress.postSentAt + SLOW_POST_SETTLE_MS : 0;
+      const fate = await alreadyStarted(input, activityInfo().attempt > 1 ? SETTLE_LOOKS : 1, lookUntil);
       if ('started' in fate) return fate.started;
     }
     try {
+      progress.postSentAt = Date.now();
       const answer = await creatify.render(input.lipsyncId);
       const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(input);
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
+      // Answered, and not by a gateway that gave up on its upstream: Creatify is not still working on it.
+      if (err instanceof CreatifyError && err.status !== undefined && err.status !== 502 && err.status !== 504) delete progress.postSentAt;
       if (!(err instanceof CreatifyError) || err.status === undefined) throw toActivityFailure(err);
       // An earlier attempt may have reached Creatify (its answer lost, a 5xx, a reset), and
       // how a second render is refused is [U] (§4.3): a refusal now may be its word for
@@ -325,7 +333,20 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
 interface RenderProgress {
   /** The job's first POST was refused on a moving record: the attempts settle it, and never POST. */
   settling: boolean;
+  /**
+   * When an attempt sent its POST (ms). In the next attempt's details only when that POST
+   * was still in flight at a heartbeat (2 s): a slow answer, perhaps our timeout, while
+   * Creatify may still be working on it.
+   */
+  postSentAt?: number;
 }
+
+/**
+ * After a POST that was slow to answer (or never did), the record is watched until this
+ * long after it was sent before a render is POSTed again: a server can go on with a
+ * request its client gave up on (a proxy's upstream timeout is commonly 60 s).
+ */
+const SLOW_POST_SETTLE_MS = 65_000;
 
 /** How long a render waits, in all, for a record whose preview is not ready before it POSTs anyway. */
 const PREVIEW_WAIT_MS = 10 * 60_000;

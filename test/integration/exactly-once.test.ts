@@ -303,3 +303,19 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     expect(await handle.query(statusQuery)).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/while the render POST was being retried/) });
   });
 });
+
+describe('a render POST that Creatify takes up after our client gave up on it', () => {
+  // The client's own 5 s timeout (the stack's default): long enough for the activity's heartbeat (2 s) to see the POST in flight.
+  const stack = useTestStack();
+
+  test.each(['charge', 'reject'] as const)('held 15 s before any work: the retry watches the record instead of POSTing again (second render: %s)', async (secondRender) => {
+    await stack.sandbox.control.reset({ secondRender });
+    const id = await stack.preview(`slow to be taken (${secondRender})`);
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'slow', delayMs: 15_000, lipsyncId: id });
+    const result = await (await stack.orchestrator.startRender(id, FAST)).result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  }, 90_000);
+});
