@@ -8,6 +8,7 @@ import {
   errorFromTransport,
   localValidationError,
   makeRedactor,
+  refusalIn2xx,
   responseShapeError,
   truncate,
 } from './errors';
@@ -119,7 +120,11 @@ export class CreatifyClient {
     try {
       return await this.call({ method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs });
     } catch (err) {
-      if (err instanceof CreatifyError && err.kind === 'response-shape' && err.status !== undefined && err.status >= 200 && err.status <= 299) return null;
+      if (err instanceof CreatifyError && err.kind === 'response-shape' && err.status !== undefined && err.status >= 200 && err.status <= 299) {
+        const refused = refusalIn2xx(err);
+        if (refused) throw refused;
+        return null;
+      }
       throw err;
     }
   }

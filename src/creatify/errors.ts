@@ -141,6 +141,10 @@ const INSUFFICIENT_CREDITS = [
   /\b(?:no|0|zero)\s+(?:\w+\s+)?credits?\s+(?:left|remaining|available)\b/i,
   /\bcredit\s+limit\s+(?:exceeded|reached)/i,
   /\bneed\s+more\s+credits?\b/i,
+  // "credit balance (2) is lower than required (4)", "You have 0 credits", "requires 4 credits but only 2 remain"
+  /\b(?:credit|balance)s?\b(?:[^.]|\.\d){0,40}?\b(?:lower|less|smaller)\s+than\b/i,
+  /\byou\s+have\s+(?:only\s+)?(?:0|zero|no)\s+(?:\w+\s+)?credits?\b/i,
+  /\brequires?\s+\d+(?:\.\d+)?\s+credits?\b[^.]{0,40}?\b(?:only|but)\b/i,
 ];
 
 /**
@@ -195,7 +199,7 @@ const CREDITS_CODE = /"\s*:\s*"(?:insufficient[_-]?(?:credits?|balance|funds?)|n
 /** `body`: the whole answer, for a refusal that names the want of credits only in an error code (CREDITS_CODE). */
 function kindForStatus(status: number, message: string | undefined, body = ''): CreatifyErrorKind {
   if (status === 402) return 'insufficient-credits';
-  if ((status === 400 || status === 403) && (saysInsufficientCredits(message) || CREDITS_CODE.test(body))) return 'insufficient-credits';
+  if ((status === 400 || status === 403 || status === 409 || status === 422) && (saysInsufficientCredits(message) || CREDITS_CODE.test(body))) return 'insufficient-credits';
   // "Already in progress, please wait for it to complete" is a second render refused, not a limit (saysAlreadyRendering reads it).
   if ((status === 400 || status === 403 || status === 409) && message && NOT_NOW.test(message) && !saysAlreadyRendering(message)) return 'rate-limited';
   if (status === 401 || status === 403) return 'auth';
@@ -273,6 +277,41 @@ export function localValidationError(operation: string, issues: readonly Issue[]
     kind: 'validation',
     fields,
     message: `Creatify ${operation}: refused before sending: ${truncate(summary, MESSAGE_BODY_CHARS)}`,
+  });
+}
+
+/**
+ * A 2xx answer to the render POST that is not the record (see CreatifyClient.render) but
+ * says it was refused: `{"error": "Insufficient credits"}`, `{"success": false, …}`, a
+ * `detail` in the words of a refusal. Read as the 4xx it means (the render activity then
+ * compares the record before it believes it). A page instead of an answer (a proxy's or a
+ * maintenance page's HTML) is a transient failure: the retry compares first. Null: an
+ * acceptance (`{"detail": "Render started."}`, an empty body, plain text).
+ */
+export function refusalIn2xx(answer: CreatifyError): CreatifyError | null {
+  const body = (answer.body ?? '').trim();
+  if (body === '') return null;
+  const parsed = parseJson(body);
+  const status = answer.status ?? 200;
+  if (parsed === undefined) {
+    if (!body.startsWith('<')) return null;
+    return new CreatifyError({ kind: 'server', status, body, message: `${answer.message.split(': HTTP')[0]}: HTTP ${status} with a web page, not Creatify's answer` });
+  }
+  if (!isRecord(parsed)) return null;
+  const detail = serverMessage(parsed);
+  const errorField = (['error', 'errors'] as const).some((key) => parsed[key] !== undefined && parsed[key] !== null && parsed[key] !== '' && !(Array.isArray(parsed[key]) && (parsed[key] as unknown[]).length === 0));
+  const saysFailed = parsed.success === false || parsed.ok === false || (typeof parsed.status === 'string' && /^(?:error|fail(?:ed|ure)?)$/i.test(parsed.status));
+  const refusalWords = saysInsufficientCredits(detail) || CREDITS_CODE.test(body) || (detail !== undefined && NOT_NOW.test(detail));
+  if (!errorField && !saysFailed && !refusalWords) return null;
+  const kind = kindForStatus(400, detail ?? body, body);
+  const operation = answer.message.split(': HTTP')[0];
+  return new CreatifyError({
+    kind,
+    status,
+    body,
+    detail,
+    message: `${operation}: HTTP ${status} that says it was refused: ${truncate(detail ?? body, MESSAGE_BODY_CHARS)}`,
+    retryAfterMs: kind === 'rate-limited' ? 1_000 : undefined,
   });
 }
 

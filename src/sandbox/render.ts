@@ -8,10 +8,12 @@ import type { SandboxSettings } from './settings';
 import type { OperationResult } from './store';
 import type { Webhooks } from './webhooks';
 
-const INSUFFICIENT_CREDITS_BODIES: Record<SandboxSettings['insufficientCreditsBody'], Record<string, string>> = {
+const INSUFFICIENT_CREDITS_BODIES: Record<SandboxSettings['insufficientCreditsBody'], Record<string, unknown>> = {
   detail: { detail: 'Insufficient credits' },
   error: { error: 'Insufficient balance: top up to continue' },
   message: { message: "You don't have enough credits to complete this request." },
+  'lower-than': { detail: 'Your credit balance (3.0) is lower than what this job requires.' },
+  'success-false': { success: false, message: 'Not enough credits.' },
 };
 
 /** A paid call the balance cannot cover: nothing stored or changed. */

@@ -78,10 +78,19 @@ export const sandboxSettingsSchema = z.strictObject({
    */
   secondRenderRefusal: z.enum(['already', 'state', 'conflict', 'forbidden', 'not-found']),
   authFailureStatus: z.union([z.literal(401), z.literal(403)]),
-  /** The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U]. */
-  insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403)]),
-  /** Its body, also [U] (§8): DRF's `detail` (default), or the `error` / `message` field other services and clients use, each worded its own way. */
-  insufficientCreditsBody: z.enum(['detail', 'error', 'message']),
+  /**
+   * The answer to a paid call the balance cannot cover: 400 (§15 default), 402 or 403 [U];
+   * or 409 / 422 (a conflict, an unprocessable request), or a 200 that carries the refusal
+   * in its body (an API that answers every call 200).
+   */
+  insufficientCreditsStatus: z.union([z.literal(400), z.literal(402), z.literal(403), z.literal(409), z.literal(422), z.literal(200)]),
+  /**
+   * Its body, also [U] (§8): DRF's `detail` (default), or the `error` / `message` field other
+   * services and clients use, each worded its own way; 'lower-than' compares
+   * ("Your credit balance (3.0) is lower than what this job requires."), 'success-false'
+   * as `{"success": false, "message": …}`.
+   */
+  insufficientCreditsBody: z.enum(['detail', 'error', 'message', 'lower-than', 'success-false']),
   /**
    * A cap on jobs running at once (§9: concurrency limits are [U]): a render past it is
    * refused, nothing charged or changed, with a 429 (Retry-After: 1) or a 400 / 403.

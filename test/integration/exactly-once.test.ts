@@ -101,14 +101,19 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     return { handle, judged };
   }
 
-  // The docs give neither status nor body for it ([U]): 400 as §15 assumes, 402, or 403;
-  // DRF's `detail`, or an `error` / `message` field worded another way.
+  // The docs give neither status nor body for it ([U]): 400 as §15 assumes, 402, 403, 409,
+  // 422 or even a 200; DRF's `detail`, or an `error` / `message` field worded another way.
   test.each([
     [400, 'detail', /Insufficient credits/],
     [402, 'detail', /Insufficient credits/],
     [403, 'detail', /Insufficient credits/],
     [400, 'message', /enough credits/],
     [403, 'error', /Insufficient balance/],
+    [409, 'detail', /Insufficient credits/],
+    [422, 'lower-than', /lower than what this job requires/],
+    // Refused in a 200's body: the render is not taken for accepted (and awaited until the deadline).
+    [200, 'error', /Insufficient balance/],
+    [200, 'success-false', /Not enough credits/],
   ] as const)('"Insufficient credits" (%i, in `%s`) ends the job at once as a typed failure, nothing paid', async (insufficientCreditsStatus, insufficientCreditsBody, wording) => {
     // Preview costs 1 credit for this short text, render 4: 3 credits pay only the preview.
     // No balance to read (404), so the check before the POST lets it through and Creatify refuses.

@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   progressFraction,
 } from '../../src/creatify';
-import { errorFromResponse, errorFromTransport, makeRedactor, saysAlreadyRendering } from '../../src/creatify/errors';
+import { errorFromResponse, errorFromTransport, makeRedactor, refusalIn2xx, responseShapeError, saysAlreadyRendering, saysInsufficientCredits } from '../../src/creatify/errors';
 import { endUnderOtherName } from '../../src/creatify/status';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
@@ -351,5 +351,47 @@ describe('error mapping', () => {
     expect(error).toMatchObject({ kind: 'network', code: 'UND_ERR_SOCKET', retryable: true });
     expect(error.message).not.toContain('sk-unit');
     expect(errorFromTransport({ operation: 'GET /', error: Object.assign(new Error('t'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), redact }).kind).toBe('timeout');
+  });
+});
+
+describe('a 2xx render answer that is not the record (refusalIn2xx)', () => {
+  const redact = makeRedactor('sk-unit-SECRET');
+  const answer = (status: number, rawBody: string) => refusalIn2xx(responseShapeError('POST /api/lipsyncs_v2/x/render/', status, rawBody, 'not the record', redact));
+
+  it.each([
+    [200, ''],
+    [202, '{"detail":"Render started."}'],
+    [200, 'OK'],
+    [200, '{"id":"job-1","status":"queued"}'],
+    [200, '{"error":null,"detail":"queued"}'],
+    [200, '{"errors":[]}'],
+  ])('%i %s: an acceptance (null)', (status, body) => {
+    expect(answer(status, body)).toBeNull();
+  });
+
+  it.each([
+    [200, '{"error":"Insufficient balance: top up to continue"}', 'insufficient-credits'],
+    [200, '{"success":false,"message":"Not enough credits."}', 'insufficient-credits'],
+    [200, '{"detail":"Insufficient credits"}', 'insufficient-credits'],
+    [200, '{"status":"error","message":"Lipsync is not ready"}', 'validation'],
+    [200, '{"errors":["video_inputs: invalid"]}', 'validation'],
+    [200, '{"detail":"Too many concurrent jobs. Please try again later."}', 'rate-limited'],
+    [200, '<html><body>Down for maintenance</body></html>', 'server'],
+  ])('%i %s: a refusal of kind %s, keeping the 2xx status', (status, body, kind) => {
+    const refused = answer(status, body);
+    expect(refused).toMatchObject({ kind, status });
+    expect(refused!.message).toMatch(/^Creatify POST \/api\/lipsyncs_v2\/x\/render\/: HTTP 200 /);
+  });
+
+  it('"Insufficient credits" in the words of 409, 422 and balances compared with numbers', () => {
+    const fail = (status: number, detail: string) => errorFromResponse({ operation: 'POST /r/', status, rawBody: JSON.stringify({ detail }), retryAfter: undefined, redact });
+    expect(fail(409, 'Insufficient credits').kind).toBe('insufficient-credits');
+    expect(fail(422, 'Your credit balance (3.0) is lower than what this job requires.').kind).toBe('insufficient-credits');
+    for (const words of ['credit balance (2) is lower than required (4)', 'You have 0 credits', 'This render requires 4 credits but only 2 remain']) {
+      expect(saysInsufficientCredits(words)).toBe(true);
+    }
+    // Not about the balance: a video's length compared is no want of credits.
+    expect(saysInsufficientCredits('Video duration is lower than the minimum of 1 s')).toBe(false);
+    expect(fail(422, 'Video duration is lower than the minimum of 1 s').kind).toBe('validation');
   });
 });
