@@ -70,5 +70,9 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   readings.previewLinkAtOnce = readings.previewAsync === true && at([false, true]);
   const cap = readings.concurrentJobs!;
   if (cap.max !== null) cap.wording = at(['too-many', 'maximum'] as const);
+  // Other shapes of the delivery: the URL under `output_url`, an envelope with its own status, a Django model's repr.
+  if (at([false, false, false, true])) readings.webhooks.style = 'output-url';
+  if (readings.webhooks.envelope === 'data' && at([false, true])) readings.webhooks.envelope = 'status';
+  if (readings.webhooks.encoding === 'python' && at([false, true])) readings.webhooks.encoding = 'django';
   return readings;
 }

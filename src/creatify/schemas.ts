@@ -130,14 +130,18 @@ export const WebhookDelivery = z
     status: deliveryStatus,
     output: boundedText(WEBHOOK_LIMITS.url),
     video_output: boundedText(WEBHOOK_LIMITS.url),
+    // Other names senders and clients give the video's URL (OwnerFi's `output_url`, §7 [O]): a hint all the same, confirmed by a GET.
+    output_url: boundedText(WEBHOOK_LIMITS.url),
+    result_url: boundedText(WEBHOOK_LIMITS.url),
+    video_url: boundedText(WEBHOOK_LIMITS.url),
     failed_reason: boundedText(WEBHOOK_LIMITS.reason),
     progress: z.union([z.number(), z.string()]).nullable().optional().catch(null),
   })
-  .transform(({ id, status, output, video_output, failed_reason, progress }) => ({
+  .transform(({ id, status, output, video_output, output_url, result_url, video_url, failed_reason, progress }) => ({
     id,
     /** null when the delivery names none: an unknown claim, confirmed like any other. */
     status,
-    output: output ?? video_output,
+    output: output ?? video_output ?? output_url ?? result_url ?? video_url,
     failedReason: failed_reason,
     progress: progress ?? null,
   }));

@@ -24,11 +24,16 @@ export const webhookSettingsSchema = z.strictObject({
   /**
    * §7: lipsyncs document `output`; link_to_videos and custom_template_jobs send
    * `video_output` (and a thumbnail). 'sibling' plays a Creatify that reuses that shape;
-   * 'minimal' one that posts only `{id, status, failed_reason}` (the URL only via GET).
+   * 'minimal' one that posts only `{id, status, failed_reason}` (the URL only via GET);
+   * 'output-url' the URL under `output_url`, as a third-party client expects it (§7 [O]).
    */
-  style: z.enum(['documented', 'sibling', 'minimal']),
-  /** The payload as is ('none', §7), or wrapped as many webhook senders do: `{"event": "lipsync.<status>", "data": {...}}` ('data'). */
-  envelope: z.enum(['none', 'data']),
+  style: z.enum(['documented', 'sibling', 'minimal', 'output-url']),
+  /**
+   * The payload as is ('none', §7), or wrapped as many webhook senders do: `{"event":
+   * "lipsync.<status>", "data": {...}}` ('data'), or `{"status": "success", "data": {...}}`
+   * ('status': the envelope's own status beside the record's).
+   */
+  envelope: z.enum(['none', 'data', 'status']),
   /** Renames wire statuses in deliveries only (GET keeps them), e.g. done → completed. */
   statusAliases: z.record(statusName, z.string().min(1).max(40)),
   /** The docs list no `progress` in the payload; a real one may carry it, as string or number. */
@@ -42,9 +47,10 @@ export const webhookSettingsSchema = z.strictObject({
    * `data=` (Python requests' form default) it is `application/x-www-form-urlencoded`,
    * where a None value is left out and every other value is text; 'python' posts the
    * dict as Python prints it (`data=str(payload)`, text/plain), 'json-string' that text
-   * as a JSON string (`json=str(payload)`).
+   * as a JSON string (`json=str(payload)`), 'django' the dict of a Django model as Python
+   * prints it (`UUID('…')` ids, a `Decimal('…')` progress, a `datetime.datetime(…)`).
    */
-  encoding: z.enum(['json', 'form', 'python', 'json-string']),
+  encoding: z.enum(['json', 'form', 'python', 'json-string', 'django']),
   /**
    * Real ms the terminal delivery leaves before GET shows the end: a server that posts
    * from the worker before its database commit is visible to the API.

@@ -43,6 +43,8 @@ export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, at
     body.video_thumbnail = facts.video_thumbnail;
   } else if (hooks.style === 'documented') {
     body.output = facts.output;
+  } else if (hooks.style === 'output-url') {
+    body.output_url = facts.output;
   }
   if (hooks.progress !== 'none') body.progress = wireProgress(facts.progress, hooks.progress);
   if (hooks.extraFields) {
@@ -55,6 +57,7 @@ export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, at
 
 /** The body as it goes out: as is, or wrapped as many webhook senders do (settings.webhooks.envelope). */
 export function inEnvelope(body: Record<string, unknown>, envelope: SandboxSettings['webhooks']['envelope']): Record<string, unknown> {
+  if (envelope === 'status') return { status: 'success', data: body };
   return envelope === 'data' ? { event: `lipsync.${String(body.status)}`, data: body } : body;
 }
 
@@ -67,6 +70,7 @@ export function encodeDelivery(body: Record<string, unknown>, encoding: SandboxS
   if (encoding === 'json') return { contentType: 'application/json', text: JSON.stringify(body) };
   if (encoding === 'python') return { contentType: 'text/plain', text: pythonRepr(body) };
   if (encoding === 'json-string') return { contentType: 'application/json', text: JSON.stringify(pythonRepr(body)) };
+  if (encoding === 'django') return { contentType: 'text/plain', text: djangoRepr(body) };
   const form = new URLSearchParams();
   for (const [key, value] of Object.entries(body)) {
     if (value === null || value === undefined) continue;
@@ -93,4 +97,21 @@ export function pythonRepr(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+}
+
+/**
+ * A Django model's dict as Python prints it: the id a `UUID`, progress a `Decimal`, and the
+ * time it was sent a `datetime` (every other value as pythonRepr writes it).
+ */
+export function djangoRepr(value: unknown): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return pythonRepr(value);
+  const now = new Date();
+  const fields = Object.entries(value as Record<string, unknown>).map(([key, v]) => {
+    if (key === 'id' && typeof v === 'string') return `'id': UUID('${v}')`;
+    if (key === 'progress' && v !== null && v !== undefined) return `'progress': Decimal('${String(v)}')`;
+    return `${pythonRepr(key)}: ${typeof v === 'object' && v !== null && !Array.isArray(v) ? djangoRepr(v) : pythonRepr(v)}`;
+  });
+  const stamp = `datetime.datetime(${now.getUTCFullYear()}, ${now.getUTCMonth() + 1}, ${now.getUTCDate()}, ${now.getUTCHours()}, ${now.getUTCMinutes()}, ${now.getUTCSeconds()}, ${now.getUTCMilliseconds() * 1000}, tzinfo=datetime.timezone.utc)`;
+  if ('status' in (value as Record<string, unknown>)) fields.push(`'updated_at': ${stamp}`);
+  return `{${fields.join(', ')}}`;
 }

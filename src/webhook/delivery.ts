@@ -68,10 +68,11 @@ const MAX_ENVELOPES = 4;
 function unwrapped(body: Record<string, unknown>): Record<string, unknown> {
   let fields = body;
   // The documented payload always has a status: an `id` beside none may be an event's own
-  // id (`{"id": <event>, "type": …, "data": {"id": …}}`), and the record is inside.
-  for (let depth = 0; !('status' in fields); depth++) {
+  // id (`{"id": <event>, "type": …, "data": {"id": …}}`), and the record is inside. A
+  // status without an id beside it is the envelope's (`{"status": "success", "data": {…}}`).
+  for (let depth = 0; ; depth++) {
     const inner = envelopeOf(fields);
-    if (!inner) break;
+    if (!inner || ('status' in fields && ('id' in fields || 'lipsync_id' in fields))) break;
     if (depth === MAX_ENVELOPES) return {};
     fields = inner;
   }

@@ -3,12 +3,21 @@
  * creatify-api.md §7 and §13.9 show the webhook payload only as a Python dict,
  * `{'id': '…', 'status': 'done', 'failed_reason': None, 'output': '…'}`. A sender that
  * posts `str(payload)`, or `json=str(payload)`, sends exactly that text. Only literals
- * are read: dicts, lists, tuples, quoted strings, numbers, None, True and False.
- * Anything else is not a literal, so the result is undefined. Nothing is evaluated.
+ * are read: dicts, lists, tuples, quoted strings, numbers, None, True and False, and
+ * the reprs of the values a Django model dict holds beside them: `UUID('…')` is its
+ * text, `Decimal('0.45')` its number, and a `datetime.datetime(…)` (and its kin) null, a
+ * value this reader has no use for; any other call is no literal. Anything else is not a literal, so the
+ * result is undefined. Nothing is evaluated.
  */
 
 /** A bare literal (None, True, False, a number), matched where the reader stands. */
 const WORD = /None|True|False|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+/** A repr of a constructed value a model dict holds: `UUID(`, `Decimal(`, `datetime.datetime(` (no other call). */
+const CALL = /((?:uuid\.)?UUID|(?:decimal\.)?Decimal|(?:datetime\.)?(?:datetime|date|time|timedelta|timezone))\(/y;
+/** The time zone a datetime's repr names: `tzinfo=datetime.timezone.utc`. */
+const UTC = /(?:datetime\.)?timezone\.utc|UTC/y;
+/** `tzinfo=` inside a call's arguments. */
+const KEYWORD = /[A-Za-z_]\w*=/y;
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v' };
 
@@ -35,6 +44,14 @@ class Reader {
     if (c === '{') return this.dict(depth);
     if (c === '[' || c === '(') return this.list(depth, c === '[' ? ']' : ')');
     if (c === "'" || c === '"') return this.string();
+    CALL.lastIndex = this.at;
+    const call = CALL.exec(this.text);
+    if (call) return this.call(call[1]!, depth);
+    UTC.lastIndex = this.at;
+    if (UTC.exec(this.text)) {
+      this.at = UTC.lastIndex;
+      return null;
+    }
     WORD.lastIndex = this.at;
     const word = WORD.exec(this.text);
     if (!word) throw new Error('not a literal');
@@ -72,6 +89,28 @@ class Reader {
     }
     this.expect(close);
     return out;
+  }
+
+  /** `UUID('…')` → its text, `Decimal('…')` → its number, a datetime (CALL's other names) → null. */
+  private call(name: string, depth: number): unknown {
+    this.at = CALL.lastIndex;
+    const args: unknown[] = [];
+    for (;;) {
+      this.space();
+      if (this.text[this.at] === ')') break;
+      KEYWORD.lastIndex = this.at;
+      if (KEYWORD.exec(this.text)) this.at = KEYWORD.lastIndex;
+      args.push(this.value(depth + 1));
+      if (!this.separator(')')) break;
+    }
+    this.expect(')');
+    const [first] = args;
+    if (name.endsWith('UUID') && typeof first === 'string') return first;
+    if (name.endsWith('Decimal') && (typeof first === 'string' || typeof first === 'number')) {
+      const number = Number(first);
+      return Number.isFinite(number) ? number : null;
+    }
+    return null;
   }
 
   /** After an item: true when a comma says another may follow. */

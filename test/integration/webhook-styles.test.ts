@@ -32,6 +32,8 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   // Only one example documents the payload: a sender may wrap it as many webhook senders do.
   ['wrapped in an event envelope ({"event": …, "data": {…}}), sibling, every transition', { webhooks: { envelope: 'data', style: 'sibling', nonTerminal: true, progress: 'number' } }],
   ['form fields with the record as JSON in `data` (event=…&data={…})', { webhooks: { envelope: 'data', encoding: 'form', nonTerminal: true, progress: 'number' } }],
+  ['the URL as `output_url`, inside {"status": "success", "data": {…}}', { webhooks: { style: 'output-url', envelope: 'status' } }],
+  ['a Django model dict as Python prints it (UUID(…), Decimal(…) progress, a datetime), every transition', { webhooks: { encoding: 'django', nonTerminal: true, progress: 'string' } }],
 ];
 
 describe('a render ends by its webhook in every payload style', () => {

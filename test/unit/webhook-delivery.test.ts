@@ -33,6 +33,13 @@ describe('a delivery as Python prints the dict (§7, §13.9 show it so: single q
     expect(parse(JSON.stringify(repr))).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: "https://x/it's.mp4" } });
   });
 
+  test("a Django model's dict: UUID('…') is its text, Decimal('…') its number, a datetime(…) null", () => {
+    const text = `{'id': UUID('${ID}'), 'status': 'done', 'progress': Decimal('0.45'), 'updated_at': datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.timezone.utc), 'output': 'https://x/y.mp4', 'failed_reason': None}`;
+    expect(parse(text)).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: 'https://x/y.mp4', progress: 0.45 } });
+    // Still only literals: a call is read, never run, and an unclosed one is no literal.
+    expect(parse(`{'id': UUID('${ID}', 'status': 'done'}`)).toMatchObject({ ok: false });
+  });
+
   test('a key `__proto__` is a field, as JSON.parse reads it (no prototype is set)', () => {
     const parsed = parse(`{'id': '${ID}', '__proto__': {'status': 'failed'}, 'status': 'done', 'output': 'https://x/y.mp4'}`);
     expect(parsed).toMatchObject({ ok: true, hint: { status: 'done', output: 'https://x/y.mp4' } });
@@ -74,6 +81,14 @@ describe('a delivery in a shape the docs do not show (the payload is documented 
   test("an event's own id beside no status (`{id: <event>, type, data: {...}}`): the record inside is the delivery", () => {
     const event = '11111111-2222-4333-8444-555555555555';
     expect(parse(JSON.stringify({ id: event, type: 'lipsync.done', data: { id: ID, status: 'done', output: 'https://x/y.mp4' } }))).toMatchObject({ ok: true, hint: { id: ID, status: 'done' } });
+  });
+
+  test("an envelope's own status beside no id (`{status: 'success', data: {...}}`): the record inside is the delivery", () => {
+    expect(parse(JSON.stringify({ status: 'success', data: { id: ID, status: 'done', output: 'https://x/y.mp4' } }))).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: 'https://x/y.mp4' } });
+  });
+
+  test.each(['output_url', 'result_url', 'video_url', 'video_output'])('the video URL under `%s` (names other senders use) is the claim\'s URL', (key) => {
+    expect(parse(JSON.stringify({ id: ID, status: 'done', [key]: 'https://x/y.mp4' }))).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: 'https://x/y.mp4' } });
   });
 
   test('form fields naming the id `lipsync_id`', () => {
