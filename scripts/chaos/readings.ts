@@ -66,6 +66,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   readings.webhooks.envelope = at(['none', 'none', 'data'] as const);
   readings.remainingCredits = readings.remainingCredits === 'absent' && at([false, true]) ? 'forbidden' : readings.remainingCredits;
   readings.previewOutput = at(['none', 'none', 'preview-link'] as const);
+  if (readings.previewOutput === 'none' && at([false, false, true])) readings.previewOutput = 'layout-file';
   readings.priceRounding = at(['block-up', 'block-up', 'pro-rata', 'nearest-block'] as const);
   readings.previewLinkAtOnce = readings.previewAsync === true && at([false, true]);
   const cap = readings.concurrentJobs!;

@@ -54,7 +54,7 @@ export const Lipsync = z
   })
   .transform((lipsync): typeof lipsync & { output: string | null; outputOmitted?: true } => ({
     ...lipsync,
-    output: videoUrl(lipsync.output, lipsync.preview) ?? videoUrl(lipsync.video_output, lipsync.preview),
+    output: videoUrl(lipsync.output, lipsync) ?? videoUrl(lipsync.video_output, lipsync),
     // A lighter (list) serializer may leave the URL out: no field is not "no video yet".
     ...(lipsync.output === undefined && lipsync.video_output === undefined ? { outputOmitted: true as const } : {}),
   }));
@@ -63,14 +63,21 @@ export type Lipsync = z.infer<typeof Lipsync>;
 /** A video file's URL (`.mp4`, `.mov`, `.webm`, `.m4v`), query and fragment aside. */
 const VIDEO_FILE = /\.(?:mp4|mov|webm|m4v)(?:[?#]|$)/i;
 
+/** A preview's layout link (`…/preview?layout=videos/…/<uuid>.json`, §3.4), or the layout file itself. */
+const LAYOUT_LINK = /[?&]layout=|\.json(?:[?#]|$)/i;
+
 /**
- * The URL, unless it is the record's own preview link and no video file: `output` null
- * after preview is only inferred (§4.2 [I]), and a server that puts the preview's layout
- * link there too has rendered nothing; taken for a video, the render would never be sent.
+ * The URL, unless it is no video file but the preview's own: its link (or editor link),
+ * or a layout link. `output` null after preview is only inferred (§4.2 [I]); a server that
+ * puts the preview's layout there has rendered nothing, and taken for a video, the render
+ * would never be sent.
  */
-function videoUrl(url: string | null | undefined, preview: string | null | undefined): string | null {
+function videoUrl(url: string | null | undefined, record: { preview?: string | null; editor_url?: string | null }): string | null {
   if (!url) return null;
-  return preview && url.trim() === preview.trim() && !VIDEO_FILE.test(url.trim()) ? null : url;
+  const link = url.trim();
+  if (VIDEO_FILE.test(link)) return url;
+  const previewsOwn = [record.preview, record.editor_url].some((own) => own && own.trim() === link);
+  return previewsOwn || LAYOUT_LINK.test(link) ? null : url;
 }
 
 // Documented as a plain array (§4.5); a DRF paginated envelope `{count, next, results}`,

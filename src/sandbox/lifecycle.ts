@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { previewUrl, SANDBOX_MEDIA_BASE, TERMINAL, touch } from './record';
+import { previewOutputOf, previewUrl, SANDBOX_MEDIA_BASE, TERMINAL, touch } from './record';
 import type { LipsyncRecord, LipsyncStatus } from './record';
 import type { Outcome, SandboxSettings } from './settings';
 import type { Timers } from './timers';
@@ -177,7 +177,7 @@ function previewEndFields(record: LipsyncRecord, settings: SandboxSettings): voi
   record.status = settings.previewStatus;
   record.progress = settings.previewProgress;
   record.preview ??= previewUrl();
-  if (settings.previewOutput === 'preview-link') record.output = record.preview;
+  record.output = previewOutputOf(record.preview, settings.previewOutput);
   record.media_job = randomUUID();
   touch(record);
 }

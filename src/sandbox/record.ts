@@ -105,6 +105,13 @@ export function previewUrl(): string {
   return `https://app.creatify.ai/preview?layout=videos/${day}/${randomUUID()}.json`;
 }
 
+/** `output` after a preview (settings.previewOutput): none, the preview link, or the layout file that link shows. */
+export function previewOutputOf(preview: string | null, previewOutput: 'none' | 'preview-link' | 'layout-file'): string | null {
+  if (previewOutput === 'none' || preview === null) return null;
+  if (previewOutput === 'preview-link') return preview;
+  return `https://cdn.creatify.ai/${new URL(preview).searchParams.get('layout') ?? 'layout.json'}`;
+}
+
 /** The status as the API names it: `running` may go out under another name. */
 export function wireStatus(status: string, settings: Pick<SandboxSettings, 'runningStatusAs' | 'endStatusAs'>): string {
   if (status === 'running') return settings.runningStatusAs;

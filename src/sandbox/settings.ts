@@ -31,8 +31,12 @@ export const sandboxSettingsSchema = z.strictObject({
   mediaJobAtPreview: z.boolean(),
   /** §5: the progress after preview is [U]. */
   previewProgress: z.number().min(0).max(1),
-  /** §4.2: `output` after preview is null [I] ('none'), or the preview link itself ('preview-link': a server that fills its one URL field). */
-  previewOutput: z.enum(['none', 'preview-link']),
+  /**
+   * §4.2: `output` after preview is null [I] ('none'), the preview link itself
+   * ('preview-link': a server that fills its one URL field), or the layout file that link
+   * shows ('layout-file': `https://cdn…/videos/<day>/<uuid>.json`).
+   */
+  previewOutput: z.enum(['none', 'preview-link', 'layout-file']),
   /** Render assigns a new media job, or keeps the preview's (possibly null). */
   renderMediaJob: z.enum(['replace', 'keep']),
   /** The render 200 body: the record after the render, or as it was just before it. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { estimateDurationSeconds, priceOf } from './ledger';
 import type { ChargeAction, Ledger } from './ledger';
 import { Lifecycle } from './lifecycle';
-import { newRecord, previewUrl, TERMINAL, touch } from './record';
+import { newRecord, previewOutputOf, previewUrl, TERMINAL, touch } from './record';
 import type { LipsyncRecord, LipsyncStatus } from './record';
 import { streamFor } from './random';
 import { insufficientCredits, renderRecord, tooManyJobs } from './render';
@@ -74,7 +74,7 @@ export class Store {
     }
     record.previewed = true;
     record.preview = previewUrl();
-    if (settings.previewOutput === 'preview-link') record.output = record.preview;
+    record.output = previewOutputOf(record.preview, settings.previewOutput);
     record.status = settings.previewStatus;
     record.progress = settings.previewProgress;
     record.media_job = settings.mediaJobAtPreview ? randomUUID() : null;

@@ -214,14 +214,20 @@ describe('tracking a render without its webhook', () => {
 
   // `output` null after preview is only inferred (§4.2 [I]): a server that puts the preview
   // link there too has rendered nothing. Taken for the video, the render would never be sent.
-  test.each([false, true])('a preview whose `output` is its own preview link is rendered, once, to its real video (preview asynchronous: %p)', async (previewAsync) => {
-    await stack.sandbox.control.reset({ previewOutput: 'preview-link', previewAsync });
-    const id = await stack.preview('output holds the preview link');
+  test.each([
+    ['preview-link', false],
+    ['preview-link', true],
+    ['layout-file', false],
+    ['layout-file', true],
+  ] as const)('a preview whose `output` is its own %s is rendered, once, to its real video (preview asynchronous: %p)', async (previewOutput, previewAsync) => {
+    await stack.sandbox.control.reset({ previewOutput, previewAsync });
+    const id = await stack.preview(`output holds the ${previewOutput}`);
     const previewed = await eventually(async () => {
       const record = await stack.sandbox.control.lipsync(id);
-      return record.preview ? record : undefined;
+      return record.preview && record.output ? record : undefined;
     }, 10_000, 'the preview');
-    expect(previewed.output).toBe(previewed.preview);
+    if (previewOutput === 'preview-link') expect(previewed.output).toBe(previewed.preview);
+    else expect(previewed.output).toMatch(/^https:\/\/cdn\.creatify\.ai\/videos\/\d{8}\/[0-9a-f-]{36}\.json$/);
     const result = await (await stack.orchestrator.startRender(id, { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' })).result();
     const record = await stack.sandbox.control.lipsync(id);
     expect(result.output).toBe(record.output);

@@ -53,6 +53,18 @@ describe('Lipsync schema', () => {
     expect(isKnownStatus('in_queue')).toBe(true);
   });
 
+  it("reads no video in an `output` that is the preview's own: its link, its editor link, a layout file; a video file stays one", () => {
+    const preview = 'https://app.creatify.ai/preview?layout=videos/20261130/abc.json';
+    const editor = 'https://app.creatify.ai/editor/abc';
+    const read = (output: string) => Lipsync.parse({ id: ID, status: 'done', preview, editor_url: editor, output }).output;
+    expect(read(preview)).toBeNull();
+    expect(read(editor)).toBeNull();
+    expect(read('https://cdn.creatify.ai/videos/20261130/abc.json')).toBeNull();
+    expect(read('https://cdn.creatify.ai/videos/20261130/abc.mp4')).toBe('https://cdn.creatify.ai/videos/20261130/abc.mp4');
+    // A signed video URL without an extension is still a video.
+    expect(read('https://cdn.example.com/v/abc?sig=1')).toBe('https://cdn.example.com/v/abc?sig=1');
+  });
+
   it('passes extra fields through and allows a null video_thumbnail', () => {
     const parsed = Lipsync.parse({ id: ID, status: 'done', video_thumbnail: null, brand_new_field: { a: 1 } });
     expect(parsed.video_thumbnail).toBeNull();
