@@ -60,9 +60,8 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
-  } catch {
-    // The parser's message quotes the offending lines, which may hold an API key: not repeated.
-    throw new ConfigError('TEMPORAL_CONFIG_FILE', 'the Temporal client config (TOML) cannot be loaded; check its syntax');
+  } catch (err) {
+    throw temporalConfigError(env, err);
   }
   // An empty TEMPORAL_API_KEY (as `.data/env` writes to unset one) means none.
   const { apiKey, ...connectionOptions } = loaded.connectionOptions;
@@ -70,11 +69,27 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
     connectionOptions: {
       ...connectionOptions,
       ...(apiKey ? { apiKey } : {}),
-      address: address ?? loaded.connectionOptions.address ?? 'localhost:7233',
+      // Set but empty (`TEMPORAL_ADDRESS=`) is unset, as for every other variable.
+      address: address || loaded.connectionOptions.address || 'localhost:7233',
     },
-    namespace: loaded.namespace ?? 'default',
+    namespace: loaded.namespace || 'default',
     taskQueue: read(env, 'LIPSYNC_TASK_QUEUE', z.string().min(1).default(DEFAULT_TASK_QUEUE)),
   };
+}
+
+/** TLS files envconfig reads: a missing one is named by the variable that points at it. */
+const TLS_PATH_VARIABLES = ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'];
+
+/** The variable behind an envconfig failure, and what is wrong, in one line. */
+function temporalConfigError(env: Env, err: unknown): ConfigError {
+  // Not `instanceof Error`: fs errors may come from another realm (a test runner's sandbox).
+  const message = typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : String(err);
+  const unreadable = /^(?:ENOENT|EACCES|EISDIR)\b[^']*'([^']+)'/.exec(message);
+  const variable = unreadable ? TLS_PATH_VARIABLES.find((name) => env[name] === unreadable[1]) : undefined;
+  if (variable) return new ConfigError(variable, `cannot read that file (${unreadable![0].split(':')[0]})`);
+  if (/^Profile '.*' not found/.test(message)) return new ConfigError('TEMPORAL_PROFILE', 'no such profile in the Temporal client config');
+  // The parser's message quotes the offending lines, which may hold an API key: not repeated.
+  return new ConfigError('TEMPORAL_CONFIG_FILE', 'the Temporal client config (TOML) cannot be loaded; check its syntax');
 }
 
 export interface CreatifyConfig {

@@ -3,7 +3,7 @@
  * is mapped here, in one table, to a code and one line of text: never a stack trace.
  * Library code only throws; nothing outside src/cli/ exits or picks a code.
  */
-import { ApprovalRefusedError, InvalidBatchError, InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError } from '../client';
+import { ApprovalRefusedError, InvalidBatchError, InvalidLipsyncIdError, InvalidListFilterError, InvalidTrackingOptionsError, RenderNotFoundError } from '../client';
 import { ConfigError } from '../config';
 import { PortInUseError } from '../dev/temporal-server';
 import { UsageError } from './args';
@@ -64,6 +64,7 @@ export const FAILURE_TABLE: readonly FailureRule[] = [
   { error: UsageError, code: ExitCode.Usage },
   { error: InvalidLipsyncIdError, code: ExitCode.Usage },
   { error: InvalidTrackingOptionsError, code: ExitCode.Usage },
+  { error: InvalidListFilterError, code: ExitCode.Usage },
   { error: InvalidBatchError, code: ExitCode.Usage },
   { error: ApprovalRefusedError, code: ExitCode.Refused },
   { error: ConfigError, code: ExitCode.Config, message: (err) => `configuration error: ${err.message}` },

@@ -36,7 +36,8 @@ export class RenderError extends Error {
 
 export class InvalidLipsyncIdError extends Error {
   constructor(readonly value: string) {
-    super(`not a lipsync id (a UUID is expected): ${JSON.stringify(value).slice(0, 60)}`);
+    // A JavaScript caller may hand anything over (a missing field is undefined, which JSON.stringify leaves undefined).
+    super(`not a lipsync id (a UUID is expected): ${(JSON.stringify(value) ?? String(value)).slice(0, 60)}`);
     this.name = 'InvalidLipsyncIdError';
   }
 }
@@ -94,4 +95,12 @@ export function toRenderError(lipsyncId: string, err: unknown): unknown {
   if (cause instanceof TerminatedFailure) return new RenderError(lipsyncId, 'terminated', `tracking of lipsync ${lipsyncId} was terminated`);
   if (cause instanceof TimeoutFailure) return new RenderError(lipsyncId, 'deadline', `tracking of lipsync ${lipsyncId} timed out`);
   return new RenderError(lipsyncId, 'unknown', err.message);
+}
+
+/** A filter `list` cannot run: an unknown status, a limit that is no positive whole number. */
+export class InvalidListFilterError extends Error {
+  constructor(readonly problem: string) {
+    super(`invalid list filter: ${problem}`);
+    this.name = 'InvalidListFilterError';
+  }
 }

@@ -11,6 +11,7 @@ export {
   RenderError,
   RenderNotFoundError,
   InvalidLipsyncIdError,
+  InvalidListFilterError,
   InvalidTrackingOptionsError,
   ApprovalRefusedError,
   InvalidBatchError,

@@ -30,7 +30,7 @@ import { creditsReport, type CreditsReport } from './credits';
 import { startTracing, type Tracing } from './tracing';
 import { previewWithWebhook } from './preview';
 import { watchRender, type WatchEvent, type WatchOptions } from './watch';
-import { ApprovalRefusedError, InvalidBatchError, InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderNotFoundError, toRenderError } from './errors';
+import { ApprovalRefusedError, InvalidBatchError, InvalidLipsyncIdError, InvalidListFilterError, InvalidTrackingOptionsError, RenderNotFoundError, toRenderError } from './errors';
 import { DurationSchema, LipsyncIdSchema, TrackedStatusSchema, TrackingOptionsSchema } from '../contract/schemas';
 
 const QUERY_TIMEOUT_MS = 3_000;
@@ -206,8 +206,13 @@ export class LipsyncOrchestrator {
   /** Tracked renders, newest first, optionally filtered by LipsyncStatus (through Temporal visibility). */
   async list(filter: { status?: string; limit?: number } = {}): Promise<RenderSummary[]> {
     const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
-    if (filter.status !== undefined) clauses.push(`LipsyncStatus = '${TrackedStatusSchema.parse(filter.status)}'`);
+    if (filter.status !== undefined) {
+      const status = TrackedStatusSchema.safeParse(filter.status);
+      if (!status.success) throw new InvalidListFilterError(`status ${JSON.stringify(filter.status)} is none of ${TrackedStatusSchema.options.join(', ')}`);
+      clauses.push(`LipsyncStatus = '${status.data}'`);
+    }
     const limit = filter.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidListFilterError(`limit must be a whole number of at least 1, got ${String(filter.limit)}`);
     const out: RenderSummary[] = [];
     for await (const info of this.deps.client.workflow.list({ query: clauses.join(' AND ') })) {
       out.push({

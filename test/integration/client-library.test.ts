@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidLipsyncIdError, InvalidTrackingOptionsError, RenderError, RenderNotFoundError, type TrackingOptions } from '../../src/client';
+import { InvalidLipsyncIdError, InvalidListFilterError, InvalidTrackingOptionsError, RenderError, RenderNotFoundError, type TrackingOptions } from '../../src/client';
 import { workflowIdFor } from '../../src/contract/lipsync-id';
 import { WORKFLOW_TYPE } from '../../src/contract/messages';
 import { webhookUrl } from '../../src/contract/webhook-url';
@@ -68,11 +68,16 @@ describe('the client library', () => {
       return list.some((r) => r.lipsyncId === failed) ? list : undefined;
     }, 15_000, 'visibility to show the failed render');
     expect(failedList.some((r) => r.lipsyncId === done)).toBe(false);
-    await expect(stack.orchestrator.list({ status: 'bogus' })).rejects.toThrow();
+    await expect(stack.orchestrator.list({ status: 'bogus' })).rejects.toBeInstanceOf(InvalidListFilterError);
+    await expect(stack.orchestrator.list({ status: 'bogus' })).rejects.toThrow(/status "bogus" is none of awaiting_approval, /);
+    for (const limit of [0, -1, 1.5]) await expect(stack.orchestrator.list({ limit })).rejects.toBeInstanceOf(InvalidListFilterError);
   });
 
   test('typed errors for ids that are malformed or not tracked', async () => {
     await expect(stack.orchestrator.startRender('not-a-uuid')).rejects.toBeInstanceOf(InvalidLipsyncIdError);
+    // A JavaScript caller's missing field: still the typed error, not a TypeError from building it.
+    await expect(stack.orchestrator.startRender(undefined as unknown as string)).rejects.toBeInstanceOf(InvalidLipsyncIdError);
+    await expect(stack.orchestrator.getStatus(null as unknown as string)).rejects.toBeInstanceOf(InvalidLipsyncIdError);
     await expect(stack.orchestrator.getStatus(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);
     await expect(stack.orchestrator.waitForResult(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);
     await expect(stack.orchestrator.cancel(randomUUID())).rejects.toBeInstanceOf(RenderNotFoundError);

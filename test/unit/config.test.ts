@@ -91,4 +91,15 @@ describe('config', () => {
     expect(err.message).not.toContain('SUPERSECRET');
     expect(err.message).not.toContain('\n');
   });
+
+  test('a missing TLS file or profile is named by its own variable; an empty TEMPORAL_ADDRESS or TEMPORAL_NAMESPACE is unset', () => {
+    const cert = configError(() => loadTemporalConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/missing/client.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/missing/client.key' }));
+    expect(cert.variable).toBe('TEMPORAL_TLS_CLIENT_CERT_PATH');
+    expect(cert.message).toBe('TEMPORAL_TLS_CLIENT_CERT_PATH: cannot read that file (ENOENT)');
+    expect(configError(() => loadTemporalConfig({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/missing/ca.pem' })).variable).toBe('TEMPORAL_TLS_SERVER_CA_CERT_PATH');
+    expect(configError(() => loadTemporalConfig({ TEMPORAL_PROFILE: 'nope' })).message).toBe('TEMPORAL_PROFILE: no such profile in the Temporal client config');
+    const empty = loadTemporalConfig({ TEMPORAL_ADDRESS: '', TEMPORAL_NAMESPACE: '' });
+    expect(empty.connectionOptions.address).toBe('localhost:7233');
+    expect(empty.namespace).toBe('default');
+  });
 });
