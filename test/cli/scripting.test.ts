@@ -53,6 +53,14 @@ test('preview through a pipe prints only the id, so id=$(lipsync preview x.json)
   expect(JSON.parse(json.stdout)).toMatchObject({ id: expect.stringMatching(UUID) });
 });
 
+test('render --wait through a pipe prints only the output URL, so url=$(lipsync render "$id" --wait) works', async () => {
+  const id = await stack.preview('piped render');
+  const render = await lipsync('render', id, '--wait', ...FAST);
+  expect(render.code).toBe(0);
+  expect(render.stdout).toMatch(new RegExp(`^https://\\S*${id}\\S*\\.mp4\n$`));
+  expect(render.stderr).toContain(`tracking lipsync-render-${id}`);
+});
+
 test('render --json --wait prints one JSON document with the result; cancel --json too', async () => {
   const id = await stack.preview('json render');
   const render = await lipsync('render', id, '--wait', '--json', ...FAST);

@@ -83,7 +83,9 @@ export const renderCommand = defineCommand(
     return withOrchestrator(io, async (orchestrator) => {
       const handle = await orchestrator.startRender(lipsyncId, checked.data, { overBudget: args['over-budget'] });
       // --json --wait prints one document, the result; the workflow id is in it (as in `status --json`).
-      if (!args.json) writeLine(io.stdout, handle.workflowId);
+      // Through a pipe, --wait prints only the video's URL (url=$(lipsync render "$id" --wait)), as preview prints only the id.
+      if (!args.json && !(args.wait && !io.stdout.isTTY)) writeLine(io.stdout, handle.workflowId);
+      else if (!args.json) writeLine(io.stderr, `tracking ${handle.workflowId}`);
       else if (!args.wait) writeLine(io.stdout, JSON.stringify({ workflowId: handle.workflowId }));
       if (!args.wait) return ExitCode.Ok;
       return follow(orchestrator, lipsyncId, io, args.json);
@@ -113,7 +115,8 @@ async function follow(orchestrator: LipsyncOrchestrator, lipsyncId: string, io: 
       }
       line.finish();
       if (event.type === 'done') {
-        writeLine(io.stdout, json ? JSON.stringify({ workflowId: workflowIdFor(lipsyncId), ...event.result }, null, 2) : formatResult(event.result));
+        const plain = io.stdout.isTTY ? formatResult(event.result) : event.result.output;
+        writeLine(io.stdout, json ? JSON.stringify({ workflowId: workflowIdFor(lipsyncId), ...event.result }, null, 2) : plain);
         return ExitCode.Ok;
       }
       writeLine(io.stderr, `render ${event.error.reason}: ${event.error.message}`);
