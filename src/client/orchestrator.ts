@@ -50,7 +50,12 @@ export interface RenderStatus {
   execution: string;
   /** The tracker's view; null if the workflow has not answered a query yet. */
   state: TrackingState | null;
-  status: TrackedStatus | null;
+  /**
+   * The tracker's status; `terminated` when its run was stopped from outside (a `temporal
+   * workflow terminate`, a run timeout) before it could record an end: its last status
+   * (`running`, say) no longer says what happens.
+   */
+  status: TrackedStatus | 'terminated' | null;
 }
 
 export interface RenderSummary {
@@ -165,7 +170,7 @@ export class LipsyncOrchestrator {
     } catch {
       // No worker answered in time (or the workflow cannot be replayed): the search attribute still tells.
     }
-    return { lipsyncId: id, workflowId: handle.workflowId, execution: description.status.name, state, status: state?.status ?? status };
+    return { lipsyncId: id, workflowId: handle.workflowId, execution: description.status.name, state, status: asClosed(description.status.name, state?.status ?? status) };
   }
 
   /** Resolves with the finished video, or rejects with a RenderError saying why not. */
@@ -210,6 +215,8 @@ export class LipsyncOrchestrator {
       const status = TrackedStatusSchema.safeParse(filter.status);
       if (!status.success) throw new InvalidListFilterError(`status ${JSON.stringify(filter.status)} is none of ${TrackedStatusSchema.options.join(', ')}`);
       clauses.push(`LipsyncStatus = '${status.data}'`);
+      // A stage is only true of a run still going: a terminated run keeps its last one.
+      if (OPEN_STATUSES.has(status.data)) clauses.push(`ExecutionStatus = 'Running'`);
     }
     const limit = filter.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1) throw new InvalidListFilterError(`limit must be a whole number of at least 1, got ${String(filter.limit)}`);
@@ -219,7 +226,7 @@ export class LipsyncOrchestrator {
         lipsyncId: lipsyncIdOfWorkflow(info.workflowId) ?? info.workflowId,
         workflowId: info.workflowId,
         execution: info.status.name,
-        status: (info.typedSearchAttributes.get(LIPSYNC_STATUS) as string | undefined) ?? null,
+        status: asClosed(info.status.name, (info.typedSearchAttributes.get(LIPSYNC_STATUS) as string | undefined) ?? null),
         startTime: info.startTime,
         closeTime: info.closeTime ?? null,
       });
@@ -315,6 +322,11 @@ export class LipsyncOrchestrator {
   }
 
   /** Where a batch stands: counts and one entry per render. */
+  /** The batch workflow's execution status (RUNNING, COMPLETED, TERMINATED, …), without asking it anything. */
+  async batchExecution(batchId: string): Promise<string> {
+    return (await notFoundAs(batchId, () => this.deps.client.workflow.getHandle(batchId).describe())).status.name;
+  }
+
   async batchProgress(batchId: string): Promise<BatchProgress & { execution: string }> {
     const handle = this.deps.client.workflow.getHandle<typeof renderBatch>(batchId);
     const description = await notFoundAs(batchId, () => handle.describe());
@@ -363,6 +375,14 @@ function parseOptions(options: TrackingOptions): TrackingOptions {
 export function batchIdFor(lipsyncIds: readonly string[]): string {
   const digest = createHash('sha256').update([...lipsyncIds].sort().join('\n')).digest('hex');
   return `lipsync-batch-${digest.slice(0, 24)}`;
+}
+
+/** Statuses of a tracker that has not ended: true of its run only while the run is going. */
+const OPEN_STATUSES: ReadonlySet<string> = new Set(['awaiting_approval', 'rendering', 'pending', 'in_queue', 'running']);
+
+/** A run that closed at an open status was stopped from outside (terminated, timed out): it says so, not its last stage. */
+function asClosed<S extends string | null>(execution: string, status: S): S | 'terminated' {
+  return (execution === 'TERMINATED' || execution === 'TIMED_OUT') && status !== null && OPEN_STATUSES.has(status) ? 'terminated' : status;
 }
 
 function parseId(lipsyncId: string): string {

@@ -6,7 +6,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { demoRequest, startTestStack, type TestStack } from '../support/stack';
+import { batchIdFor } from '../../src/client/orchestrator';
+import { demoRequest, eventually, startTestStack, type TestStack } from '../support/stack';
 
 const BIN = path.resolve(__dirname, '../../bin/lipsync.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -105,6 +106,21 @@ test('render --batch: progress on stderr, summary on stdout, exit 1 when one fai
   fs.writeFileSync(path.join(tmp, 'bad.txt'), `${ids[0]}\nnot-an-id\n`);
   expect(await lipsync(['render', '--batch', path.join(tmp, 'bad.txt')])).toMatchObject({ code: 2, stderr: expect.stringContaining('line 2') });
 });
+
+test('render --batch of a batch workflow terminated midway stops following, exit 4, saying so', async () => {
+  const ids = await Promise.all([1, 2].map((n) => stack.preview(`terminated batch ${n}`)));
+  for (const id of ids) await stack.sandbox.control.setLipsync(id, { hold: true });
+  const file = path.join(tmp, 'terminated-ids.txt');
+  fs.writeFileSync(file, ids.join('\n'));
+  const following = lipsync(['render', '--batch', file, ...FAST]);
+  const batch = stack.client.workflow.getHandle(batchIdFor(ids));
+  await eventually(async () => (await batch.describe().then((d) => d.status.name === 'RUNNING', () => false)) || undefined, 20_000, 'the batch');
+  await batch.terminate('stopped by an operator');
+  const result = await following;
+  expect(result.code).toBe(4);
+  expect(result.stderr).toMatch(/the batch workflow lipsync-batch-\w+ is TERMINATED before every render ended/);
+  for (const id of ids) await stack.sandbox.control.setLipsync(id, { hold: false });
+}, 60_000);
 
 (HAS_SCRIPT ? test : test.skip)('render --batch on a terminal: one view redrawn in place, a row per render, counts and the summary', async () => {
   const ids = await Promise.all([1, 2].map((n) => stack.preview(`tty batch ${n}`)));

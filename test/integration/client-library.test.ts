@@ -73,6 +73,22 @@ describe('the client library', () => {
     for (const limit of [0, -1, 1.5]) await expect(stack.orchestrator.list({ limit })).rejects.toBeInstanceOf(InvalidListFilterError);
   });
 
+  test('a run terminated from outside says terminated, not the stage it stopped at; a filter on the stage leaves it out', async () => {
+    const id = await stack.preview('terminated from outside');
+    await stack.sandbox.control.setLipsync(id, { hold: true });
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms' });
+    const open = await eventually(async () => {
+      const { status } = await stack.orchestrator.getStatus(id);
+      return status === 'pending' || status === 'in_queue' || status === 'running' ? status : undefined;
+    }, 15_000, 'the render accepted');
+    await handle.terminate('operator stopped it');
+    expect(await stack.orchestrator.getStatus(id)).toMatchObject({ execution: 'TERMINATED', status: 'terminated' });
+    // Visibility trails: once it shows the run closed, the row says terminated and a running filter leaves it out.
+    const row = await eventually(async () => (await stack.orchestrator.list({ limit: 1000 })).find((r) => r.lipsyncId === id && r.execution === 'TERMINATED'), 15_000, 'visibility');
+    expect(row.status).toBe('terminated');
+    expect((await stack.orchestrator.list({ status: open, limit: 1000 })).some((r) => r.lipsyncId === id)).toBe(false);
+  });
+
   test('typed errors for ids that are malformed or not tracked', async () => {
     await expect(stack.orchestrator.startRender('not-a-uuid')).rejects.toBeInstanceOf(InvalidLipsyncIdError);
     // A JavaScript caller's missing field: still the typed error, not a TypeError from building it.

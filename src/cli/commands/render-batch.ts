@@ -60,10 +60,14 @@ export async function runBatch(
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
   let progress: BatchProgress | null = null;
+  let execution = 'RUNNING';
   let shownCounts = '';
   try {
     for (;;) {
-      progress = await orchestrator.batchProgress(batchId).catch(() => progress);
+      const next = await orchestrator.batchProgress(batchId).catch(() => null);
+      if (next) progress = next;
+      // Unanswered (a closed run no worker replays in time): its execution still says whether to go on.
+      execution = next?.execution ?? (await orchestrator.batchExecution(batchId).catch(() => execution));
       if (progress) {
         // The batch's own cap: a batch started before with another --concurrency keeps its own.
         if (!shownCounts) view.setHeader([`batch ${batchId}: ${progress.total} render(s), ${progress.concurrency} at once`]);
@@ -74,12 +78,17 @@ export async function runBatch(
         if (view.interactive || key !== shownCounts) view.summary(line);
         shownCounts = key;
       }
-      if (progress?.finishedAt || interrupt.signal.aborted) break;
+      // Closed without finishing (terminated, failed, timed out): nothing more will come.
+      if (progress?.finishedAt || execution !== 'RUNNING' || interrupt.signal.aborted) break;
       await pause(INTERVAL_MS, interrupt.signal);
     }
   } finally {
     process.off('SIGINT', onInterrupt);
     view.stop();
+  }
+  if (!progress?.finishedAt && execution !== 'RUNNING') {
+    writeLine(io.stderr, `the batch workflow ${batchId} is ${execution} before every render ended; the renders it started go on under their own trackers (lipsync list)`);
+    return ExitCode.Operational;
   }
   if (!progress?.finishedAt) {
     writeLine(io.stderr, `stopped following; the batch goes on (lipsync render --batch with the same ids follows it again)`);
