@@ -7,7 +7,7 @@ import { activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { saysAlreadyRendering } from '../creatify/errors';
-import { judgeRenderStarted, movedBetween, renderShownBeforePost, renderShownOnRecord, unknownWorkStage, unsettled } from '../creatify/render-judgement';
+import { judgeRenderStarted, movedBetween, previewNotReady, renderShownBeforePost, renderShownOnRecord, unknownWorkStage, unsettled } from '../creatify/render-judgement';
 import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
@@ -162,14 +162,19 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     const info = activityInfo();
     const attemptStarted = Date.now();
     let previous: LipsyncSnapshot | undefined;
+    let stillSince = Date.now();
     for (let look = 1; ; look++) {
       const now = await readSteadily(lipsyncId);
       if (now.terminal || now.output || now.failedReason) {
         return { lipsync: now, posted: false, evidence: `the record ended while its preview was awaited (${now.status})`, strength: 'strong' };
       }
       const waitedTooLong = Date.now() - info.scheduledTimestampMs > PREVIEW_WAIT_MS;
-      // A status the docs do not name is a stage while it moves, a resting state once it stops.
-      const resting = unknownWorkStage(now) && previous !== undefined && !movedBetween(previous, now);
+      if (previous === undefined || movedBetween(previous, now)) stillSince = Date.now();
+      // A status the docs do not name is a stage while it moves, a resting state once it stops;
+      // a record without its preview link that shows no change for PREVIEW_REST_MS is the
+      // previewed record of a server that keeps the link out of GET (§3.4: nullable), not a preview at work.
+      const linkless = previewNotReady(now) && now.status !== 'in_queue' && now.status !== 'running' && !unknownWorkStage(now);
+      const resting = (unknownWorkStage(now) && previous !== undefined && !movedBetween(previous, now)) || (linkless && Date.now() - stillSince >= PREVIEW_REST_MS);
       previous = now;
       if (!unsettled(now) || resting || waitedTooLong) {
         // Its preview ready, the record already shows a render (queued or running): someone's, or an earlier attempt's.
@@ -350,6 +355,13 @@ const SLOW_POST_SETTLE_MS = 65_000;
 
 /** How long a render waits, in all, for a record whose preview is not ready before it POSTs anyway. */
 const PREVIEW_WAIT_MS = 10 * 60_000;
+/**
+ * A record awaited for its preview link that shows no change (status, progress, updated_at,
+ * media_job) for this long is taken as settled: a preview at work moves through its stages
+ * well within it, and a server that never shows the link on GET must not cost every render
+ * PREVIEW_WAIT_MS. Within one attempt (PREVIEW_WAIT_PER_ATTEMPT_MS).
+ */
+const PREVIEW_REST_MS = 45_000;
 /** …and within one attempt (the render activity's start-to-close is 2 minutes). */
 const PREVIEW_WAIT_PER_ATTEMPT_MS = 80_000;
 

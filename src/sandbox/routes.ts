@@ -156,6 +156,8 @@ async function runEndpoint(
   const serializeFor = (answer: 'get' | 'list') => (r: Parameters<typeof serializeRecord>[0]) => {
     const body = serialize(r);
     if (settings.durationOmittedFrom === 'get-and-list' || settings.durationOmittedFrom === answer) delete body.duration;
+    // A server that gives the layout link only in the preview's own answer.
+    if (settings.previewLinkOnRecord === false) body.preview = null;
     return body;
   };
   const fromOperation = (result: OperationResult) =>

@@ -37,6 +37,12 @@ export const sandboxSettingsSchema = z.strictObject({
    * shows ('layout-file': `https://cdn…/videos/<day>/<uuid>.json`).
    */
   previewOutput: z.enum(['none', 'preview-link', 'layout-file']),
+  /**
+   * Whether GET and the list show the preview's link (§3.4: `preview` is a field of the
+   * record, nullable): false plays a server that gives it only in the preview's answer,
+   * so a previewed record reads `preview: null`, like one whose preview is still running.
+   */
+  previewLinkOnRecord: z.boolean(),
   /** Render assigns a new media job, or keeps the preview's (possibly null). */
   renderMediaJob: z.enum(['replace', 'keep']),
   /** The render 200 body: the record after the render, or as it was just before it. */
@@ -182,6 +188,7 @@ export function defaultSettings(): SandboxSettings {
     mediaJobAtPreview: false,
     previewProgress: 0,
     previewOutput: 'none',
+    previewLinkOnRecord: true,
     renderMediaJob: 'replace',
     renderResponse: 'new',
     renderResetsProgress: true,

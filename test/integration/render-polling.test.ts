@@ -251,6 +251,24 @@ describe('tracking a render without its webhook', () => {
     expect(stats.callsByLipsync[id]?.render).toBe(1);
   });
 
+  // `preview` is a nullable field of the record (§3.4): a server may give the link only in
+  // the preview's own answer. The previewed record then reads like one whose preview has
+  // not begun; once it shows no change for a while it is taken as settled and rendered,
+  // within a minute, not after PREVIEW_WAIT_MS (10 minutes) of waiting for a link.
+  test.each(['pending', 'done'] as const)('a previewed record whose GET never shows the preview link (status %s) is rendered once, within a minute', async (previewStatus) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, previewLinkOnRecord: false, previewStatus, secondRender: 'charge' });
+    const id = await stack.preview('link only in the preview answer');
+    expect((await stack.sandbox.control.lipsync(id)).preview).not.toBeNull();
+    const started = Date.now();
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '2 minutes' });
+    const result = await handle.result();
+    expect(result.output).toContain(id);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  }, 90_000);
+
   // The snapshot was read while the preview ran: its end (→ pending with a media job of its
   // own, progress reset) moves every field a render would. A POST whose fate is unknown must
   // be judged against the settled record, not that snapshot, or the preview's end passes for
