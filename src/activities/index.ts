@@ -6,7 +6,7 @@
 import { activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
-import { saysAlreadyRendering } from '../creatify/errors';
+import { pageIn2xx, saysAlreadyRendering } from '../creatify/errors';
 import { judgeRenderStarted, movedBetween, previewNotReady, renderShownBeforePost, renderShownOnRecord, unknownWorkStage, unsettled } from '../creatify/render-judgement';
 import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
@@ -74,7 +74,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    */
   async function readTracked(lipsyncId: string): Promise<LipsyncSnapshot> {
     try {
-      return snapshotOf(await (activityInfo().isLocal ? creatify.get(lipsyncId) : retryInPlace(() => creatify.get(lipsyncId), { ...REFUSED_READ, beforeWait: () => heartbeat() })));
+      return snapshotOf(await (activityInfo().isLocal ? creatify.get(lipsyncId) : retryInPlace(() => creatify.get(lipsyncId), REFUSED_READ)));
     } catch (err) {
       if (activityInfo().isLocal && refusedRead(err)) throw ApplicationFailure.create({ type: ActivityFailureType.Transient, message: `${(err as Error).message} (a record read before: checked again by the next read)` });
       throw toActivityFailure(err);
@@ -94,6 +94,23 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    */
   async function readSteadily(lipsyncId: string): Promise<LipsyncSnapshot> {
     return snapshotOf(await readRecordSteadily(lipsyncId));
+  }
+
+  /**
+   * readSteadily for a record the job has read before (a settle, a judgement after a POST):
+   * a 401/403/404 is also asked again (REFUSED_READ), as readTracked does.
+   */
+  async function readKnownSteadily(lipsyncId: string): Promise<LipsyncSnapshot> {
+    return snapshotOf(
+      await asActivity(() =>
+        retryInPlace(() => creatify.get(lipsyncId), {
+          tries: REFUSED_READ.tries,
+          maxWaitMs: REFUSED_READ.maxWaitMs,
+          // No heartbeat of its own here: withHeartbeat's ticker sends the activity's details (a bare one would erase them).
+          waitFor: (err, attempt) => REFUSED_READ.waitFor(err, attempt) ?? STEADY_READ.waitFor(err, attempt),
+        }),
+      ),
+    );
   }
 
   async function readRecordSteadily(lipsyncId: string): Promise<Lipsync> {
@@ -119,7 +136,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    */
   async function alreadyStarted(input: RenderInput, looks = SETTLE_LOOKS, lookUntil = 0): Promise<{ started: RenderOutcome } | { unchanged: LipsyncSnapshot }> {
     for (let look = 1; ; look++) {
-      const now = await readSteadily(input.lipsyncId);
+      const now = await readKnownSteadily(input.lipsyncId);
       if (!input.before) {
         const legacy = legacyRenderStarted(now);
         return legacy ? { started: { lipsync: now, posted: false, evidence: legacy, strength: 'strong' } } : { unchanged: now };
@@ -164,7 +181,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     let previous: LipsyncSnapshot | undefined;
     let stillSince = Date.now();
     for (let look = 1; ; look++) {
-      const now = await readSteadily(lipsyncId);
+      const now = await readKnownSteadily(lipsyncId);
       if (now.terminal || now.output || now.failedReason) {
         return { lipsync: now, posted: false, evidence: `the record ended while its preview was awaited (${now.status})`, strength: 'strong' };
       }
@@ -278,8 +295,18 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
       // Answered, and not by a gateway that gave up on its upstream: Creatify is not still working on it.
-      if (err instanceof CreatifyError && err.status !== undefined && err.status !== 502 && err.status !== 504) delete progress.postSentAt;
+      if (err instanceof CreatifyError && err.status !== undefined && err.status !== 502 && err.status !== 504 && progress.postSentAt !== undefined) {
+        delete progress.postSentAt;
+        heartbeat(progress); // the next attempt reads the last details: not this POST's time
+      }
       if (!(err instanceof CreatifyError) || err.status === undefined) throw toActivityFailure(err);
+      // A 2xx that is a page, not Creatify's answer: taken or not, no one can say. Watched as
+      // maybe started: the stall watch re-judges it (comparing first) if it never shows.
+      if (pageIn2xx(err)) {
+        const fate = await alreadyStarted(input);
+        if ('started' in fate) return fate.started;
+        return { lipsync: fate.unchanged, posted: false, evidence: `Creatify answered the render POST with HTTP ${err.status} and a web page: watched as maybe started`, strength: 'weak' };
+      }
       // An earlier attempt may have reached Creatify (its answer lost, a 5xx, a reset), and
       // how a second render is refused is [U] (§4.3): a refusal now may be its word for
       // "that one runs" on a record that shows nothing yet. Not on the last re-judgement (a

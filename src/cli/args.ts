@@ -141,7 +141,7 @@ export const DurationArg = z
 
 export const TrackedStatusArg = z
   .string()
-  .refine((value) => TrackedStatusSchema.safeParse(value).success, `not a status; one of ${TRACKED_STATUSES.join(', ')}`);
+  .refine((value) => value === 'terminated' || TrackedStatusSchema.safeParse(value).success, `not a status; one of ${TRACKED_STATUSES.join(', ')}, terminated`);
 
 export const OverBudgetArg = z.enum(OVER_BUDGET_CHOICES as [OverBudget, ...OverBudget[]], { error: `one of ${OVER_BUDGET_CHOICES.join(', ')}` });
 

@@ -211,9 +211,12 @@ export class LipsyncOrchestrator {
   /** Tracked renders, newest first, optionally filtered by LipsyncStatus (through Temporal visibility). */
   async list(filter: { status?: string; limit?: number } = {}): Promise<RenderSummary[]> {
     const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
-    if (filter.status !== undefined) {
+    if (filter.status === 'terminated') {
+      // Stopped from outside at an open status (see asClosed): its search attribute still says that status.
+      clauses.push(`ExecutionStatus IN ('Terminated', 'TimedOut')`, `LipsyncStatus IN (${[...OPEN_STATUSES].map((open) => `'${open}'`).join(', ')})`);
+    } else if (filter.status !== undefined) {
       const status = TrackedStatusSchema.safeParse(filter.status);
-      if (!status.success) throw new InvalidListFilterError(`status ${JSON.stringify(filter.status)} is none of ${TrackedStatusSchema.options.join(', ')}`);
+      if (!status.success) throw new InvalidListFilterError(`status ${JSON.stringify(filter.status)} is none of ${[...TrackedStatusSchema.options, 'terminated'].join(', ')}`);
       clauses.push(`LipsyncStatus = '${status.data}'`);
       // A stage is only true of a run still going: a terminated run keeps its last one.
       if (OPEN_STATUSES.has(status.data)) clauses.push(`ExecutionStatus = 'Running'`);
@@ -321,12 +324,12 @@ export class LipsyncOrchestrator {
     return { batchId, lipsyncIds: ids };
   }
 
-  /** Where a batch stands: counts and one entry per render. */
   /** The batch workflow's execution status (RUNNING, COMPLETED, TERMINATED, …), without asking it anything. */
   async batchExecution(batchId: string): Promise<string> {
     return (await notFoundAs(batchId, () => this.deps.client.workflow.getHandle(batchId).describe())).status.name;
   }
 
+  /** Where a batch stands: counts and one entry per render. */
   async batchProgress(batchId: string): Promise<BatchProgress & { execution: string }> {
     const handle = this.deps.client.workflow.getHandle<typeof renderBatch>(batchId);
     const description = await notFoundAs(batchId, () => handle.describe());

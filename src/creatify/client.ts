@@ -8,6 +8,7 @@ import {
   errorFromTransport,
   localValidationError,
   makeRedactor,
+  pageIn2xx,
   refusalIn2xx,
   responseShapeError,
   truncate,
@@ -123,6 +124,8 @@ export class CreatifyClient {
       if (err instanceof CreatifyError && err.kind === 'response-shape' && err.status !== undefined && err.status >= 200 && err.status <= 299) {
         const refused = refusalIn2xx(err);
         if (refused) throw refused;
+        // A page is neither: the render activity watches the record as maybe started.
+        if (pageIn2xx(err)) throw err;
         return null;
       }
       throw err;

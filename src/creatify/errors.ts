@@ -141,10 +141,11 @@ const INSUFFICIENT_CREDITS = [
   /\b(?:no|0|zero)\s+(?:\w+\s+)?credits?\s+(?:left|remaining|available)\b/i,
   /\bcredit\s+limit\s+(?:exceeded|reached)/i,
   /\bneed\s+more\s+credits?\b/i,
-  // "credit balance (2) is lower than required (4)", "You have 0 credits", "requires 4 credits but only 2 remain"
-  /\b(?:credit|balance)s?\b(?:[^.]|\.\d){0,40}?\b(?:lower|less|smaller)\s+than\b/i,
-  /\byou\s+have\s+(?:only\s+)?(?:0|zero|no)\s+(?:\w+\s+)?credits?\b/i,
-  /\brequires?\s+\d+(?:\.\d+)?\s+credits?\b[^.]{0,40}?\b(?:only|but)\b/i,
+  // "credit balance (2) is lower than required (4)", "You have 0 credits.", "requires 4 credits but only 2 remain"
+  // (not "Audio balance … less than -40 dB", nor "You have no credits charged")
+  /\b(?:credit\s+balance|credits?)\b(?:[^.]|\.\d){0,40}?\b(?:lower|less|smaller)\s+than\b/i,
+  /\byou\s+have\s+(?:only\s+)?(?:0|zero|no)\s+credits?(?:\s+(?:left|remaining|available))?\s*(?:[.!,;]|$)/i,
+  /\brequires?\s+\d+(?:\.\d+)?\s+credits?\b[^.]{0,40}?\bonly\s+\d/i,
 ];
 
 /**
@@ -282,37 +283,45 @@ export function localValidationError(operation: string, issues: readonly Issue[]
 
 /**
  * A 2xx answer to the render POST that is not the record (see CreatifyClient.render) but
- * says it was refused: `{"error": "Insufficient credits"}`, `{"success": false, …}`, a
- * `detail` in the words of a refusal. Read as the 4xx it means (the render activity then
- * compares the record before it believes it). A page instead of an answer (a proxy's or a
- * maintenance page's HTML) is a transient failure: the retry compares first. Null: an
- * acceptance (`{"detail": "Render started."}`, an empty body, plain text).
+ * says, by an explicit mark, that it was refused: a non-empty `error`/`errors` (text, or a
+ * list or object with something in it), `success: false` / `ok: false`, or `status:
+ * "error"`/`"failed"`. Read as the 4xx it means (the render activity then compares the
+ * record before it believes it). Words alone are not read: an acceptance may speak of
+ * credits or of waiting ("requires 4 credits", "please wait for it to complete"), and an
+ * acceptance read as a refusal would end a job whose render is paid. Null: an acceptance
+ * (`{"detail": "Render started."}`, an empty body, plain text) or a page (HTML), which the
+ * caller tells by its body (pageIn2xx).
  */
 export function refusalIn2xx(answer: CreatifyError): CreatifyError | null {
   const body = (answer.body ?? '').trim();
-  if (body === '') return null;
   const parsed = parseJson(body);
-  const status = answer.status ?? 200;
-  if (parsed === undefined) {
-    if (!body.startsWith('<')) return null;
-    return new CreatifyError({ kind: 'server', status, body, message: `${answer.message.split(': HTTP')[0]}: HTTP ${status} with a web page, not Creatify's answer` });
-  }
   if (!isRecord(parsed)) return null;
   const detail = serverMessage(parsed);
-  const errorField = (['error', 'errors'] as const).some((key) => parsed[key] !== undefined && parsed[key] !== null && parsed[key] !== '' && !(Array.isArray(parsed[key]) && (parsed[key] as unknown[]).length === 0));
+  const errorField = (['error', 'errors'] as const).some((key) => hasContent(parsed[key]));
   const saysFailed = parsed.success === false || parsed.ok === false || (typeof parsed.status === 'string' && /^(?:error|fail(?:ed|ure)?)$/i.test(parsed.status));
-  const refusalWords = saysInsufficientCredits(detail) || CREDITS_CODE.test(body) || (detail !== undefined && NOT_NOW.test(detail));
-  if (!errorField && !saysFailed && !refusalWords) return null;
+  if (!errorField && !saysFailed) return null;
+  const status = answer.status ?? 200;
   const kind = kindForStatus(400, detail ?? body, body);
-  const operation = answer.message.split(': HTTP')[0];
   return new CreatifyError({
     kind,
     status,
     body,
     detail,
-    message: `${operation}: HTTP ${status} that says it was refused: ${truncate(detail ?? body, MESSAGE_BODY_CHARS)}`,
+    message: `${answer.message.split(': HTTP')[0]}: HTTP ${status} that says it was refused: ${truncate(detail ?? body, MESSAGE_BODY_CHARS)}`,
     retryAfterMs: kind === 'rate-limited' ? 1_000 : undefined,
   });
+}
+
+/** A 2xx whose body is a web page (a proxy's, a maintenance page): neither Creatify's acceptance nor its refusal. */
+export function pageIn2xx(answer: CreatifyError): boolean {
+  return answer.kind === 'response-shape' && answer.status !== undefined && answer.status >= 200 && answer.status <= 299 && /^\s*</.test(answer.body ?? '');
+}
+
+/** An error field that says something: text, a non-empty list, an object with a key (not `false`, `0`, `{}`). */
+function hasContent(value: unknown): boolean {
+  if (typeof value === 'string') return value.trim() !== '';
+  if (Array.isArray(value)) return value.length > 0;
+  return isRecord(value) && Object.keys(value).length > 0;
 }
 
 export function responseShapeError(operation: string, status: number, rawBody: string, problem: string, redact: (text: string) => string): CreatifyError {

@@ -130,6 +130,13 @@ const deliveryStatus = z.unknown().optional().transform((value, ctx): string | n
   return value.toLowerCase();
 });
 
+/** A URL under a name the docs do not give: read when it fits, else left out (never a reason to refuse the delivery). */
+const aliasUrl = z.unknown().optional().transform((value): string | null => (typeof value === 'string' && value.length <= WEBHOOK_LIMITS.url ? value : null));
+
+function notLayout(url: string | null): string | null {
+  return url !== null && !VIDEO_FILE.test(url.trim()) && LAYOUT_LINK.test(url.trim()) ? null : url;
+}
+
 export const WebhookDelivery = z
   .looseObject({
     // Normalised (trimmed, lower-cased) by the receiver, in the one place ids are.
@@ -138,9 +145,9 @@ export const WebhookDelivery = z
     output: boundedText(WEBHOOK_LIMITS.url),
     video_output: boundedText(WEBHOOK_LIMITS.url),
     // Other names senders and clients give the video's URL (OwnerFi's `output_url`, §7 [O]): a hint all the same, confirmed by a GET.
-    output_url: boundedText(WEBHOOK_LIMITS.url),
-    result_url: boundedText(WEBHOOK_LIMITS.url),
-    video_url: boundedText(WEBHOOK_LIMITS.url),
+    output_url: aliasUrl,
+    result_url: aliasUrl,
+    video_url: aliasUrl,
     failed_reason: boundedText(WEBHOOK_LIMITS.reason),
     progress: z.union([z.number(), z.string()]).nullable().optional().catch(null),
   })
@@ -148,7 +155,8 @@ export const WebhookDelivery = z
     id,
     /** null when the delivery names none: an unknown claim, confirmed like any other. */
     status,
-    output: output ?? video_output ?? output_url ?? result_url ?? video_url,
+    // A layout link is the preview's, never a video (as videoUrl reads GET's answer): a claim without a URL.
+    output: notLayout(output ?? video_output ?? output_url ?? result_url ?? video_url),
     failedReason: failed_reason,
     progress: progress ?? null,
   }));

@@ -8,9 +8,12 @@ export interface JsonReply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent instead of the JSON body, as HTML (a page where an answer was expected). */
+  html?: string;
 }
 
 export function sendJson(res: ServerResponse, reply: JsonReply): void {
+  if (reply.html !== undefined) return sendText(res, reply.status, 'text/html; charset=utf-8', reply.html);
   const payload = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json',

@@ -78,6 +78,7 @@ export function renderRecord(deps: RenderDeps, record: LipsyncRecord): Operation
   }
   if (settings.renderResponse === 'stale') return { ok: true, record: before };
   if (settings.renderResponse === 'accepted') return { ok: true, record, answer: { status: 202, body: { detail: 'Render started.' } } };
+  if (settings.renderResponse === 'page') return { ok: true, record, answer: { status: 200, body: {}, html: '<!doctype html><html><body><h1>Request received</h1></body></html>' } };
   return { ok: true, record: delay > 0 ? projected(record, plan) : record };
 }
 

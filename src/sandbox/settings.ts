@@ -45,8 +45,12 @@ export const sandboxSettingsSchema = z.strictObject({
   previewLinkOnRecord: z.boolean(),
   /** Render assigns a new media job, or keeps the preview's (possibly null). */
   renderMediaJob: z.enum(['replace', 'keep']),
-  /** The render 200 body: the record after the render, or as it was just before it. */
-  renderResponse: z.enum(['new', 'stale', 'accepted']),
+  /**
+   * The render 200 body: the record after the render, or as it was just before it; a 202
+   * `{"detail": "Render started."}` ('accepted'); or a 200 web page (a proxy's page in
+   * front of a render it passed on: 'page').
+   */
+  renderResponse: z.enum(['new', 'stale', 'accepted', 'page']),
   /** §5/§14: whether render resets `progress` is [U]. */
   renderResetsProgress: z.boolean(),
   /** §6: whether `credits_used` counts the render charge is [U]; the ledger always does. */

@@ -15,7 +15,7 @@ import type { Webhooks } from './webhooks';
 
 export type OperationResult =
   /** `answer`: what to send instead of the record (a 202 without it, say). */
-  | { ok: true; record: LipsyncRecord; answer?: { status: number; body: Record<string, unknown> } }
+  | { ok: true; record: LipsyncRecord; answer?: { status: number; body: Record<string, unknown>; html?: string } }
   | { ok: false; status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 
 export interface LipsyncPatch {

@@ -12,9 +12,9 @@ type OperatorService = Pick<NativeConnection['operatorService'], 'listSearchAttr
 
 /** gRPC status codes that say the server cannot or will not answer this API (Temporal Cloud, a proxy). */
 const CANNOT_ASK = new Set([7 /* PERMISSION_DENIED */, 12 /* UNIMPLEMENTED */]);
-const VISIBLE_WITHIN_MS = 15_000;
+const VISIBLE_WITHIN_MS = 30_000;
 
-export type SearchAttributeCheck = { added: string[] } | { unchecked: string };
+export type SearchAttributeCheck = { added: string[]; notListedYet?: string[] } | { unchecked: string };
 
 /**
  * Adds the missing search attributes, and waits until the namespace lists them. Throws a
@@ -42,13 +42,17 @@ export async function ensureSearchAttributes(operator: OperatorService, namespac
   try {
     await operator.addSearchAttributes({ namespace, searchAttributes: missing });
   } catch (err) {
+    // Another worker starting at the same moment may have added them first ("already exists").
+    const now = await listed(operator, namespace).catch(() => existing);
+    if (names.every((name) => now[name] === missing[name])) return { added: [] };
     const commands = names.map((name) => `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type ${typeName(missing[name]!)}`).join(' && ');
     throw new ConfigError('TEMPORAL_NAMESPACE', `namespace "${namespace}" lacks the search attributes ${names.join(', ')} and this worker could not add them (${(err as Error).message}); add them with: ${commands}`);
   }
-  // Added through the cluster's metadata: the frontend may take a moment to serve them.
+  // Added through the cluster's metadata: the frontend may take a moment to serve them
+  // (longer on Elasticsearch). Added is added: past the wait the worker goes on, and says so.
   const until = now() + VISIBLE_WITHIN_MS;
   while (names.some((name) => !(name in existing))) {
-    if (now() > until) throw new ConfigError('TEMPORAL_NAMESPACE', `search attributes ${names.join(', ')} were added to namespace "${namespace}" but are not listed after ${VISIBLE_WITHIN_MS / 1000} s`);
+    if (now() > until) return { added: names, notListedYet: names.filter((name) => !(name in existing)) };
     await new Promise((resolve) => setTimeout(resolve, 250));
     existing = await listed(operator, namespace);
   }

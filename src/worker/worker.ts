@@ -43,7 +43,10 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
   // Before any work is taken: a render must never be POSTed by a run that cannot record what follows.
   const attributes = await ensureSearchAttributes(options.connection.operatorService, options.namespace);
   if ('unchecked' in attributes) Runtime.instance().logger.warn('could not list the namespace search attributes; the trackers need them all (SEARCH_ATTRIBUTES)', { reason: attributes.unchecked });
-  else if (attributes.added.length > 0) Runtime.instance().logger.info(`added the search attributes ${attributes.added.join(', ')} to namespace ${options.namespace}`);
+  else if (attributes.added.length > 0) {
+    const pending = attributes.notListedYet?.length ? ` (${attributes.notListedYet.join(', ')} not listed yet)` : '';
+    Runtime.instance().logger.info(`added the search attributes ${attributes.added.join(', ')} to namespace ${options.namespace}${pending}`);
+  }
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -87,6 +87,7 @@ describe('the client library', () => {
     const row = await eventually(async () => (await stack.orchestrator.list({ limit: 1000 })).find((r) => r.lipsyncId === id && r.execution === 'TERMINATED'), 15_000, 'visibility');
     expect(row.status).toBe('terminated');
     expect((await stack.orchestrator.list({ status: open, limit: 1000 })).some((r) => r.lipsyncId === id)).toBe(false);
+    expect((await stack.orchestrator.list({ status: 'terminated', limit: 1000 })).map((r) => r.lipsyncId)).toContain(id);
   });
 
   test('typed errors for ids that are malformed or not tracked', async () => {

@@ -193,6 +193,19 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     expect(stats.renders[id]).toBe(1);
   }, 60_000);
 
+  // A web page for an answer (a proxy's): taken or not, nothing says. Watched as maybe
+  // started: a render that shows (even 4 s late) is not paid again; read as a refusal the
+  // job would end with its render paid, retried as a failure it would be POSTed twice.
+  test.each([0, 4_000])('a render answered 200 with a web page, shown %i ms later, is tracked to its video, POSTed once (second render: charge)', async (renderApplyDelayMs) => {
+    await stack.sandbox.control.reset({ renderResponse: 'page', renderApplyDelayMs, creditsUsedOnRender: 'keep', secondRender: 'charge', webhooks: { drop: 1 } });
+    const id = await stack.preview(`answered with a page (${renderApplyDelayMs} ms)`);
+    const result = await (await stack.orchestrator.startRender(id, { ...FAST, webhookTimeout: '2 seconds' })).result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    expect(stats.renders[id]).toBe(1);
+  }, 60_000);
+
   test('a render judged started on weak evidence that never shows is re-judged and POSTed once more', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 0 } });
     const id = await stack.preview('self-healing');
@@ -320,6 +333,22 @@ describe('a render POST that Creatify takes up after our client gave up on it', 
     const result = await (await stack.orchestrator.startRender(id, FAST)).result();
     expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
     const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  }, 90_000);
+
+  test('a passing 404 on the reads of that watch does not end the job: it watches on, and the render is tracked, paid once', async () => {
+    await stack.sandbox.control.reset({ secondRender: 'charge' });
+    const id = await stack.preview('slow to be taken, refused reads');
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'slow', delayMs: 12_000, lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, FAST);
+    // Armed once the POST is on its way: the snapshot before it must stay a strict read.
+    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0) >= 1 || undefined, 20_000, 'the render POST');
+    await stack.sandbox.control.addFault({ endpoint: 'get', kind: 'refused', refusedStatus: 404, lipsyncId: id, times: 2 });
+    const result = await handle.result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.faultsInjected.filter((f) => f.kind === 'refused')).toHaveLength(2);
     expect(stats.renders[id]).toBe(1);
     expect(stats.callsByLipsync[id]?.render).toBe(1);
   }, 90_000);

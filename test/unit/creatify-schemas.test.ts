@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   progressFraction,
 } from '../../src/creatify';
-import { errorFromResponse, errorFromTransport, makeRedactor, refusalIn2xx, responseShapeError, saysAlreadyRendering, saysInsufficientCredits } from '../../src/creatify/errors';
+import { errorFromResponse, errorFromTransport, makeRedactor, pageIn2xx, refusalIn2xx, responseShapeError, saysAlreadyRendering, saysInsufficientCredits } from '../../src/creatify/errors';
 import { endUnderOtherName } from '../../src/creatify/status';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
@@ -377,22 +377,35 @@ describe('a 2xx render answer that is not the record (refusalIn2xx)', () => {
     [200, '{"id":"job-1","status":"queued"}'],
     [200, '{"error":null,"detail":"queued"}'],
     [200, '{"errors":[]}'],
-  ])('%i %s: an acceptance (null)', (status, body) => {
+    [200, '{"success":true,"error":false,"message":"Render started"}'],
+    [200, '{"errors":{},"detail":"ok"}'],
+    // Words alone are no refusal: an acceptance may speak of credits or of waiting.
+    [200, '{"detail":"Render started. This render requires 4 credits but will only be charged when done"}'],
+    [200, '{"detail":"Render started. Please wait for it to complete."}'],
+    [200, '{"detail":"Insufficient credits"}'],
+    // A page is neither: the caller tells it by pageIn2xx.
+    [200, '<html><body>Down for maintenance</body></html>'],
+  ])('%i %s: no refusal (null)', (status, body) => {
     expect(answer(status, body)).toBeNull();
   });
 
   it.each([
     [200, '{"error":"Insufficient balance: top up to continue"}', 'insufficient-credits'],
     [200, '{"success":false,"message":"Not enough credits."}', 'insufficient-credits'],
-    [200, '{"detail":"Insufficient credits"}', 'insufficient-credits'],
     [200, '{"status":"error","message":"Lipsync is not ready"}', 'validation'],
     [200, '{"errors":["video_inputs: invalid"]}', 'validation'],
-    [200, '{"detail":"Too many concurrent jobs. Please try again later."}', 'rate-limited'],
-    [200, '<html><body>Down for maintenance</body></html>', 'server'],
+    [200, '{"error":"Too many concurrent jobs. Please try again later."}', 'rate-limited'],
   ])('%i %s: a refusal of kind %s, keeping the 2xx status', (status, body, kind) => {
     const refused = answer(status, body);
     expect(refused).toMatchObject({ kind, status });
     expect(refused!.message).toMatch(/^Creatify POST \/api\/lipsyncs_v2\/x\/render\/: HTTP 200 /);
+  });
+
+  it('a page (HTML) in a 2xx is told apart: pageIn2xx', () => {
+    const page = responseShapeError('POST /r/', 200, '<html><body>Down for maintenance</body></html>', 'not JSON', redact);
+    expect(pageIn2xx(page)).toBe(true);
+    expect(pageIn2xx(responseShapeError('POST /r/', 202, '{"detail":"Render started."}', 'not the record', redact))).toBe(false);
+    expect(pageIn2xx(responseShapeError('POST /r/', 502, '<html></html>', 'x', redact))).toBe(false);
   });
 
   it('"Insufficient credits" in the words of 409, 422 and balances compared with numbers', () => {
@@ -402,8 +415,10 @@ describe('a 2xx render answer that is not the record (refusalIn2xx)', () => {
     for (const words of ['credit balance (2) is lower than required (4)', 'You have 0 credits', 'This render requires 4 credits but only 2 remain']) {
       expect(saysInsufficientCredits(words)).toBe(true);
     }
-    // Not about the balance: a video's length compared is no want of credits.
-    expect(saysInsufficientCredits('Video duration is lower than the minimum of 1 s')).toBe(false);
+    // Not about the credits: a length, an audio balance, credits not charged.
+    for (const words of ['Video duration is lower than the minimum of 1 s', 'Audio balance check: loudness less than -40 dB', 'Face not detected. You have no credits charged.', 'This render requires 4 credits but will only be charged when done']) {
+      expect(saysInsufficientCredits(words)).toBe(false);
+    }
     expect(fail(422, 'Video duration is lower than the minimum of 1 s').kind).toBe('validation');
   });
 });

@@ -26,6 +26,19 @@ describe('ensureSearchAttributes', () => {
     expect(message).not.toContain('\n');
   });
 
+  test('an add refused because another worker added them a moment before: all there, nothing to do', async () => {
+    let adds = 0;
+    const operator = {
+      listSearchAttributes: async () => ({ customAttributes: adds === 0 ? { LipsyncStatus: 2 } : searchAttributeTypes() }),
+      addSearchAttributes: async () => {
+        adds++;
+        throw grpcError(6, '6 ALREADY_EXISTS: Search attribute LipsyncPollFrom already exists.');
+      },
+    };
+    await expect(ensureSearchAttributes(operator as never, 'default')).resolves.toEqual({ added: [] });
+    expect(adds).toBe(1);
+  });
+
   test('a server that does not let the worker list them: unchecked, and the worker goes on', async () => {
     const operator = {
       listSearchAttributes: async () => {

@@ -79,14 +79,15 @@ export async function runBatch(
         shownCounts = key;
       }
       // Closed without finishing (terminated, failed, timed out): nothing more will come.
-      if (progress?.finishedAt || execution !== 'RUNNING' || interrupt.signal.aborted) break;
+      // (COMPLETED: its result is what comes next, read again at the next look.)
+      if (progress?.finishedAt || (execution !== 'RUNNING' && execution !== 'COMPLETED') || interrupt.signal.aborted) break;
       await pause(INTERVAL_MS, interrupt.signal);
     }
   } finally {
     process.off('SIGINT', onInterrupt);
     view.stop();
   }
-  if (!progress?.finishedAt && execution !== 'RUNNING') {
+  if (!progress?.finishedAt && execution !== 'RUNNING' && execution !== 'COMPLETED') {
     writeLine(io.stderr, `the batch workflow ${batchId} is ${execution} before every render ended; the renders it started go on under their own trackers (lipsync list)`);
     return ExitCode.Operational;
   }
