@@ -182,24 +182,18 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
   }, 60_000);
 
   // The docs show the record as render's answer (§4.3); a 202 {"detail": …} without it is
-  // the other plausible answer, and a render taken all the same.
-  test('a render accepted with 202 and no record in the answer is not POSTed again, though it shows only 4 s later', async () => {
-    await stack.sandbox.control.reset({ renderResponse: 'accepted', renderApplyDelayMs: 4_000, creditsUsedOnRender: 'keep', secondRender: 'charge', webhooks: { drop: 1 } });
-    const id = await stack.preview('accepted without the record');
+  // the other plausible answer, and a render taken all the same. A web page for an answer
+  // (a proxy's): taken or not, nothing says, so it is watched as maybe started. Either way a
+  // render that shows (even 4 s late) is not paid again; a page read as a refusal would end
+  // the job with its render paid, retried as a failure it would be POSTed twice.
+  test.each([
+    ['accepted with 202 and no record in the answer', 'accepted', 4_000],
+    ['answered 200 with a web page', 'page', 0],
+    ['answered 200 with a web page', 'page', 4_000],
+  ] as const)('a render %s (renderResponse %s) is tracked to its video, POSTed once, though it shows only %i ms later (second render: charge)', async (_answer, renderResponse, renderApplyDelayMs) => {
+    await stack.sandbox.control.reset({ renderResponse, renderApplyDelayMs, creditsUsedOnRender: 'keep', secondRender: 'charge', webhooks: { drop: 1 } });
+    const id = await stack.preview(`render answered ${renderResponse} (${renderApplyDelayMs} ms)`);
     const result = await (await stack.orchestrator.startRender(id, { ...FAST, webhookTimeout: '10 seconds' })).result();
-    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
-    const stats = await stack.sandbox.control.stats();
-    expect(stats.callsByLipsync[id]?.render).toBe(1);
-    expect(stats.renders[id]).toBe(1);
-  }, 60_000);
-
-  // A web page for an answer (a proxy's): taken or not, nothing says. Watched as maybe
-  // started: a render that shows (even 4 s late) is not paid again; read as a refusal the
-  // job would end with its render paid, retried as a failure it would be POSTed twice.
-  test.each([0, 4_000])('a render answered 200 with a web page, shown %i ms later, is tracked to its video, POSTed once (second render: charge)', async (renderApplyDelayMs) => {
-    await stack.sandbox.control.reset({ renderResponse: 'page', renderApplyDelayMs, creditsUsedOnRender: 'keep', secondRender: 'charge', webhooks: { drop: 1 } });
-    const id = await stack.preview(`answered with a page (${renderApplyDelayMs} ms)`);
-    const result = await (await stack.orchestrator.startRender(id, { ...FAST, webhookTimeout: '2 seconds' })).result();
     expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
     const stats = await stack.sandbox.control.stats();
     expect(stats.callsByLipsync[id]?.render).toBe(1);
