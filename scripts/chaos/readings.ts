@@ -75,5 +75,8 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   if (at([false, false, false, true])) readings.webhooks.style = 'output-url';
   if (readings.webhooks.envelope === 'data' && at([false, true])) readings.webhooks.envelope = 'status';
   if (readings.webhooks.encoding === 'python' && at([false, true])) readings.webhooks.encoding = 'django';
+  // Statuses as an enum's names (DONE, RUNNING); the render answered 201 with the record.
+  readings.statusCase = at(['lower', 'lower', 'lower', 'upper'] as const);
+  if (at([false, false, false, true])) readings.renderResponse = 'created';
   return readings;
 }

@@ -113,10 +113,9 @@ export function previewOutputOf(preview: string | null, previewOutput: 'none' | 
 }
 
 /** The status as the API names it: `running` may go out under another name. */
-export function wireStatus(status: string, settings: Pick<SandboxSettings, 'runningStatusAs' | 'endStatusAs'>): string {
-  if (status === 'running') return settings.runningStatusAs;
-  if (status === 'done' || status === 'failed' || status === 'rejected') return settings.endStatusAs[status];
-  return status;
+export function wireStatus(status: string, settings: Pick<SandboxSettings, 'runningStatusAs' | 'endStatusAs' | 'statusCase'>): string {
+  const named = status === 'running' ? settings.runningStatusAs : status === 'done' || status === 'failed' || status === 'rejected' ? settings.endStatusAs[status] : status;
+  return settings.statusCase === 'upper' ? named.toUpperCase() : named;
 }
 
 /** DRF's DecimalField goes out as a string by default (creatify-api.md §3.6). */
@@ -132,7 +131,7 @@ export function wireDecimal(value: number, as: SandboxSettings['decimalsAs']): s
 
 export function serializeRecord(
   record: LipsyncRecord,
-  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs' | 'endStatusAs' | 'decimalsAs' | 'updatedAt'>,
+  settings: Pick<SandboxSettings, 'progressAs' | 'runningStatusAs' | 'endStatusAs' | 'statusCase' | 'decimalsAs' | 'updatedAt'>,
 ): Record<string, unknown> {
   return {
     id: record.id,

@@ -8,12 +8,14 @@ import type { SandboxSettings } from './settings';
 import type { OperationResult } from './store';
 import type { Webhooks } from './webhooks';
 
-const INSUFFICIENT_CREDITS_BODIES: Record<SandboxSettings['insufficientCreditsBody'], Record<string, unknown>> = {
+const INSUFFICIENT_CREDITS_BODIES: Record<SandboxSettings['insufficientCreditsBody'], Record<string, unknown> | unknown[]> = {
   detail: { detail: 'Insufficient credits' },
   error: { error: 'Insufficient balance: top up to continue' },
   message: { message: "You don't have enough credits to complete this request." },
   'lower-than': { detail: 'Your credit balance (3.0) is lower than what this job requires.' },
   'success-false': { success: false, message: 'Not enough credits.' },
+  array: ['Insufficient credits'],
+  'non-field': { non_field_errors: ['Insufficient credits for this render.'] },
 };
 
 /** A paid call the balance cannot cover: nothing stored or changed. */
@@ -79,7 +81,9 @@ export function renderRecord(deps: RenderDeps, record: LipsyncRecord): Operation
   if (settings.renderResponse === 'stale') return { ok: true, record: before };
   if (settings.renderResponse === 'accepted') return { ok: true, record, answer: { status: 202, body: { detail: 'Render started.' } } };
   if (settings.renderResponse === 'page') return { ok: true, record, answer: { status: 200, body: {}, html: '<!doctype html><html><body><h1>Request received</h1></body></html>' } };
-  return { ok: true, record: delay > 0 ? projected(record, plan) : record };
+  if (settings.renderResponse === 'no-content') return { ok: true, record, answer: { status: 204, body: {}, html: '' } };
+  const shown = delay > 0 ? projected(record, plan) : record;
+  return settings.renderResponse === 'created' ? { ok: true, record: shown, okStatus: 201 } : { ok: true, record: shown };
 }
 
 /**

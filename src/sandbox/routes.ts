@@ -162,7 +162,7 @@ async function runEndpoint(
   };
   const fromOperation = (result: OperationResult) =>
     result.ok
-      ? { reply: result.answer ?? { status: 200, body: serialize(result.record) }, lipsyncId: result.record.id }
+      ? { reply: result.answer ?? { status: result.okStatus ?? 200, body: serialize(result.record) }, lipsyncId: result.record.id }
       : { reply: { status: result.status, body: result.body, ...(result.headers ? { headers: result.headers } : {}) } };
 
   switch (route.endpoint) {

@@ -47,10 +47,11 @@ export const sandboxSettingsSchema = z.strictObject({
   renderMediaJob: z.enum(['replace', 'keep']),
   /**
    * The render 200 body: the record after the render, or as it was just before it; a 202
-   * `{"detail": "Render started."}` ('accepted'); or a 200 web page (a proxy's page in
-   * front of a render it passed on: 'page').
+   * `{"detail": "Render started."}` ('accepted'); a 200 web page (a proxy's page in
+   * front of a render it passed on: 'page'); 201 with the record ('created', as DRF's
+   * CreateAPIView answers); or 204 with no body ('no-content').
    */
-  renderResponse: z.enum(['new', 'stale', 'accepted', 'page']),
+  renderResponse: z.enum(['new', 'stale', 'accepted', 'page', 'created', 'no-content']),
   /** §5/§14: whether render resets `progress` is [U]. */
   renderResetsProgress: z.boolean(),
   /** §6: whether `credits_used` counts the render charge is [U]; the ledger always does. */
@@ -65,6 +66,8 @@ export const sandboxSettingsSchema = z.strictObject({
   renderApplyDelayMs: z.number().min(0),
   /** The wire name of the running stage (§5: clients assume `processing` too). */
   runningStatusAs: statusName.refine((s) => !TERMINAL_NAMES.has(s), 'must not be a terminal status'),
+  /** Statuses on the wire (answers and deliveries) as named, or in upper case (`DONE`, `RUNNING`: an enum's names, §5 [U]). */
+  statusCase: z.enum(['lower', 'upper']),
   /**
    * The wire names of the ends in API answers (GET, list, render) and deliveries: §5's
    * new docs type status as a free string, and clients guess `completed`, `error` (§5).
@@ -102,9 +105,11 @@ export const sandboxSettingsSchema = z.strictObject({
    * Its body, also [U] (§8): DRF's `detail` (default), or the `error` / `message` field other
    * services and clients use, each worded its own way; 'lower-than' compares
    * ("Your credit balance (3.0) is lower than what this job requires."), 'success-false'
-   * as `{"success": false, "message": …}`.
+   * as `{"success": false, "message": …}`,
+   * 'array' as DRF sends a ValidationError raised in a view (`["Insufficient credits"]`),
+   * 'non-field' as a serializer's (`{"non_field_errors": ["Insufficient credits"]}`).
    */
-  insufficientCreditsBody: z.enum(['detail', 'error', 'message', 'lower-than', 'success-false']),
+  insufficientCreditsBody: z.enum(['detail', 'error', 'message', 'lower-than', 'success-false', 'array', 'non-field']),
   /**
    * A cap on jobs running at once (§9: concurrency limits are [U]): a render past it is
    * refused, nothing charged or changed, with a 429 (Retry-After: 1) or a 400 / 403.
@@ -200,6 +205,7 @@ export function defaultSettings(): SandboxSettings {
     priceRounding: 'block-up',
     renderApplyDelayMs: 0,
     runningStatusAs: 'running',
+    statusCase: 'lower',
     endStatusAs: { done: 'done', failed: 'failed', rejected: 'rejected' },
     outcome: 'done',
     failedReason: 'Video generation failed.',

@@ -15,8 +15,8 @@ import type { Webhooks } from './webhooks';
 
 export type OperationResult =
   /** `answer`: what to send instead of the record (a 202 without it, say). */
-  | { ok: true; record: LipsyncRecord; answer?: { status: number; body: Record<string, unknown>; html?: string } }
-  | { ok: false; status: number; body: Record<string, unknown>; headers?: Record<string, string> };
+  | { ok: true; record: LipsyncRecord; answer?: { status: number; body: Record<string, unknown>; html?: string }; okStatus?: number }
+  | { ok: false; status: number; body: Record<string, unknown> | unknown[]; headers?: Record<string, string> };
 
 export interface LipsyncPatch {
   hold?: boolean;

@@ -114,6 +114,9 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     // Refused in a 200's body: the render is not taken for accepted (and awaited until the deadline).
     [200, 'error', /Insufficient balance/],
     [200, 'success-false', /Not enough credits/],
+    // DRF's other shapes of a refusal: a ValidationError raised in a view, a serializer's non-field error.
+    [400, 'array', /Insufficient credits/],
+    [400, 'non-field', /Insufficient credits for this render/],
   ] as const)('"Insufficient credits" (%i, in `%s`) ends the job at once as a typed failure, nothing paid', async (insufficientCreditsStatus, insufficientCreditsBody, wording) => {
     // Preview costs 1 credit for this short text, render 4: 3 credits pay only the preview.
     // No balance to read (404), so the check before the POST lets it through and Creatify refuses.
@@ -190,6 +193,8 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     ['accepted with 202 and no record in the answer', 'accepted', 4_000],
     ['answered 200 with a web page', 'page', 0],
     ['answered 200 with a web page', 'page', 4_000],
+    ['answered 201 with the record', 'created', 0],
+    ['answered 204 with no body', 'no-content', 4_000],
   ] as const)('a render %s (renderResponse %s) is tracked to its video, POSTed once, though it shows only %i ms later (second render: charge)', async (_answer, renderResponse, renderApplyDelayMs) => {
     await stack.sandbox.control.reset({ renderResponse, renderApplyDelayMs, creditsUsedOnRender: 'keep', secondRender: 'charge', webhooks: { drop: 1 } });
     const id = await stack.preview(`render answered ${renderResponse} (${renderApplyDelayMs} ms)`);

@@ -162,6 +162,18 @@ describe('tracking a render without its webhook', () => {
     expect((await stack.orchestrator.getStatus(id)).status).toBe('timed_out');
   });
 
+  test('statuses in upper case (PENDING, RUNNING, DONE) are read as the statuses they name: the render ends by polling, once', async () => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, statusCase: 'upper' });
+    const id = await stack.preview('upper-case statuses');
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '300 ms', deadline: '1 minute' });
+    const result = await handle.result();
+    expect(result).toMatchObject({ detectedBy: 'poll', output: expect.stringContaining(id) });
+    expect((await stack.orchestrator.getStatus(id)).status).toBe('done');
+    const stats = await stack.sandbox.control.stats();
+    expect(stats.renders[id]).toBe(1);
+    expect(stats.callsByLipsync[id]?.render).toBe(1);
+  });
+
   test('an API status this tracker does not know ("processing") never crashes a poll; the render ends by polling', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, runningStatusAs: 'processing', progressAs: 'number' });
     const id = await stack.preview();

@@ -33,6 +33,7 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   ['wrapped in an event envelope ({"event": …, "data": {…}}), sibling, every transition', { webhooks: { envelope: 'data', style: 'sibling', nonTerminal: true, progress: 'number' } }],
   ['form fields with the record as JSON in `data` (event=…&data={…})', { webhooks: { envelope: 'data', encoding: 'form', nonTerminal: true, progress: 'number' } }],
   ['the URL as `output_url`, inside {"status": "success", "data": {…}}', { webhooks: { style: 'output-url', envelope: 'status' } }],
+  ['statuses in upper case in the API and its webhooks (DONE, RUNNING), every transition', { statusCase: 'upper', webhooks: { nonTerminal: true, progress: 'number' } }],
   ['a Django model dict as Python prints it (UUID(…), Decimal(…) progress, a datetime), every transition', { webhooks: { encoding: 'django', nonTerminal: true, progress: 'string' } }],
 ];
 
