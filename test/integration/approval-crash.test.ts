@@ -37,7 +37,10 @@ describe('a worker killed between approval and render', () => {
     expect(state.approval).toMatchObject({ decision: 'approved', by: 'crash test' });
     const stats = await stack.sandbox.control.stats();
     expect(stats.renders[lipsync.id]).toBe(1);
-  });
+    // The killed worker's POST may have been in flight at its heartbeat: then the new one
+    // watches the record until 65 s after that POST was sent before it POSTs (it may still
+    // be taken up), so this takes up to a minute and a half.
+  }, 120_000);
 
   test('killed while the render POST is being answered (after Creatify did the work): never paid twice', async () => {
     const { stack } = workers;
