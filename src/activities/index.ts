@@ -104,8 +104,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     return snapshotOf(
       await asActivity(() =>
         retryInPlace(() => creatify.get(lipsyncId), {
-          tries: REFUSED_READ.tries,
-          maxWaitMs: REFUSED_READ.maxWaitMs,
+          ...REFUSED_READ,
           // No heartbeat of its own here: withHeartbeat's ticker sends the activity's details (a bare one would erase them).
           waitFor: (err, attempt) => REFUSED_READ.waitFor(err, attempt) ?? STEADY_READ.waitFor(err, attempt),
         }),

@@ -10,7 +10,7 @@ import { loadCreatifyConfig, loadTemporalConfig, loadWebhookConfig, type Tempora
 import { CreatifyClient, type Lipsync, type LipsyncRequest } from '../creatify';
 import { webhookUrl as webhookUrlFor } from '../contract/webhook-url';
 import type { WebhookConfig } from '../config';
-import { LIPSYNC_STATUS, statusQuery, TRACKER_REVISION, WORKFLOW_TYPE, type RenderResult, type TrackedStatus, type TrackingState } from '../contract/messages';
+import { LIPSYNC_STATUS, OPEN_STATUSES, statusQuery, TRACKER_REVISION, WORKFLOW_TYPE, type RenderResult, type TrackedStatus, type TrackingState } from '../contract/messages';
 import { lipsyncIdOfWorkflow, workflowIdFor } from '../contract/lipsync-id';
 import { type TrackingOptions } from '../contract/tracking-options';
 import type { renderBatch, trackLipsyncRender } from '../workflows';
@@ -219,7 +219,7 @@ export class LipsyncOrchestrator {
       if (!status.success) throw new InvalidListFilterError(`status ${JSON.stringify(filter.status)} is none of ${[...TrackedStatusSchema.options, 'terminated'].join(', ')}`);
       clauses.push(`LipsyncStatus = '${status.data}'`);
       // A stage is only true of a run still going: a terminated run keeps its last one.
-      if (OPEN_STATUSES.has(status.data)) clauses.push(`ExecutionStatus = 'Running'`);
+      if (OPEN_STATUSES.has(status.data as TrackedStatus)) clauses.push(`ExecutionStatus = 'Running'`);
     }
     const limit = filter.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1) throw new InvalidListFilterError(`limit must be a whole number of at least 1, got ${String(filter.limit)}`);
@@ -380,12 +380,9 @@ export function batchIdFor(lipsyncIds: readonly string[]): string {
   return `lipsync-batch-${digest.slice(0, 24)}`;
 }
 
-/** Statuses of a tracker that has not ended: true of its run only while the run is going. */
-const OPEN_STATUSES: ReadonlySet<string> = new Set(['awaiting_approval', 'rendering', 'pending', 'in_queue', 'running']);
-
 /** A run that closed at an open status was stopped from outside (terminated, timed out): it says so, not its last stage. */
 function asClosed<S extends string | null>(execution: string, status: S): S | 'terminated' {
-  return (execution === 'TERMINATED' || execution === 'TIMED_OUT') && status !== null && OPEN_STATUSES.has(status) ? 'terminated' : status;
+  return (execution === 'TERMINATED' || execution === 'TIMED_OUT') && status !== null && OPEN_STATUSES.has(status as TrackedStatus) ? 'terminated' : status;
 }
 
 function parseId(lipsyncId: string): string {

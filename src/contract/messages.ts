@@ -37,6 +37,9 @@ export const TRACKED_STATUSES: readonly TrackedStatus[] = [
   'declined', 'expired', 'insufficient_credits',
 ];
 
+/** The statuses of a tracker that has not ended (the rest of TRACKED_STATUSES are ends). */
+export const OPEN_STATUSES: ReadonlySet<TrackedStatus> = new Set(['awaiting_approval', 'rendering', 'pending', 'in_queue', 'running']);
+
 export interface TrackRenderInput {
   lipsyncId: string;
   options?: TrackingOptions;

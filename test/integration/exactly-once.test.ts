@@ -12,6 +12,14 @@ import { eventually, useTestStack, type TestStack } from '../support/stack';
 const CLIENT_TIMEOUT_MS = 1_000;
 const FAST: TrackingOptions = { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '2 minutes' };
 
+/** The job ended with the record's own video, rendered once, from one render POST. */
+async function expectVideoPaidOnce(stack: TestStack, id: string, result: { output: string }): Promise<void> {
+  expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+  const stats = await stack.sandbox.control.stats();
+  expect(stats.renders[id]).toBe(1);
+  expect(stats.callsByLipsync[id]?.render).toBe(1);
+}
+
 // Each plausible reading of what a previewed lipsync looks like, and of what render does to it.
 const PREVIEW_SHAPES: Array<[string, SandboxSettingsPatch]> = [
   ['done, no media_job (the docs\' example)', {}],
@@ -162,10 +170,7 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     const id = await stack.preview('applied late');
     const handle = await stack.orchestrator.startRender(id, FAST);
     const result = await handle.result();
-    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
-    const stats = await stack.sandbox.control.stats();
-    expect(stats.callsByLipsync[id]?.render).toBe(1);
-    expect(stats.renders[id]).toBe(1);
+    await expectVideoPaidOnce(stack, id, result);
     expect((await handle.query(statusQuery)).rejudgements).toBe(0);
   }, 60_000);
 
@@ -178,10 +183,7 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     const id = await stack.preview('shows 4 s late, answer lost');
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'lost-response', lipsyncId: id });
     const result = await (await stack.orchestrator.startRender(id, FAST)).result();
-    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
-    const stats = await stack.sandbox.control.stats();
-    expect(stats.renders[id]).toBe(1);
-    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    await expectVideoPaidOnce(stack, id, result);
   }, 60_000);
 
   // The docs show the record as render's answer (§4.3); a 202 {"detail": …} without it is
@@ -199,10 +201,7 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     await stack.sandbox.control.reset({ renderResponse, renderApplyDelayMs, creditsUsedOnRender: 'keep', secondRender: 'charge', webhooks: { drop: 1 } });
     const id = await stack.preview(`render answered ${renderResponse} (${renderApplyDelayMs} ms)`);
     const result = await (await stack.orchestrator.startRender(id, { ...FAST, webhookTimeout: '10 seconds' })).result();
-    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
-    const stats = await stack.sandbox.control.stats();
-    expect(stats.callsByLipsync[id]?.render).toBe(1);
-    expect(stats.renders[id]).toBe(1);
+    await expectVideoPaidOnce(stack, id, result);
   }, 60_000);
 
   test('a render judged started on weak evidence that never shows is re-judged and POSTed once more', async () => {
@@ -330,10 +329,7 @@ describe('a render POST that Creatify takes up after our client gave up on it', 
     const id = await stack.preview(`slow to be taken (${secondRender})`);
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'slow', delayMs: 15_000, lipsyncId: id });
     const result = await (await stack.orchestrator.startRender(id, FAST)).result();
-    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
-    const stats = await stack.sandbox.control.stats();
-    expect(stats.renders[id]).toBe(1);
-    expect(stats.callsByLipsync[id]?.render).toBe(1);
+    await expectVideoPaidOnce(stack, id, result);
   }, 90_000);
 
   test('a passing 404 on the reads of that watch does not end the job: it watches on, and the render is tracked, paid once', async () => {
