@@ -42,22 +42,37 @@ export async function* watchRender(source: Watchable, lipsyncId: string, options
     signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   let lastKey: string | null = null;
-  while (!ended && !signal?.aborted) {
-    // Raced with the outcome: a query can hang while no worker is up, the result must not wait for it.
-    const status = await Promise.race([source.getStatus(lipsyncId).catch(() => null), outcome.then(() => null), stopped.then(() => null)]);
-    if (status && !ended && !signal?.aborted) {
-      const key = JSON.stringify([status.execution, status.status, status.state?.progress, status.state?.phase]);
-      if (!changesOnly || key !== lastKey) yield { type: 'status', status };
-      lastKey = key;
+  // The status read the loop raced past, if any: it is still a call on the caller's connection.
+  let looking: Promise<unknown> | null = null;
+  try {
+    while (!ended && !signal?.aborted) {
+      // Raced with the outcome: a query can hang while no worker is up, the result must not wait for it.
+      const read = source.getStatus(lipsyncId).catch(() => null);
+      looking = read;
+      const status = await Promise.race([read, outcome.then(() => null), stopped.then(() => null)]);
+      if (status && !ended && !signal?.aborted) {
+        const key = JSON.stringify([status.execution, status.status, status.state?.progress, status.state?.phase]);
+        if (!changesOnly || key !== lastKey) yield { type: 'status', status };
+        lastKey = key;
+      }
+      await Promise.race([pause(intervalMs), outcome, stopped]);
     }
-    await Promise.race([pause(intervalMs), outcome, stopped]);
+    if (signal?.aborted) return;
+    const end = await outcome;
+    if ('result' in end) yield { type: 'done', result: end.result };
+    else if (end.error instanceof RenderError) yield { type: 'ended', error: end.error };
+    else throw end.error;
+  } finally {
+    // A watch that has ended leaves no call of its own behind: a caller that closes its
+    // connection next would otherwise have the SDK retry that call on a closed channel,
+    // which throws from a timer ("Channel has been shut down") and ends the process.
+    // Bounded, since a read can hang while Temporal is down.
+    if (looking) await Promise.race([looking, pause(LEFTOVER_READ_WAIT_MS)]);
   }
-  if (signal?.aborted) return;
-  const end = await outcome;
-  if ('result' in end) yield { type: 'done', result: end.result };
-  else if (end.error instanceof RenderError) yield { type: 'ended', error: end.error };
-  else throw end.error;
 }
+
+/** How long an ending watch waits for its last status read (a query's own limit is 3 s). */
+const LEFTOVER_READ_WAIT_MS = 5_000;
 
 /** Unref'd: a pending pause must never be what keeps a process alive. */
 function pause(ms: number): Promise<void> {
