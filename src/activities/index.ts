@@ -289,14 +289,21 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     }
     try {
       progress.postSentAt = Date.now();
+      // Told before it is sent (the SDK sends a first heartbeat at once): a worker killed
+      // with this POST in flight, before any tick, still leaves its time to the next attempt.
+      heartbeat(progress);
       const answer = await creatify.render(input.lipsyncId);
       const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(input);
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
-      // Answered, and not by a gateway that gave up on its upstream: Creatify is not still working on it.
-      if (err instanceof CreatifyError && err.status !== undefined && err.status !== 502 && err.status !== 504 && progress.postSentAt !== undefined) {
+      // Answered, and not by a gateway that gave up on its upstream: Creatify is not still
+      // working on it. Or failed fast (a reset, a refused connection, a quick 502): the
+      // next attempt's short settle covers a server that took it. Either way the next
+      // attempt reads the last details: not this POST's time.
+      const answered = err instanceof CreatifyError && err.status !== undefined && err.status !== 502 && err.status !== 504;
+      if (progress.postSentAt !== undefined && (answered || Date.now() - progress.postSentAt < SLOW_POST_MS)) {
         delete progress.postSentAt;
-        heartbeat(progress); // the next attempt reads the last details: not this POST's time
+        heartbeat(progress);
       }
       if (!(err instanceof CreatifyError) || err.status === undefined) throw toActivityFailure(err);
       // A 2xx that is a page, not Creatify's answer: taken or not, no one can say. Watched as
@@ -365,12 +372,16 @@ interface RenderProgress {
   /** The job's first POST was refused on a moving record: the attempts settle it, and never POST. */
   settling: boolean;
   /**
-   * When an attempt sent its POST (ms). In the next attempt's details only when that POST
-   * was still in flight at a heartbeat (2 s): a slow answer, perhaps our timeout, while
-   * Creatify may still be working on it.
+   * When an attempt sent its POST (ms). Heartbeated as it is sent, and taken back when the
+   * POST is answered (not by a gateway's 502/504) or fails within SLOW_POST_MS; so in the
+   * next attempt's details only when that POST was slow to fail (perhaps our timeout) or
+   * its worker died with it in flight: Creatify may still be working on it.
    */
   postSentAt?: number;
 }
+
+/** A POST that failed unanswered within this long gets the short settle (the heartbeat interval it replaced). */
+const SLOW_POST_MS = 2_000;
 
 /**
  * After a POST that was slow to answer (or never did), the record is watched until this

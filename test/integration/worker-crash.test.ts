@@ -1,9 +1,42 @@
+import type { ChildProcess } from 'node:child_process';
 import { statusQuery } from '../../src/contract/messages';
 import { eventually } from '../support/stack';
 import { useProcessWorkerStack } from '../support/worker-process';
 
 describe('a worker killed with SIGKILL while jobs wait', () => {
   const workers = useProcessWorkerStack();
+
+  async function kill(child: ChildProcess): Promise<void> {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  // Killed well before the activity's first heartbeat tick (2 s), while Creatify holds the
+  // POST it will take up 25 s later. The retry (after the 10 s heartbeat timeout) must not
+  // POST again on a record that shows nothing yet: with second renders charged, that is a
+  // double payment. It watches the record until 65 s after the killed POST instead.
+  test('killed within a second of its render POST, which Creatify takes up later: paid once', async () => {
+    const { stack } = workers;
+    await stack.sandbox.control.reset({ secondRender: 'charge' });
+    const first = workers.spawnWorker();
+    const id = await stack.preview('killed mid-POST');
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'slow', delayMs: 25_000, lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '3 minutes' });
+    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0) >= 1, 30_000, 'the render POST');
+    await kill(first);
+
+    const second = workers.spawnWorker();
+    try {
+      const result = await handle.result();
+      expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+      const stats = await stack.sandbox.control.stats();
+      expect({ posts: stats.callsByLipsync[id]?.render, renders: stats.renders[id] }).toEqual({ posts: 1, renders: 1 });
+    } finally {
+      // The next test counts on the worker it kills being the only one.
+      await kill(second);
+    }
+  }, 150_000);
 
   test('a new worker finishes every job, with no duplicate render', async () => {
     const child = workers.spawnWorker();
