@@ -78,5 +78,8 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   // Statuses as an enum's names (DONE, RUNNING); the render answered 201 with the record.
   readings.statusCase = at(['lower', 'lower', 'lower', 'upper'] as const);
   if (at([false, false, false, true])) readings.renderResponse = 'created';
+  // An event's own id and status around the record, or a list of one; a gzipped body.
+  if (readings.webhooks.envelope === 'none' && at([false, false, true])) readings.webhooks.envelope = at(['event', 'list'] as const);
+  if (at([false, false, false, true])) readings.webhooks.compression = 'gzip';
   return readings;
 }

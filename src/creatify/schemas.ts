@@ -98,40 +98,33 @@ export type RemainingCredits = z.infer<typeof RemainingCredits>;
 // Python-repr example; unsigned, so only a hint. Read tolerantly (a tolerant reader):
 // sibling APIs send `video_output` (§13.8), progress may be a number or a decimal
 // string (§13.1), ids may come in any case, unknown fields are ignored, and a field of
-// the wrong type reads as absent. Refused only: no UUID id, and text too long to be
-// what Creatify sends (it would otherwise be signalled into workflow history).
+// the wrong type reads as absent. Refused only without a UUID id: every other field is a
+// claim the tracker checks with a GET, so a field that cannot be Creatify's is read as
+// absent (a status too long or not a word, a URL too long to be a video's) and a long
+// failed_reason (a traceback) is cut. Bounded either way: it is signalled into history.
 const WEBHOOK_LIMITS = { status: 64, url: 2048, reason: 2000 } as const;
 
 // Creatify statuses are short snake_case words (§5); anything else is not one.
 const STATUS_SHAPE = /^[A-Za-z][A-Za-z0-9_.\- ]*$/;
 
-/** A string up to `max` chars ('' reads as null); other types read as absent. */
-function boundedText(max: number) {
-  return z.unknown().optional().transform((value, ctx): string | null => {
-    if (typeof value !== 'string') return null;
-    if (value.length > max) {
-      ctx.addIssue({ code: 'custom', message: `longer than ${max} characters (${value.length})` });
-      return z.NEVER;
-    }
-    return value === '' ? null : value;
+/** Text cut to `max` chars (marked with an ellipsis) when longer; '' reads as null; other types read as absent. */
+function clippedText(max: number) {
+  return z.unknown().optional().transform((value): string | null => {
+    if (typeof value !== 'string' || value === '') return null;
+    return value.length > max ? `${value.slice(0, max - 1)}…` : value;
   });
 }
 
-const deliveryStatus = z.unknown().optional().transform((value, ctx): string | null => {
-  if (typeof value !== 'string' || value === '') return null;
-  if (value.length > WEBHOOK_LIMITS.status) {
-    ctx.addIssue({ code: 'custom', message: `longer than ${WEBHOOK_LIMITS.status} characters (${value.length})` });
-    return z.NEVER;
-  }
-  if (!STATUS_SHAPE.test(value)) {
-    ctx.addIssue({ code: 'custom', message: 'not a status word (letters, digits, _ . - and spaces)' });
-    return z.NEVER;
-  }
-  return value.toLowerCase();
+/** A status word, lower-cased; null (an unknown claim, checked like any other) when absent or not a word. */
+const deliveryStatus = z.unknown().optional().transform((value): string | null => {
+  if (typeof value !== 'string') return null;
+  const word = value.trim();
+  if (word === '' || word.length > WEBHOOK_LIMITS.status || !STATUS_SHAPE.test(word)) return null;
+  return word.toLowerCase();
 });
 
-/** A URL under a name the docs do not give: read when it fits, else left out (never a reason to refuse the delivery). */
-const aliasUrl = z.unknown().optional().transform((value): string | null => (typeof value === 'string' && value.length <= WEBHOOK_LIMITS.url ? value : null));
+/** A URL when it fits; else left out (a claim without one, checked by a GET): never a reason to refuse the delivery. */
+const deliveryUrl = z.unknown().optional().transform((value): string | null => (typeof value === 'string' && value !== '' && value.length <= WEBHOOK_LIMITS.url ? value : null));
 
 function notLayout(url: string | null): string | null {
   return url !== null && !VIDEO_FILE.test(url.trim()) && LAYOUT_LINK.test(url.trim()) ? null : url;
@@ -142,13 +135,13 @@ export const WebhookDelivery = z
     // Normalised (trimmed, lower-cased) by the receiver, in the one place ids are.
     id: z.string().trim().pipe(LipsyncId),
     status: deliveryStatus,
-    output: boundedText(WEBHOOK_LIMITS.url),
-    video_output: boundedText(WEBHOOK_LIMITS.url),
+    output: deliveryUrl,
+    video_output: deliveryUrl,
     // Other names senders and clients give the video's URL (OwnerFi's `output_url`, §7 [O]): a hint all the same, confirmed by a GET.
-    output_url: aliasUrl,
-    result_url: aliasUrl,
-    video_url: aliasUrl,
-    failed_reason: boundedText(WEBHOOK_LIMITS.reason),
+    output_url: deliveryUrl,
+    result_url: deliveryUrl,
+    video_url: deliveryUrl,
+    failed_reason: clippedText(WEBHOOK_LIMITS.reason),
     progress: z.union([z.number(), z.string()]).nullable().optional().catch(null),
   })
   .transform(({ id, status, output, video_output, output_url, result_url, video_url, failed_reason, progress }) => ({

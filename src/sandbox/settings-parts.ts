@@ -31,9 +31,12 @@ export const webhookSettingsSchema = z.strictObject({
   /**
    * The payload as is ('none', §7), or wrapped as many webhook senders do: `{"event":
    * "lipsync.<status>", "data": {...}}` ('data'), or `{"status": "success", "data": {...}}`
-   * ('status': the envelope's own status beside the record's).
+   * ('status': the envelope's own status beside the record's), `{"id": "evt_…", "status":
+   * "delivered", "data": {...}}` ('event': an event's own id and status), or a list of one ('list').
    */
-  envelope: z.enum(['none', 'data', 'status']),
+  envelope: z.enum(['none', 'data', 'status', 'event', 'list']),
+  /** A body compressed by the sender (or a proxy on its way): 'gzip' sends it with Content-Encoding: gzip. */
+  compression: z.enum(['none', 'gzip']),
   /** Renames wire statuses in deliveries only (GET keeps them), e.g. done → completed. */
   statusAliases: z.record(statusName, z.string().min(1).max(40)),
   /** The docs list no `progress` in the payload; a real one may carry it, as string or number. */
@@ -103,6 +106,7 @@ export function defaultWebhookSettings(): WebhookSettings {
     timeoutMs: 5_000,
     style: 'documented',
     envelope: 'none',
+    compression: 'none',
     statusAliases: {},
     progress: 'none',
     idCase: 'lower',

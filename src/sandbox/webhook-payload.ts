@@ -56,8 +56,11 @@ export function deliveryBody(facts: DeliveryFacts, settings: SandboxSettings, at
 }
 
 /** The body as it goes out: as is, or wrapped as many webhook senders do (settings.webhooks.envelope). */
-export function inEnvelope(body: Record<string, unknown>, envelope: SandboxSettings['webhooks']['envelope']): Record<string, unknown> {
+export function inEnvelope(body: Record<string, unknown>, envelope: SandboxSettings['webhooks']['envelope']): Record<string, unknown> | unknown[] {
   if (envelope === 'status') return { status: 'success', data: body };
+  // An event's own id and status beside the record, as event-bus senders write them.
+  if (envelope === 'event') return { id: `evt_${String(body.sent_at ?? Date.now()).replace(/\W/g, '')}`, status: 'delivered', data: body };
+  if (envelope === 'list') return [body];
   return envelope === 'data' ? { event: `lipsync.${String(body.status)}`, data: body } : body;
 }
 
@@ -66,8 +69,9 @@ export function inEnvelope(body: Record<string, unknown>, envelope: SandboxSetti
  * with `data=`; the dict as Python prints it (`data=str(payload)`, as the docs show the
  * payload); or that text as a JSON string (`json=str(payload)`).
  */
-export function encodeDelivery(body: Record<string, unknown>, encoding: SandboxSettings['webhooks']['encoding']): { contentType: string; text: string } {
-  if (encoding === 'json') return { contentType: 'application/json', text: JSON.stringify(body) };
+export function encodeDelivery(body: Record<string, unknown> | unknown[], encoding: SandboxSettings['webhooks']['encoding']): { contentType: string; text: string } {
+  // Form fields hold no list: a list goes as JSON whatever the encoding asked.
+  if (encoding === 'json' || (encoding === 'form' && Array.isArray(body))) return { contentType: 'application/json', text: JSON.stringify(body) };
   if (encoding === 'python') return { contentType: 'text/plain', text: pythonRepr(body) };
   if (encoding === 'json-string') return { contentType: 'application/json', text: JSON.stringify(pythonRepr(body)) };
   if (encoding === 'django') return { contentType: 'text/plain', text: djangoRepr(body) };

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { TERMINAL } from './record';
 import type { LipsyncRecord } from './record';
@@ -21,8 +22,8 @@ export interface WebhookAttempt {
   failed_reason: string | null;
   /** The video URL sent, whichever field carried it (`output` or `video_output`). */
   output: string | null;
-  /** The exact JSON object posted (or that would have been, when dropped). */
-  body: Record<string, unknown>;
+  /** The exact JSON object (or list, with envelope 'list') posted, or that would have been, when dropped. */
+  body: Record<string, unknown> | unknown[];
   url: string;
   kind: DeliveryKind;
   /** Epoch ms the POST went out; null when the delivery was dropped. */
@@ -182,10 +183,11 @@ export class Webhooks {
     const timeout = this.timers.after(this.settings().webhooks.timeoutMs, () => controller.abort());
     try {
       const { contentType, text } = encodeDelivery(body, this.settings().webhooks.encoding);
+      const gzip = this.settings().webhooks.compression === 'gzip';
       const response = await request(delivery.url, {
         method: 'POST',
-        headers: { 'content-type': contentType, 'user-agent': 'creatify-sandbox-webhook' },
-        body: text,
+        headers: { 'content-type': contentType, 'user-agent': 'creatify-sandbox-webhook', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+        body: gzip ? gzipSync(text) : text,
         dispatcher: this.agent,
         signal: controller.signal,
       });

@@ -6,7 +6,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WebhookConfig } from '../config';
 import type { WebhookHint } from '../contract/messages';
-import { parseDelivery } from './delivery';
+import { decodeBody } from './body-encoding';
+import { parseDeliveries } from './delivery';
 import { matchRoute, redactPath, routePrefix } from './route';
 import { StatsCounter, type RejectReason, type WebhookStats } from './stats';
 import { matchToken } from './token';
@@ -94,11 +95,22 @@ export function createWebhookHandler({ config, signaler, log: rawLog }: WebhookH
     const early = headProblem(request);
     if (early) return early;
     if (request.body.length > config.maxBodyBytes) return tooLarge(request);
-    const parsed = parseDelivery(request.body, new Date());
+    const decoded = decodeBody(request.body, header(request, 'content-encoding'), config.maxBodyBytes);
+    if ('refused' in decoded) return decoded.refused === 'too-large' ? tooLarge(request) : reject(request, decoded.refused, decoded.status, decoded.detail);
+    const parsed = parseDeliveries(decoded.body, new Date());
     if (!parsed.ok) return reject(request, parsed.reason, 400, parsed.detail);
-
     counter.count('received');
-    const { hint } = parsed;
+    if (parsed.refused.length > 0) log(`webhook: ${parsed.refused.length} item(s) of a list left out: ${parsed.refused.join('; ').replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300)}`);
+
+    // Each delivery of a list is signalled; one that could not be recorded makes the
+    // sender retry them all (a Signal again is harmless: the trackers dedupe).
+    const outcomes = await Promise.all(parsed.hints.map((hint) => signalOne(hint)));
+    if (outcomes.includes('unavailable')) return json(503, { ok: false, error: 'temporal-unavailable' }, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+    if (!outcomes.includes('signalled')) return json(202, { ok: true, ignored: 'untracked lipsync' });
+    return json(200, { ok: true });
+  }
+
+  async function signalOne(hint: WebhookHint): Promise<'signalled' | 'untracked' | 'unavailable'> {
     const what = `lipsync ${hint.id} status ${JSON.stringify(hint.status).slice(0, 40)}`;
     try {
       await signaler.signal(hint.id, hint);
@@ -108,16 +120,16 @@ export function createWebhookHandler({ config, signaler, log: rawLog }: WebhookH
       if (err instanceof WorkflowNotFoundError) {
         counter.count('untracked');
         log(`webhook 202 untracked ${what}`);
-        return json(202, { ok: true, ignored: 'untracked lipsync' });
+        return 'untracked';
       }
       // Nothing was recorded, so the sender should retry; polling covers it if it doesn't.
       counter.count('unavailable');
       log(`webhook 503 signal failed for ${what}: ${oneLine(err)}`);
-      return json(503, { ok: false, error: 'temporal-unavailable' }, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+      return 'unavailable';
     }
     counter.count('signalled');
     log(`webhook 200 signalled ${what}`);
-    return json(200, { ok: true });
+    return 'signalled';
   }
 
   return { handle, precheck: headProblem, tooLarge, stats: () => counter.snapshot() };

@@ -5,15 +5,24 @@
  * posts `str(payload)`, or `json=str(payload)`, sends exactly that text. Only literals
  * are read: dicts, lists, tuples, quoted strings, numbers, None, True and False, and
  * the reprs of the values a Django model dict holds beside them: `UUID('…')` is its
- * text, `Decimal('0.45')` its number, and a `datetime.datetime(…)` (and its kin) null, a
- * value this reader has no use for; any other call is no literal. Anything else is not a literal, so the
+ * text, `Decimal('0.45')` its number, and a `datetime.datetime(…)` (and its kin, and the
+ * zones they name) null, a value this reader has no use for; any other call is no literal. Anything else is not a literal, so the
  * result is undefined. Nothing is evaluated.
  */
 
-/** A bare literal (None, True, False, a number), matched where the reader stands. */
-const WORD = /None|True|False|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
-/** A repr of a constructed value a model dict holds: `UUID(`, `Decimal(`, `datetime.datetime(` (no other call). */
-const CALL = /((?:uuid\.)?UUID|(?:decimal\.)?Decimal|(?:datetime\.)?(?:datetime|date|time|timedelta|timezone))\(/y;
+/**
+ * A bare literal (None, True, False, a number), matched where the reader stands; also
+ * JSON's null/true/false and the non-finite floats (`nan`, `inf` as Python prints them,
+ * `NaN`, `Infinity` as its json.dumps writes them, which JSON.parse refuses): read as null.
+ */
+const WORD = /None|True|False|null|true|false|-?(?:nan|inf|NaN|Infinity)\b|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+/**
+ * A repr of a constructed value a model dict holds: `UUID(`, `Decimal(`, `datetime.datetime(`,
+ * and the time zones its datetimes name (`zoneinfo.ZoneInfo(key='UTC')`, dateutil's `tzutc()`); no other call.
+ */
+const CALL = /((?:uuid\.)?UUID|(?:decimal\.)?Decimal|(?:datetime\.)?(?:datetime|date|time|timedelta|timezone)|(?:zoneinfo\.)?ZoneInfo|(?:dateutil\.tz\.)?tzutc)\(/y;
+/** A repr in angle brackets, as pytz prints a zone (`tzinfo=<UTC>`): read as null. */
+const OPAQUE = /<[\w./: -]{1,64}>/y;
 /** The time zone a datetime's repr names: `tzinfo=datetime.timezone.utc`. */
 const UTC = /(?:datetime\.)?timezone\.utc|UTC/y;
 /** `tzinfo=` inside a call's arguments. */
@@ -47,18 +56,22 @@ class Reader {
     CALL.lastIndex = this.at;
     const call = CALL.exec(this.text);
     if (call) return this.call(call[1]!, depth);
-    UTC.lastIndex = this.at;
-    if (UTC.exec(this.text)) {
-      this.at = UTC.lastIndex;
-      return null;
+    for (const nothing of [UTC, OPAQUE]) {
+      nothing.lastIndex = this.at;
+      if (nothing.exec(this.text)) {
+        this.at = nothing.lastIndex;
+        return null;
+      }
     }
     WORD.lastIndex = this.at;
     const word = WORD.exec(this.text);
     if (!word) throw new Error('not a literal');
     this.at = WORD.lastIndex;
-    if (word[0] === 'None') return null;
-    if (word[0] === 'True' || word[0] === 'False') return word[0] === 'True';
-    return Number(word[0]);
+    if (word[0] === 'True' || word[0] === 'true') return true;
+    if (word[0] === 'False' || word[0] === 'false') return false;
+    const number = Number(word[0]);
+    // None, null, and a float no JSON value holds.
+    return Number.isFinite(number) ? number : null;
   }
 
   private dict(depth: number): Record<string, unknown> {

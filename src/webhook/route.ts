@@ -26,7 +26,9 @@ export function matchRoute(target: string, prefix: string): Route {
   const path = pathOf(target);
   if (path === prefix) return { kind: 'webhook', token: '' };
   if (!path.startsWith(`${prefix}/`)) return { kind: 'elsewhere' };
-  return { kind: 'webhook', token: path.slice(prefix.length + 1) };
+  // One slash too many on either side of the token (a proxy's rewrite, a URL joined by
+  // hand) is no other token: the token is never empty of its own characters.
+  return { kind: 'webhook', token: path.slice(prefix.length + 1).replace(/^\/(?=[^/])|(?<=[^/])\/$/g, '') };
 }
 
 const MAX_LOGGED_PATH = 120;

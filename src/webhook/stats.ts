@@ -7,6 +7,7 @@ export const REJECT_REASONS = [
   'malformed-json',
   'not-an-object',
   'invalid-delivery',
+  'unsupported-encoding',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -35,6 +35,9 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
   ['the URL as `output_url`, inside {"status": "success", "data": {…}}', { webhooks: { style: 'output-url', envelope: 'status' } }],
   ['statuses in upper case in the API and its webhooks (DONE, RUNNING), every transition', { statusCase: 'upper', webhooks: { nonTerminal: true, progress: 'number' } }],
   ['a Django model dict as Python prints it (UUID(…), Decimal(…) progress, a datetime), every transition', { webhooks: { encoding: 'django', nonTerminal: true, progress: 'string' } }],
+  // What an event bus or a proxy adds: an event's own id and status around the record, a list of one, a gzipped body.
+  ['inside an event with its own id and status ({"id": "evt_…", "status": "delivered", "data": {…}}), gzipped, every transition', { webhooks: { envelope: 'event', compression: 'gzip', nonTerminal: true, progress: 'number' } }],
+  ['as a list of one delivery, as Python prints it', { webhooks: { envelope: 'list', encoding: 'python' } }],
 ];
 
 describe('a render ends by its webhook in every payload style', () => {

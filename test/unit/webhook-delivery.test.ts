@@ -40,6 +40,18 @@ describe('a delivery as Python prints the dict (§7, §13.9 show it so: single q
     expect(parse(`{'id': UUID('${ID}', 'status': 'done'}`)).toMatchObject({ ok: false });
   });
 
+  test('the zones a datetime names (pytz, zoneinfo, dateutil) and non-finite floats read as null, not as a refusal', () => {
+    const text = `{'id': '${ID}', 'status': 'done', 'output': 'https://x/y.mp4', 'a': datetime.datetime(2026, 11, 29, tzinfo=<UTC>), 'b': datetime.datetime(2026, 11, 29, tzinfo=zoneinfo.ZoneInfo(key='UTC')), 'c': datetime.datetime(2026, 1, 1, tzinfo=tzutc()), 'progress': nan, 'd': inf, 'e': -inf}`;
+    expect(parse(text)).toMatchObject({ ok: true, hint: { id: ID, status: 'done', output: 'https://x/y.mp4' } });
+    // json.dumps writes NaN and Infinity, which JSON.parse refuses; null and true beside them.
+    expect(parse(`{"id": "${ID}", "status": "failed", "failed_reason": "x", "progress": NaN, "duration": Infinity, "output": null, "ok": true}`)).toMatchObject({
+      ok: true,
+      hint: { status: 'failed', failedReason: 'x', output: null },
+    });
+    // Any repr in angle brackets is no value: read as none (the claim is checked by a GET), never run.
+    expect(parse(`{'id': '${ID}', 'status': <function f at 0x7f>}`)).toMatchObject({ ok: true, hint: { status: null } });
+  });
+
   test('a key `__proto__` is a field, as JSON.parse reads it (no prototype is set)', () => {
     const parsed = parse(`{'id': '${ID}', '__proto__': {'status': 'failed'}, 'status': 'done', 'output': 'https://x/y.mp4'}`);
     expect(parsed).toMatchObject({ ok: true, hint: { status: 'done', output: 'https://x/y.mp4' } });

@@ -20,7 +20,9 @@ export function webhookRouter(handler: WebhookHandler, maxBodyBytes: number): Ro
   router.use(async (req: Request, res: Response) => {
     // body-parser leaves req.body undefined when a request has no body at all.
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    send(res, await handler.handle({ ...headOf(req), body }));
+    // body-parser has inflated a gzip/deflate/br body already: the handler must not inflate it again.
+    const { 'content-encoding': _inflated, ...headers } = req.headers;
+    send(res, await handler.handle({ ...headOf(req), headers, body }));
   });
   // A chunked body that grows past the cap: the handler's 413, not Express's HTML page.
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
