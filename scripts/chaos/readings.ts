@@ -80,6 +80,7 @@ export function drawReadings(seed: number, renderMs: number): SandboxSettingsPat
   if (at([false, false, false, true])) readings.renderResponse = 'created';
   // An event's own id and status around the record, or a list of one; a gzipped body.
   if (readings.webhooks.envelope === 'none' && at([false, false, true])) readings.webhooks.envelope = at(['event', 'list'] as const);
+  if (readings.progressAs === 'percent' && at([false, true])) readings.progressAs = 'percent-string';
   if (at([false, false, false, true])) readings.webhooks.compression = 'gzip';
   return readings;
 }

@@ -10,6 +10,7 @@ import {
   makeRedactor,
   pageIn2xx,
   refusalIn2xx,
+  refusedReadIn2xx,
   responseShapeError,
   truncate,
 } from './errors';
@@ -135,7 +136,12 @@ export class CreatifyClient {
   /** GET /api/lipsyncs_v2/{id}/ — free. */
   async get(id: string): Promise<Lipsync> {
     const path = `${LIPSYNCS}${this.checkId(`GET ${LIPSYNCS}{id}/`, id)}/`;
-    return this.call({ method: 'GET', path, schema: Lipsync, timeoutMs: this.timeoutMs });
+    try {
+      return await this.call({ method: 'GET', path, schema: Lipsync, timeoutMs: this.timeoutMs });
+    } catch (err) {
+      // `200 {"detail": "Not found."}`: the refusal it is, not a record to wait for.
+      throw (err instanceof CreatifyError && err.kind === 'response-shape' && refusedReadIn2xx(err)) || err;
+    }
   }
 
   /** GET /api/lipsyncs_v2/?ids=… — free; unknown ids are presumably omitted (§15 [I]). */

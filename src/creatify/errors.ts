@@ -312,6 +312,41 @@ export function refusalIn2xx(answer: CreatifyError): CreatifyError | null {
   });
 }
 
+/** Words of DRF's own refusals of a record read (its 404, 401, 403 and 429 details). */
+const REFUSED_READ_WORDS: ReadonlyArray<[RegExp, number]> = [
+  [/\bnot\s+found\b|does\s+not\s+exist|no\s+\w+\s+matches/i, 404],
+  [/credentials|authenticat|invalid\s+(?:api\s+)?(?:token|key)|api[\s_-]?key/i, 401],
+  [/permission/i, 403],
+  [/throttled|too\s+many\s+requests/i, 429],
+];
+
+/**
+ * A 2xx answer to a record's GET that is no record but a refusal in DRF's shape
+ * (`{"detail": "Not found."}`, with at most a `code` beside it), read as the error its
+ * words name: a server that answers an unknown id with 200 must not have the job retry
+ * that read until its deadline. Null for anything else (a record of an unexpected shape
+ * stays a response-shape error, retried as passing).
+ */
+export function refusedReadIn2xx(answer: CreatifyError): CreatifyError | null {
+  const body = (answer.body ?? '').trim();
+  const parsed = parseJson(body);
+  if (!isRecord(parsed) || 'id' in parsed || 'status' in parsed) return null;
+  const keys = Object.keys(parsed);
+  if (!keys.every((key) => ['detail', 'code', 'error', 'message', 'status_code'].includes(key))) return null;
+  const detail = serverMessage(parsed);
+  const means = detail === undefined ? undefined : REFUSED_READ_WORDS.find(([words]) => words.test(detail))?.[1];
+  if (means === undefined) return null;
+  const kind = kindForStatus(means, detail, body);
+  return new CreatifyError({
+    kind,
+    status: answer.status,
+    body,
+    detail,
+    message: `${answer.message.split(': HTTP')[0]}: HTTP ${answer.status ?? 200} that says it was refused: ${truncate(detail!, MESSAGE_BODY_CHARS)}`,
+    retryAfterMs: kind === 'rate-limited' ? 1_000 : undefined,
+  });
+}
+
 /** A 2xx whose body is a web page (a proxy's, a maintenance page): neither Creatify's acceptance nor its refusal. */
 export function pageIn2xx(answer: CreatifyError): boolean {
   return answer.kind === 'response-shape' && answer.status !== undefined && answer.status >= 200 && answer.status <= 299 && /^\s*</.test(answer.body ?? '');

@@ -73,9 +73,11 @@ export function statusAsRead(lipsync: { status: string; output?: string | null; 
 export function progressFraction(lipsync: Pick<Lipsync, 'progress'>): number {
   const raw = lipsync.progress;
   if (raw === null || raw === undefined) return 0;
-  const value = typeof raw === 'number' ? raw : Number(raw.trim());
+  // "45%": a percent sign says the scale, whatever the number ("1%" is 0.01, not done).
+  const percent = typeof raw === 'string' && /^\s*[\d.]+\s*%\s*$/.test(raw);
+  const value = typeof raw === 'number' ? raw : Number(raw.trim().replace(/\s*%$/, ''));
   if (Number.isNaN(value)) return 0;
-  const fraction = value > 1 ? value / 100 : value;
+  const fraction = percent || value > 1 ? value / 100 : value;
   return Math.min(1, Math.max(0, fraction));
 }
 

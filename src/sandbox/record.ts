@@ -121,6 +121,7 @@ export function wireStatus(status: string, settings: Pick<SandboxSettings, 'runn
 /** DRF's DecimalField goes out as a string by default (creatify-api.md §3.6). */
 export function wireProgress(progress: number, as: SandboxSettings['progressAs']): string | number {
   if (as === 'percent') return Math.round(progress * 10_000) / 100;
+  if (as === 'percent-string') return `${Math.round(progress * 100)}%`;
   return as === 'string' ? progress.toFixed(2) : progress;
 }
 

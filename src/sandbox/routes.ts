@@ -172,7 +172,7 @@ async function runEndpoint(
       return { reply: { status: 200, body: { remaining_credits: wireDecimal(settings.remainingCredits === 'stale' ? settings.initialCredits : ctx.ledger.balance, settings.decimalsAs) } } };
     case 'get': {
       const record = ctx.store.get(route.id!);
-      return { reply: record ? { status: 200, body: serializeFor('get')(record) } : notFound(), lipsyncId: route.id };
+      return { reply: record ? { status: 200, body: serializeFor('get')(record) } : { ...notFound(), status: settings.missingRecordStatus }, lipsyncId: route.id };
     }
     case 'list':
       return { reply: listRecords(ctx, route.ids ?? null, serializeFor('list'), settings, listPaging(req)) };

@@ -82,8 +82,8 @@ export const sandboxSettingsSchema = z.strictObject({
    * ('created': a server that never maintains it), so no judgement can lean on it.
    */
   updatedAt: z.enum(['live', 'created']),
-  /** §3.6: a decimal string (new docs), a number (old docs), or a number 0–100 (one observed script prints it unscaled) [I]. */
-  progressAs: z.enum(['string', 'number', 'percent']),
+  /** §3.6: a decimal string (new docs), a number (old docs), a number 0–100 (one observed script prints it unscaled) [I], or that with its sign ("45%"). */
+  progressAs: z.enum(['string', 'number', 'percent', 'percent-string']),
   /** `credits_used`, `duration` and `remaining_credits`: numbers as documented (default), or decimal strings as a DRF DecimalField goes out by default [I]. */
   decimalsAs: z.enum(['number', 'string']),
   secondRender: z.enum(['reject', 'idempotent', 'charge']),
@@ -134,6 +134,11 @@ export const sandboxSettingsSchema = z.strictObject({
   listOrder: z.enum(['newest', 'asked', 'reversed']),
   /** An id the list does not know: left out (§15 [I], default), or the whole call refused with 400 as DRF's related-field check would. */
   listUnknownIds: z.enum(['omit', 'refuse']),
+  /**
+   * §4.4 [I]: an unknown (or deleted) id's GET is a 404 `{"detail": "Not found."}`; 200 answers
+   * that body with a 200 instead, as a server whose view catches its own DoesNotExist may.
+   */
+  missingRecordStatus: z.union([z.literal(404), z.literal(200)]),
   /** A list serializer may be lighter than the detail one: 'summary' leaves out output, thumbnail and progress. */
   listFields: z.enum(['full', 'summary']),
   /**
@@ -223,6 +228,7 @@ export function defaultSettings(): SandboxSettings {
     listShape: 'array',
     listPageSize: null,
     listUnknownIds: 'omit',
+    missingRecordStatus: 404,
     listOrder: 'newest',
     listFields: 'full',
     durationOmittedFrom: 'none',

@@ -150,6 +150,7 @@ describe('fleet reconciliation', () => {
     ['a decimal string (new docs)', {}],
     ['a number (old docs)', { progressAs: 'number' }],
     ['a number 0–100', { progressAs: 'percent' }],
+    ['a percentage with its sign ("41%")', { progressAs: 'percent-string' }],
   ])('inside the webhook window, progress read as %s is signalled when it crosses a fifth, not on every move (each signal costs the tracker a task)', async (_name, reading) => {
     const { id, handle, state: first } = await heldRunning('progress steps', 0.41, reading);
     // Within the same fifth: three progress sweeps (1 s apart) say nothing new to the tracker.

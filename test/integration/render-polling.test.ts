@@ -121,7 +121,8 @@ describe('tracking a render without its webhook', () => {
     expect((await stack.orchestrator.getStatus(id)).status).toBe(outcome);
   });
 
-  test('an unknown id fails fast, without a retry storm', async () => {
+  test.each([404, 200] as const)('an unknown id fails fast, without a retry storm (its GET answered %i {"detail": "Not found."})', async (missingRecordStatus) => {
+    await stack.sandbox.control.reset({ webhooks: { drop: 1 }, missingRecordStatus });
     const { randomUUID } = await import('node:crypto');
     const id = randomUUID();
     const started = Date.now();

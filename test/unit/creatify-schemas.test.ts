@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   progressFraction,
 } from '../../src/creatify';
-import { errorFromResponse, errorFromTransport, makeRedactor, pageIn2xx, refusalIn2xx, responseShapeError, saysAlreadyRendering, saysInsufficientCredits } from '../../src/creatify/errors';
+import { errorFromResponse, errorFromTransport, makeRedactor, pageIn2xx, refusalIn2xx, refusedReadIn2xx, responseShapeError, saysAlreadyRendering, saysInsufficientCredits } from '../../src/creatify/errors';
 import { endUnderOtherName } from '../../src/creatify/status';
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
@@ -216,6 +216,9 @@ describe('progressFraction', () => {
     [150, 1],
     [-3, 0],
     ['abc', 0],
+    ['45%', 0.45],
+    ['1%', 0.01],
+    [' 100 % ', 1],
     [null, 0],
     [undefined, 0],
   ])('%p → %p', (progress, expected) => {
@@ -405,6 +408,19 @@ describe('a 2xx render answer that is not the record (refusalIn2xx)', () => {
     const refused = answer(status, body);
     expect(refused).toMatchObject({ kind, status });
     expect(refused!.message).toMatch(/^Creatify POST \/api\/lipsyncs_v2\/x\/render\/: HTTP 200 /);
+  });
+
+  it('a record GET answered 2xx with a refusal in DRF\'s shape is read as that refusal (refusedReadIn2xx)', () => {
+    const read = (rawBody: string) => refusedReadIn2xx(responseShapeError('GET /api/lipsyncs_v2/x/', 200, rawBody, 'not a record', redact));
+    expect(read('{"detail":"Not found."}')).toMatchObject({ kind: 'not-found', status: 200, detail: 'Not found.' });
+    expect(read('{"detail":"No Lipsync matches the given query.","code":"not_found"}')).toMatchObject({ kind: 'not-found' });
+    expect(read('{"detail":"Invalid token."}')).toMatchObject({ kind: 'auth' });
+    expect(read('{"detail":"You do not have permission to perform this action."}')).toMatchObject({ kind: 'auth' });
+    expect(read('{"detail":"Request was throttled. Expected available in 3 seconds."}')).toMatchObject({ kind: 'rate-limited' });
+    // Not a refusal it can name: a record of another shape, other words, an empty body, a page.
+    for (const body of ['{"id":"x","detail":"Not found."}', '{"status":"done","detail":"not found"}', '{"detail":"Processing."}', '{"detail":"Not found.","results":[]}', '', '<html>Not found</html>']) {
+      expect([body, read(body)]).toEqual([body, null]);
+    }
   });
 
   it('a page (HTML) in a 2xx is told apart: pageIn2xx', () => {
