@@ -7,7 +7,7 @@
 import { Context, log } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreatifyError, type CreatifyClient, type Lipsync } from '../creatify';
-import { renderCostEstimate, renderCostRange, type CostRange } from '../creatify/pricing';
+import { renderCostRange, type CostRange } from '../creatify/pricing';
 import { previewNotReady, renderShownBeforePost, renderShownOnRecord } from '../creatify/render-judgement';
 import { LIPSYNC_CREDITS_ESTIMATE, type BatchItem, type CreditsCheck } from '../contract/approval-credits';
 import type { CreditsCheckInput, CreditsCheckOutcome, LipsyncSnapshot } from '../contract/activities';
@@ -74,8 +74,9 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
   }
 
   async function check(input: CreditsCheckInput, record: Lipsync, shown: string | null): Promise<CreditsCheck> {
-    // A render already on the record is not POSTed again: nothing to pay, nothing to refuse.
-    if (shown) return { estimate: renderCostEstimate(record), remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
+    // A render already on the record is not POSTed again: nothing to pay, nothing to refuse,
+    // and nothing for the day's budget (its estimate is what this job may spend: none).
+    if (shown) return { estimate: 0, remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
     const range = renderCostRange(record) ?? (await costFromList(input.lipsyncId));
     const held = await balance.hold(range?.least ?? 0);
     try {

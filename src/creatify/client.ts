@@ -164,6 +164,8 @@ export class CreatifyClient {
         throw err;
       }
       for (const lipsync of page.results) lipsyncs.set(lipsync.id.toLowerCase(), lipsync);
+      // Every id asked is read: the pages after (a list that ignores `ids` goes on through the workspace) add none.
+      if (ids.every((id) => lipsyncs.has(id.toLowerCase()))) break;
       path = nextListPage(page.next);
     }
     return [...lipsyncs.values()];

@@ -62,7 +62,3 @@ export function renderCostRange(record: PricedRecord): CostRange | null {
   return { least, most: Math.max(least, documented) };
 }
 
-/** The expected credits of POST /render/ (the most it may cost: renderCostRange); null without a duration. */
-export function renderCostEstimate(record: PricedRecord): number | null {
-  return renderCostRange(record)?.most ?? null;
-}

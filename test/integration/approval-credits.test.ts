@@ -269,6 +269,18 @@ describe('the daily budget (LIPSYNC_CREDIT_BUDGET_PER_DAY)', () => {
   });
 
   /** Visibility trails the workflow: a render's estimate must be countable before the next check. */
+  test('a job on a lipsync already rendered POSTs nothing and counts nothing against the day\'s budget', async () => {
+    await stack.sandbox.control.reset();
+    const id = await stack.preview('rendered before the job');
+    await stack.sandbox.control.setLipsync(id, { status: 'done' });
+    const result = await (await stack.orchestrator.startRender(id, FAST)).result();
+    expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+    expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
+    expect((await stack.orchestrator.getStatus(id)).state!.credits).toMatchObject({ estimate: 0, reason: expect.stringMatching(/no render POST needed/) });
+    const attributes = (await stack.client.workflow.getHandle(workflowIdFor(id)).describe()).typedSearchAttributes;
+    expect(attributes.get(LIPSYNC_CREDITS_ESTIMATE) ?? 0).toBe(0);
+  });
+
   async function untilCounted(lipsyncId: string): Promise<void> {
     await eventually(async () => {
       for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(lipsyncId)}' AND LipsyncCreditsEstimate > 0` })) return true;
