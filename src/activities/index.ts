@@ -39,10 +39,12 @@ export interface ActivityTuning {
 const DEFAULT_SETTLE_MS = 2_000;
 /**
  * Reads of an untouched-looking record before a POST whose predecessor's fate is unknown:
- * at once, then settleMs and 2 × settleMs later. A few seconds more before a re-POST cost
- * nothing next to a render of minutes; a second render charged costs credits.
+ * at once, then settleMs, 3 × and 6 × settleMs later (0, 2, 6, 12 s): a server that shows
+ * a render it took some seconds after (a queue between its view and its record) is seen
+ * before it is paid again. Seconds more before a re-POST cost nothing next to a render of
+ * minutes; a second render charged costs credits.
  */
-const SETTLE_LOOKS = 3;
+const SETTLE_LOOKS = 4;
 /** Between two looks of a long settle (SLOW_POST_SETTLE_MS): the record is read at least this often. */
 const MAX_SETTLE_WAIT_MS = 10_000;
 const UNKNOWN_STATUS_MEMORY = 10_000;

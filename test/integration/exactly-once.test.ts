@@ -178,9 +178,9 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
   // moves: pending before and after, media job and credits kept, updated_at never
   // maintained), on a server that charges a second render: the retry must look long
   // enough before it POSTs again.
-  test('a lost answer to a render that shows only 4 s later is not POSTed again (second render: charge)', async () => {
-    await stack.sandbox.control.reset({ previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep', creditsUsedOnRender: 'keep', updatedAt: 'created', renderApplyDelayMs: 4_000, secondRender: 'charge' });
-    const id = await stack.preview('shows 4 s late, answer lost');
+  test.each([4_000, 10_000])('a lost answer to a render that shows only %i ms later is not POSTed again (second render: charge)', async (renderApplyDelayMs) => {
+    await stack.sandbox.control.reset({ previewStatus: 'pending', mediaJobAtPreview: true, renderMediaJob: 'keep', creditsUsedOnRender: 'keep', updatedAt: 'created', renderApplyDelayMs, secondRender: 'charge' });
+    const id = await stack.preview(`shows ${renderApplyDelayMs} ms late, answer lost`);
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'lost-response', lipsyncId: id });
     const result = await (await stack.orchestrator.startRender(id, FAST)).result();
     await expectVideoPaidOnce(stack, id, result);
@@ -241,7 +241,7 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     const judged = await eventually(async () => {
       const state = await handle.query(statusQuery);
       return state.renderAcceptedAt ? state : undefined;
-    }, 15_000, 'the judgement');
+    }, 30_000, 'the judgement');
     expect(judged).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(evidence) });
     await stack.sandbox.control.setLipsync(id, { hold: false });
     expect((await handle.result()).output).toContain(id);
@@ -265,7 +265,7 @@ describe('a render Creatify refuses, and one wrongly judged started', () => {
     const judged = await eventually(async () => {
       const state = await handle.query(statusQuery);
       return state.renderAcceptedAt ? state : undefined;
-    }, 15_000, 'the judgement');
+    }, 30_000, 'the judgement');
     expect(judged).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/earlier attempt may have reached it/) });
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 503, lipsyncId: id });
     const error = await handle.result().catch((err: unknown) => err);
