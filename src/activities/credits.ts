@@ -70,13 +70,15 @@ export function createCreditsActivities(creatify: CreditsApi, options: CreditsOp
     // shows it early) is paid or free: nothing to check, and a balance it just spent must
     // not end a job that only tracks it. The render waits for it to settle (unsettled).
     const jobRunning = previewNotReady(snapshot) ? null : (renderShownOnRecord(snapshot) ?? null);
-    return { snapshot, renderShown, check: await check(input, record, jobRunning), ...(options.reconciler ? { reconciler: true } : {}) };
+    return { snapshot, renderShown, check: await check(input, record, jobRunning, renderShown !== null), ...(options.reconciler ? { reconciler: true } : {}) };
   }
 
-  async function check(input: CreditsCheckInput, record: Lipsync, shown: string | null): Promise<CreditsCheck> {
-    // A render already on the record is not POSTed again: nothing to pay, nothing to refuse,
-    // and nothing for the day's budget (its estimate is what this job may spend: none).
-    if (shown) return { estimate: 0, remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
+  async function check(input: CreditsCheckInput, record: Lipsync, shown: string | null, noPost: boolean): Promise<CreditsCheck> {
+    // A render already on the record is not POSTed again: nothing to refuse. The day's
+    // budget counts what this job may spend: nothing when the render is already shown
+    // (no POST follows); the render's cost when a job runs on a record that settles first
+    // (a preview at work, say), for a POST may follow once it has.
+    if (shown) return { estimate: noPost ? 0 : (renderCostRange(record)?.most ?? null), remaining: null, budgetPerDay: budget, spentToday: null, fits: true, reason: `no render POST needed (${shown})` };
     const range = renderCostRange(record) ?? (await costFromList(input.lipsyncId));
     const held = await balance.hold(range?.least ?? 0);
     try {

@@ -7,7 +7,8 @@ import { activityInfo, heartbeat } from '@temporalio/activity';
  *
  * The first heartbeat waits `everyMs`: the SDK sends a first heartbeat at once, and most
  * Creatify calls end well before then, so a heartbeat at the start would cost the server
- * a call and a write for every render POST and GET. The heartbeat timeout counts from the
+ * a call and a write for every GET. (The render sends one at its start all the same, so
+ * that a worker that dies right after its POST leaves word of it: renderLipsync.) The heartbeat timeout counts from the
  * start anyway, so it must stay longer than `everyMs` (10 s against 2 s). `details`: what
  * an attempt tells the next one (the render's settle after a refused first POST).
  */

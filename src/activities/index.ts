@@ -222,10 +222,21 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     },
 
     /** POSTs the render, exactly once per job (see renderOnce). */
-    renderLipsync: (raw: RenderInput | string) => {
-      const carried = activityInfo().heartbeatDetails as RenderProgress | undefined;
-      const progress: RenderProgress = { settling: carried?.settling === true, ...(typeof carried?.postSentAt === 'number' ? { postSentAt: carried.postSentAt } : {}) };
-      return withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw, progress), undefined, () => progress);
+    renderLipsync: async (raw: RenderInput | string) => {
+      const progress = progressCarriedOver();
+      // The attempt's first heartbeat, which the SDK sends at once (later ones wait out its
+      // throttle, up to 8 s): if this worker dies from here on, the next attempt knows a
+      // POST may have gone out, however soon after the POST it died.
+      progress.mayPostSince = Date.now();
+      heartbeat(progress);
+      try {
+        return await withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw, progress), undefined, () => progress);
+      } catch (err) {
+        // Ended by itself, not died: its POST's fate, if it sent one, is postSentAt's to tell.
+        delete progress.mayPostSince;
+        heartbeat(progress);
+        throw err;
+      }
     },
 
     /** One GET: a claim's first check (a local activity in the task that took it), or the confirmation of runs started before re-checks. */
@@ -289,21 +300,21 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       const fate = await alreadyStarted(input, activityInfo().attempt > 1 ? SETTLE_LOOKS : 1, lookUntil);
       if ('started' in fate) return fate.started;
     }
+    // The ticker tells it (a worker that dies before its next tick has told mayPostSince).
+    const sentAt = Date.now();
+    progress.postSentAt = sentAt;
     try {
-      progress.postSentAt = Date.now();
-      // Told before it is sent (the SDK sends a first heartbeat at once): a worker killed
-      // with this POST in flight, before any tick, still leaves its time to the next attempt.
-      heartbeat(progress);
       const answer = await creatify.render(input.lipsyncId);
       const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(input);
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {
       // Answered, and not by a gateway that gave up on its upstream: Creatify is not still
-      // working on it. Or failed fast (a reset, a refused connection, a quick 502): the
-      // next attempt's short settle covers a server that took it. Either way the next
-      // attempt reads the last details: not this POST's time.
+      // working on it. Or failed fast, and not by our own timeout (a reset, a refused
+      // connection, a quick 502): the next attempt's short settle covers a server that took
+      // it. Either way the next attempt reads the last details: not this POST's time.
       const answered = err instanceof CreatifyError && err.status !== undefined && err.status !== 502 && err.status !== 504;
-      if (progress.postSentAt !== undefined && (answered || Date.now() - progress.postSentAt < SLOW_POST_MS)) {
+      const fastFailure = Date.now() - sentAt < SLOW_POST_MS && !(err instanceof CreatifyError && err.kind === 'timeout');
+      if (answered || fastFailure) {
         delete progress.postSentAt;
         heartbeat(progress);
       }
@@ -374,12 +385,30 @@ interface RenderProgress {
   /** The job's first POST was refused on a moving record: the attempts settle it, and never POST. */
   settling: boolean;
   /**
-   * When an attempt sent its POST (ms). Heartbeated as it is sent, and taken back when the
-   * POST is answered (not by a gateway's 502/504) or fails within SLOW_POST_MS; so in the
-   * next attempt's details only when that POST was slow to fail (perhaps our timeout) or
-   * its worker died with it in flight: Creatify may still be working on it.
+   * When an attempt sent its POST (ms), or (progressCarriedOver) the latest a dead attempt
+   * may have. Taken back when the POST is answered (not by a gateway's 502/504) or fails
+   * within SLOW_POST_MS (not by our timeout); so in the next attempt's details only when
+   * that POST was slow to fail or its worker died: Creatify may still be working on it.
    */
   postSentAt?: number;
+  /** Set by a running attempt (its first heartbeat), taken back when it ends by itself: still there, its worker died. */
+  mayPostSince?: number;
+}
+
+/**
+ * What the last attempt left. One that died (mayPostSince still set) may have POSTed at any
+ * moment before the server gave up on it; the moment this attempt was scheduled bounds that,
+ * unless its heartbeat told when it POSTed.
+ */
+function progressCarriedOver(): RenderProgress {
+  const info = activityInfo();
+  const carried = info.heartbeatDetails as RenderProgress | undefined;
+  const progress: RenderProgress = { settling: carried?.settling === true };
+  const sent = typeof carried?.postSentAt === 'number' ? carried.postSentAt : undefined;
+  const died = typeof carried?.mayPostSince === 'number' ? carried.mayPostSince : undefined;
+  if (died !== undefined && !(sent !== undefined && sent >= died)) progress.postSentAt = info.currentAttemptScheduledTimestampMs;
+  else if (sent !== undefined) progress.postSentAt = sent;
+  return progress;
 }
 
 /** A POST that failed unanswered within this long gets the short settle (the heartbeat interval it replaced). */

@@ -314,8 +314,9 @@ export function refusalIn2xx(answer: CreatifyError): CreatifyError | null {
 
 /** Words of DRF's own refusals of a record read (its 404, 401, 403 and 429 details). */
 const REFUSED_READ_WORDS: ReadonlyArray<[RegExp, number]> = [
-  [/\bnot\s+found\b|does\s+not\s+exist|no\s+\w+\s+matches/i, 404],
+  // The key's words first: "API key not found" is a refused key, not an unknown lipsync.
   [/credentials|authenticat|invalid\s+(?:api\s+)?(?:token|key)|api[\s_-]?key/i, 401],
+  [/\bnot\s+found\b|does\s+not\s+exist|no\s+\w+\s+matches/i, 404],
   [/permission/i, 403],
   [/throttled|too\s+many\s+requests/i, 429],
 ];

@@ -20,9 +20,13 @@ const INFLATE: Record<string, (body: Buffer, options: zlib.ZlibOptions & zlib.Br
   br: zlib.brotliDecompressSync,
 };
 
+/** More codings on one body than any sender stacks: each would be inflated on the event loop. */
+const MAX_CODINGS = 2;
+
 export function decodeBody(body: Buffer, contentEncoding: string | undefined, maxBytes: number): DecodedBody {
   // Codings apply in the order listed, so they come off last first.
   const codings = (contentEncoding ?? '').split(',').map((coding) => coding.trim().toLowerCase()).filter(Boolean).reverse();
+  if (codings.length > MAX_CODINGS) return { refused: 'unsupported-encoding', status: 415, detail: `${codings.length} Content-Encodings on one body; at most ${MAX_CODINGS}` };
   let decoded = body;
   for (const coding of codings) {
     const inflate = INFLATE[coding];

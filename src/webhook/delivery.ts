@@ -94,7 +94,7 @@ function deliveryOf(json: unknown, receivedAt: Date): ParsedDelivery {
 }
 
 /** Keys a sender might wrap the record in (`{"event": "…", "data": {...}}`, as many webhook senders do). */
-const ENVELOPES = ['data', 'payload', 'lipsync', 'object', 'record', 'result', 'body', 'task'] as const;
+const ENVELOPES = ['data', 'payload', 'lipsync', 'object', 'record'] as const;
 /** Envelopes read inside one another: real senders use one or two; a body nested deeper is refused as a delivery, not unwound. */
 const MAX_ENVELOPES = 4;
 

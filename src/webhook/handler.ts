@@ -96,9 +96,10 @@ export function createWebhookHandler({ config, signaler, log: rawLog }: WebhookH
     if (early) return early;
     if (request.body.length > config.maxBodyBytes) return tooLarge(request);
     const decoded = decodeBody(request.body, header(request, 'content-encoding'), config.maxBodyBytes);
-    if ('refused' in decoded) return decoded.refused === 'too-large' ? tooLarge(request) : reject(request, decoded.refused, decoded.status, decoded.detail);
-    const parsed = parseDeliveries(decoded.body, new Date());
-    if (!parsed.ok) return reject(request, parsed.reason, 400, parsed.detail);
+    if ('refused' in decoded && decoded.refused !== 'malformed-json') return decoded.refused === 'too-large' ? tooLarge(request) : reject(request, decoded.refused, decoded.status, decoded.detail);
+    // Not the coding it names: a host's body parser (express.raw) may have inflated it already, header left in place.
+    const parsed = parseDeliveries('body' in decoded ? decoded.body : request.body, new Date());
+    if (!parsed.ok) return reject(request, parsed.reason, 400, 'refused' in decoded ? `${decoded.detail}; as sent: ${parsed.detail}` : parsed.detail);
     counter.count('received');
     if (parsed.refused.length > 0) log(`webhook: ${parsed.refused.length} item(s) of a list left out: ${parsed.refused.join('; ').replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300)}`);
 

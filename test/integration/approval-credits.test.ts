@@ -151,6 +151,8 @@ describe('the credits check before the render POST', () => {
     const stats = await stack.sandbox.control.stats();
     expect(stats.callsByLipsync[id]?.render).toBe(1);
     expect(stats.renders[id]).toBe(1);
+    // A POST may follow once a job running on the record settles (a preview's own run): the day's budget counts its cost.
+    expect((await stack.orchestrator.getStatus(id)).state!.credits).toMatchObject({ estimate: RENDER_COST, reason: expect.stringMatching(/no render POST needed/) });
   });
 
   // §6: "Job creation or processing returns an insufficient credits error": the render
@@ -268,7 +270,6 @@ describe('the daily budget (LIPSYNC_CREDIT_BUDGET_PER_DAY)', () => {
     expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0).toBe(0);
   });
 
-  /** Visibility trails the workflow: a render's estimate must be countable before the next check. */
   test('a job on a lipsync already rendered POSTs nothing and counts nothing against the day\'s budget', async () => {
     await stack.sandbox.control.reset();
     const id = await stack.preview('rendered before the job');
@@ -281,6 +282,7 @@ describe('the daily budget (LIPSYNC_CREDIT_BUDGET_PER_DAY)', () => {
     expect(attributes.get(LIPSYNC_CREDITS_ESTIMATE) ?? 0).toBe(0);
   });
 
+  /** Visibility trails the workflow: a render's estimate must be countable before the next check. */
   async function untilCounted(lipsyncId: string): Promise<void> {
     await eventually(async () => {
       for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(lipsyncId)}' AND LipsyncCreditsEstimate > 0` })) return true;

@@ -38,6 +38,30 @@ describe('a worker killed with SIGKILL while jobs wait', () => {
     }
   }, 150_000);
 
+  // The same on a retry: its heartbeats are throttled (8 s) by then, so only the attempt's
+  // first one, sent at once, can say a POST may follow.
+  test('killed right after the render POST of a retry (the first POST failed fast), which Creatify takes up later: paid once', async () => {
+    const { stack } = workers;
+    await stack.sandbox.control.reset({ secondRender: 'charge' });
+    const first = workers.spawnWorker();
+    const id = await stack.preview('killed mid-POST on a retry');
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 503, lipsyncId: id });
+    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'slow', delayMs: 25_000, lipsyncId: id });
+    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '3 minutes' });
+    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0) >= 2, 60_000, 'the retried render POST');
+    await kill(first);
+
+    const second = workers.spawnWorker();
+    try {
+      const result = await handle.result();
+      expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
+      const stats = await stack.sandbox.control.stats();
+      expect({ posts: stats.callsByLipsync[id]?.render, renders: stats.renders[id] }).toEqual({ posts: 2, renders: 1 });
+    } finally {
+      await kill(second);
+    }
+  }, 180_000);
+
   test('a new worker finishes every job, with no duplicate render', async () => {
     const child = workers.spawnWorker();
     let childOutput = '';

@@ -415,6 +415,7 @@ describe('a 2xx render answer that is not the record (refusalIn2xx)', () => {
     expect(read('{"detail":"Not found."}')).toMatchObject({ kind: 'not-found', status: 200, detail: 'Not found.' });
     expect(read('{"detail":"No Lipsync matches the given query.","code":"not_found"}')).toMatchObject({ kind: 'not-found' });
     expect(read('{"detail":"Invalid token."}')).toMatchObject({ kind: 'auth' });
+    expect(read('{"detail":"API key not found."}')).toMatchObject({ kind: 'auth' });
     expect(read('{"detail":"You do not have permission to perform this action."}')).toMatchObject({ kind: 'auth' });
     expect(read('{"detail":"Request was throttled. Expected available in 3 seconds."}')).toMatchObject({ kind: 'rate-limited' });
     // Not a refusal it can name: a record of another shape, other words, an empty body, a page.
