@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { statusQuery } from '../../src/contract/messages';
+import type { Fault } from '../../src/sandbox';
 import { eventually } from '../support/stack';
 import { useProcessWorkerStack } from '../support/worker-process';
 
@@ -12,18 +13,25 @@ describe('a worker killed with SIGKILL while jobs wait', () => {
     await exited;
   }
 
-  // Killed well before the activity's first heartbeat tick (2 s), while Creatify holds the
-  // POST it will take up 25 s later. The retry (after the 10 s heartbeat timeout) must not
-  // POST again on a record that shows nothing yet: with second renders charged, that is a
-  // double payment. It watches the record until 65 s after the killed POST instead.
-  test('killed within a second of its render POST, which Creatify takes up later: paid once', async () => {
+  // Killed right after a render POST that Creatify holds and takes up 25 s later. The retry
+  // (after the 10 s heartbeat timeout) must not POST again on a record that shows nothing
+  // yet: with second renders charged, that is a double payment. It watches the record
+  // until 65 s after the retry was scheduled instead. On the first attempt the kill lands
+  // before the activity's first tick (2 s); on a retry, heartbeats are throttled (8 s) by
+  // then, so only the attempt's first one, sent at once, can say a POST may follow.
+  test.each([
+    ['its first render POST', [] as Fault[]],
+    ['the render POST of a retry (the first POST failed fast)', [{ endpoint: 'render', kind: 'server-error', status: 503 }] as Fault[]],
+  ])('killed right after %s, which Creatify takes up later: paid once', async (what, before) => {
     const { stack } = workers;
     await stack.sandbox.control.reset({ secondRender: 'charge' });
     const first = workers.spawnWorker();
-    const id = await stack.preview('killed mid-POST');
+    const id = await stack.preview(`killed mid-POST: ${what}`);
+    for (const fault of before) await stack.sandbox.control.addFault({ ...fault, lipsyncId: id });
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'slow', delayMs: 25_000, lipsyncId: id });
     const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '3 minutes' });
-    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0) >= 1, 30_000, 'the render POST');
+    const posts = before.length + 1;
+    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0) >= posts, 60_000, 'the held render POST');
     await kill(first);
 
     const second = workers.spawnWorker();
@@ -31,33 +39,9 @@ describe('a worker killed with SIGKILL while jobs wait', () => {
       const result = await handle.result();
       expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
       const stats = await stack.sandbox.control.stats();
-      expect({ posts: stats.callsByLipsync[id]?.render, renders: stats.renders[id] }).toEqual({ posts: 1, renders: 1 });
+      expect({ posts: stats.callsByLipsync[id]?.render, renders: stats.renders[id] }).toEqual({ posts, renders: 1 });
     } finally {
       // The next test counts on the worker it kills being the only one.
-      await kill(second);
-    }
-  }, 150_000);
-
-  // The same on a retry: its heartbeats are throttled (8 s) by then, so only the attempt's
-  // first one, sent at once, can say a POST may follow.
-  test('killed right after the render POST of a retry (the first POST failed fast), which Creatify takes up later: paid once', async () => {
-    const { stack } = workers;
-    await stack.sandbox.control.reset({ secondRender: 'charge' });
-    const first = workers.spawnWorker();
-    const id = await stack.preview('killed mid-POST on a retry');
-    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 503, lipsyncId: id });
-    await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'slow', delayMs: 25_000, lipsyncId: id });
-    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '2 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '3 minutes' });
-    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.render ?? 0) >= 2, 60_000, 'the retried render POST');
-    await kill(first);
-
-    const second = workers.spawnWorker();
-    try {
-      const result = await handle.result();
-      expect(result.output).toBe((await stack.sandbox.control.lipsync(id)).output);
-      const stats = await stack.sandbox.control.stats();
-      expect({ posts: stats.callsByLipsync[id]?.render, renders: stats.renders[id] }).toEqual({ posts: 2, renders: 1 });
-    } finally {
       await kill(second);
     }
   }, 180_000);
