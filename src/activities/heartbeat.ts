@@ -7,8 +7,7 @@ import { activityInfo, heartbeat } from '@temporalio/activity';
  *
  * The first heartbeat waits `everyMs`: the SDK sends a first heartbeat at once, and most
  * Creatify calls end well before then, so a heartbeat at the start would cost the server
- * a call and a write for every GET. (The render sends one at its start all the same, so
- * that a worker that dies right after its POST leaves word of it: renderLipsync.) The heartbeat timeout counts from the
+ * a call and a write for every render POST and GET. The heartbeat timeout counts from the
  * start anyway, so it must stay longer than `everyMs` (10 s against 2 s). `details`: what
  * an attempt tells the next one (the render's settle after a refused first POST).
  */
@@ -20,5 +19,41 @@ export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 2_000, 
     return await work();
   } finally {
     clearInterval(ticker);
+  }
+}
+
+/**
+ * The longest the SDK holds a heartbeat back (the worker's maxHeartbeatThrottleInterval;
+ * its default would be 80 % of the heartbeat timeout, 8 s): a heartbeat asked within this
+ * long of the one before is sent only when this much has passed since that one was sent.
+ */
+export const HEARTBEAT_THROTTLE_MS = 1_000;
+/** Past the throttle window, for the SDK to have closed it (its timer starts once the last report is answered). */
+const THROTTLE_MARGIN_MS = 500;
+
+/**
+ * One attempt's heartbeats, all carrying the same details, with the time of the last one
+ * asked. `untilSentAtOnce` is for a heartbeat that must reach the server before the next
+ * step (the render POST's time): it waits out the throttle window of the one before, so
+ * the SDK sends the next one at once instead of up to HEARTBEAT_THROTTLE_MS later.
+ */
+export class AttemptHeartbeats {
+  private lastAt = -Infinity;
+
+  constructor(private readonly details: () => unknown) {}
+
+  /** For withHeartbeat's ticker: the details, noting that a heartbeat is being asked. */
+  readonly tick = (): unknown => {
+    this.lastAt = Date.now();
+    return this.details();
+  };
+
+  beat(): void {
+    heartbeat(this.tick());
+  }
+
+  async untilSentAtOnce(sleep: (ms: number) => Promise<void>): Promise<void> {
+    const wait = this.lastAt + HEARTBEAT_THROTTLE_MS + THROTTLE_MARGIN_MS - Date.now();
+    if (wait > 0) await sleep(wait);
   }
 }

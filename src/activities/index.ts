@@ -3,7 +3,7 @@
  * snapshots; the Creatify client and its API key live in the worker process and never
  * enter workflow history.
  */
-import { activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
+import { activityInfo, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CreatifyError, isKnownStatus, isTerminal, progressFraction, type CreatifyClient, type Lipsync } from '../creatify';
 import { pageIn2xx, saysAlreadyRendering } from '../creatify/errors';
@@ -11,7 +11,7 @@ import { judgeRenderStarted, movedBetween, previewNotReady, renderShownBeforePos
 import { legacyRenderStarted, statusAsRead } from '../creatify/status';
 import { normalizeLipsyncId } from '../contract/lipsync-id';
 import { pollDelayMs } from './backoff';
-import { withHeartbeat } from './heartbeat';
+import { AttemptHeartbeats, withHeartbeat } from './heartbeat';
 import { retryInPlace, STEADY_READ } from './retry-in-place';
 import { asActivity, toActivityFailure } from './failures';
 import { createCreditsActivities } from './credits';
@@ -222,21 +222,10 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     },
 
     /** POSTs the render, exactly once per job (see renderOnce). */
-    renderLipsync: async (raw: RenderInput | string) => {
+    renderLipsync: (raw: RenderInput | string) => {
       const progress = progressCarriedOver();
-      // The attempt's first heartbeat, which the SDK sends at once (later ones wait out its
-      // throttle, up to 8 s): if this worker dies from here on, the next attempt knows a
-      // POST may have gone out, however soon after the POST it died.
-      progress.mayPostSince = Date.now();
-      heartbeat(progress);
-      try {
-        return await withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw, progress), undefined, () => progress);
-      } catch (err) {
-        // Ended by itself, not died: its POST's fate, if it sent one, is postSentAt's to tell.
-        delete progress.mayPostSince;
-        heartbeat(progress);
-        throw err;
-      }
+      const beats = new AttemptHeartbeats(() => progress);
+      return withHeartbeat(() => renderOnce(typeof raw === 'string' ? { lipsyncId: raw } : raw, progress, beats), undefined, beats.tick);
     },
 
     /** One GET: a claim's first check (a local activity in the task that took it), or the confirmation of runs started before re-checks. */
@@ -282,7 +271,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
    * a refusal (insufficient credits, say) if it did not. (A string input is a run
    * started before snapshots existed.)
    */
-  async function renderOnce(asked: RenderInput, progress: RenderProgress = { settling: false }): Promise<RenderOutcome> {
+  async function renderOnce(asked: RenderInput, progress: RenderProgress, beats: AttemptHeartbeats): Promise<RenderOutcome> {
     let input = asked;
     // An earlier attempt's first POST was refused on a moving record, and its settle ran out
     // of time: the settle goes on (the snapshot is no baseline; see the refusal below).
@@ -300,9 +289,12 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       const fate = await alreadyStarted(input, activityInfo().attempt > 1 ? SETTLE_LOOKS : 1, lookUntil);
       if ('started' in fate) return fate.started;
     }
-    // The ticker tells it (a worker that dies before its next tick has told mayPostSince).
+    // On the server before the POST goes out: a worker killed right after it still leaves
+    // its time to the next attempt (a retry has heartbeated by then: see untilSentAtOnce).
+    await beats.untilSentAtOnce(sleep);
     const sentAt = Date.now();
     progress.postSentAt = sentAt;
+    beats.beat();
     try {
       const answer = await creatify.render(input.lipsyncId);
       const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(input);
@@ -316,7 +308,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       const fastFailure = Date.now() - sentAt < SLOW_POST_MS && !(err instanceof CreatifyError && err.kind === 'timeout');
       if (answered || fastFailure) {
         delete progress.postSentAt;
-        heartbeat(progress);
+        beats.beat();
       }
       if (!(err instanceof CreatifyError) || err.status === undefined) throw toActivityFailure(err);
       // A 2xx that is a page, not Creatify's answer: taken or not, no one can say. Watched as
@@ -348,7 +340,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       // refused POST cannot have started): settled first, across attempts (the heartbeat says so).
       if ('started' in fate && firstPost && unsettled(fate.started.lipsync)) {
         progress.settling = true;
-        heartbeat(progress);
+        beats.beat();
         return untilPreviewReady(input.lipsyncId);
       }
       if ('started' in fate) return fate.started;
@@ -385,30 +377,18 @@ interface RenderProgress {
   /** The job's first POST was refused on a moving record: the attempts settle it, and never POST. */
   settling: boolean;
   /**
-   * When an attempt sent its POST (ms), or (progressCarriedOver) the latest a dead attempt
-   * may have. Taken back when the POST is answered (not by a gateway's 502/504) or fails
-   * within SLOW_POST_MS (not by our timeout); so in the next attempt's details only when
-   * that POST was slow to fail or its worker died: Creatify may still be working on it.
+   * When an attempt sent its POST (ms): heartbeated as it is sent, and taken back when the
+   * POST is answered (not by a gateway's 502/504) or fails within SLOW_POST_MS (not by our
+   * timeout); so in the next attempt's details only when that POST was slow to fail or its
+   * worker died with it in flight: Creatify may still be working on it.
    */
   postSentAt?: number;
-  /** Set by a running attempt (its first heartbeat), taken back when it ends by itself: still there, its worker died. */
-  mayPostSince?: number;
 }
 
-/**
- * What the last attempt left. One that died (mayPostSince still set) may have POSTed at any
- * moment before the server gave up on it; the moment this attempt was scheduled bounds that,
- * unless its heartbeat told when it POSTed.
- */
+/** What the last attempt told this one (none on the first). */
 function progressCarriedOver(): RenderProgress {
-  const info = activityInfo();
-  const carried = info.heartbeatDetails as RenderProgress | undefined;
-  const progress: RenderProgress = { settling: carried?.settling === true };
-  const sent = typeof carried?.postSentAt === 'number' ? carried.postSentAt : undefined;
-  const died = typeof carried?.mayPostSince === 'number' ? carried.mayPostSince : undefined;
-  if (died !== undefined && !(sent !== undefined && sent >= died)) progress.postSentAt = info.currentAttemptScheduledTimestampMs;
-  else if (sent !== undefined) progress.postSentAt = sent;
-  return progress;
+  const carried = activityInfo().heartbeatDetails as RenderProgress | undefined;
+  return { settling: carried?.settling === true, ...(typeof carried?.postSentAt === 'number' ? { postSentAt: carried.postSentAt } : {}) };
 }
 
 /** A POST that failed unanswered within this long gets the short settle (the heartbeat interval it replaced). */

@@ -2,6 +2,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions, type WorkerPlugi
 import type { Tracing } from '../client/tracing';
 import { workflowsEntry } from './workflow-source';
 import { createActivities, type CreatifyApi } from '../activities';
+import { HEARTBEAT_THROTTLE_MS } from '../activities/heartbeat';
 import { createSweepActivities } from '../activities/sweep';
 import { DEFAULT_RECONCILER_CONFIG, type ReconcilerConfig } from '../contract/reconciler';
 import { clientOn, ensureReconciler } from './reconciler';
@@ -64,6 +65,9 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
     // A killed worker's workflows are handed to another after 3 s instead of the SDK's 10 s;
     // the price is a replay of a short history on the new worker.
     stickyQueueScheduleToStartTimeout: '3 seconds',
+    // Heartbeats held back 1 s at most, not 8 s: the render POST's time must reach the
+    // server before the POST goes out (AttemptHeartbeats.untilSentAtOnce counts on it).
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
     ...(options.identity ? { identity: options.identity } : {}),
     ...workerSizing(options.tuning ?? {}),
   });

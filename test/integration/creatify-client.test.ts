@@ -147,10 +147,15 @@ describe('endpoints', () => {
     });
     await new Promise<void>((resolve) => paged.listen(0, '127.0.0.1', resolve));
     const pagedClient = new CreatifyClient({ baseUrl: `http://127.0.0.1:${(paged.address() as AddressInfo).port}`, apiId: 'p', apiKey: API_KEY });
+    const notListed = '0b1c2d3e-4f50-4617-8283-94a5b6c7d8e9';
     try {
-      expect(await pagedClient.list([UNKNOWN_ID])).toEqual([expect.objectContaining({ id: UNKNOWN_ID })]);
+      expect(await pagedClient.list([UNKNOWN_ID, notListed])).toEqual([expect.objectContaining({ id: UNKNOWN_ID })]);
       // The second page on our own host (the link's host is the server's internal name); the unfiltered third never.
-      expect(asked).toEqual([`/api/lipsyncs_v2/?ids=${UNKNOWN_ID}`, '/api/lipsyncs_v2/?ids=a&page=2']);
+      expect(asked).toEqual([`/api/lipsyncs_v2/?ids=${UNKNOWN_ID},${notListed}`, '/api/lipsyncs_v2/?ids=a&page=2']);
+      // Every id asked on the first page: no page after it is read (a list that ignores `ids` would go on through the workspace).
+      asked.length = 0;
+      expect(await pagedClient.list([UNKNOWN_ID])).toEqual([expect.objectContaining({ id: UNKNOWN_ID })]);
+      expect(asked).toEqual([`/api/lipsyncs_v2/?ids=${UNKNOWN_ID}`]);
     } finally {
       await pagedClient.close();
       await new Promise((resolve) => paged.close(resolve));

@@ -4,7 +4,7 @@
  * interval, so the heartbeat timeout still finds a dead worker. MockActivityEnvironment.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { withHeartbeat } from '../../src/activities/heartbeat';
+import { AttemptHeartbeats, HEARTBEAT_THROTTLE_MS, withHeartbeat } from '../../src/activities/heartbeat';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,5 +38,31 @@ describe('withHeartbeat', () => {
     const count = beats.length;
     await sleep(300);
     expect(beats.length).toBe(count);
+  });
+});
+
+describe('AttemptHeartbeats', () => {
+  test('the first heartbeat of an attempt is sent at once: nothing to wait out', async () => {
+    const { env, beats } = environment();
+    const waits: number[] = [];
+    await env.run(async () => {
+      const attempt = new AttemptHeartbeats(() => ({ postSentAt: 1 }));
+      await attempt.untilSentAtOnce(async (ms) => void waits.push(ms));
+      attempt.beat();
+    });
+    expect(waits).toEqual([]);
+    expect(beats).toHaveLength(1);
+  });
+
+  test('after a tick, the next heartbeat that must go out at once waits past the throttle window', async () => {
+    const { env } = environment();
+    const waits: number[] = [];
+    await env.run(async () => {
+      const attempt = new AttemptHeartbeats(() => ({}));
+      attempt.tick(); // the ticker asked a heartbeat just now
+      await attempt.untilSentAtOnce(async (ms) => void waits.push(ms));
+    });
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(HEARTBEAT_THROTTLE_MS);
   });
 });
