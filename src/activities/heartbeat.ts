@@ -53,7 +53,11 @@ export class AttemptHeartbeats {
   }
 
   async untilSentAtOnce(sleep: (ms: number) => Promise<void>): Promise<void> {
-    const wait = this.lastAt + HEARTBEAT_THROTTLE_MS + THROTTLE_MARGIN_MS - Date.now();
-    if (wait > 0) await sleep(wait);
+    // Asked again after each wait: a tick during it would open another window.
+    for (let wait = this.msToClear(); wait > 0; wait = this.msToClear()) await sleep(wait);
+  }
+
+  private msToClear(): number {
+    return this.lastAt + HEARTBEAT_THROTTLE_MS + THROTTLE_MARGIN_MS - Date.now();
   }
 }

@@ -60,7 +60,10 @@ describe('AttemptHeartbeats', () => {
     await env.run(async () => {
       const attempt = new AttemptHeartbeats(() => ({}));
       attempt.tick(); // the ticker asked a heartbeat just now
-      await attempt.untilSentAtOnce(async (ms) => void waits.push(ms));
+      await attempt.untilSentAtOnce(async (ms) => {
+        waits.push(ms);
+        await sleep(ms);
+      });
     });
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThan(HEARTBEAT_THROTTLE_MS);
