@@ -28,7 +28,7 @@ export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 2_000, 
  * long of the one before is sent only when this much has passed since that one was sent.
  */
 export const HEARTBEAT_THROTTLE_MS = 1_000;
-/** Past the throttle window, for the SDK to have closed it (its timer starts once the last report is answered). */
+/** Past the throttle window, for the SDK to have closed it (it closes once the last report is answered, if that takes longer). */
 const THROTTLE_MARGIN_MS = 500;
 
 /**
@@ -44,7 +44,7 @@ export class AttemptHeartbeats {
 
   /** For withHeartbeat's ticker: the details, noting that a heartbeat is being asked. */
   readonly tick = (): unknown => {
-    this.lastAt = Date.now();
+    this.lastAt = performance.now();
     return this.details();
   };
 
@@ -58,6 +58,7 @@ export class AttemptHeartbeats {
   }
 
   private msToClear(): number {
-    return this.lastAt + HEARTBEAT_THROTTLE_MS + THROTTLE_MARGIN_MS - Date.now();
+    // A monotonic clock: a wall-clock step must not shorten the wait.
+    return this.lastAt + HEARTBEAT_THROTTLE_MS + THROTTLE_MARGIN_MS - performance.now();
   }
 }

@@ -304,7 +304,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       // working on it. Or failed fast, and not by our own timeout (a reset, a refused
       // connection, a quick 502): the next attempt's short settle covers a server that took
       // it. Either way the next attempt reads the last details: not this POST's time.
-      const answered = err instanceof CreatifyError && err.status !== undefined && err.status !== 502 && err.status !== 504;
+      // (A 2xx web page is no answer of Creatify's: taken or not, no one can say.)
+      const answered = err instanceof CreatifyError && err.status !== undefined && err.status !== 502 && err.status !== 504 && !pageIn2xx(err);
       const fastFailure = Date.now() - sentAt < SLOW_POST_MS && !(err instanceof CreatifyError && err.kind === 'timeout');
       if (answered || fastFailure) {
         delete progress.postSentAt;
@@ -385,10 +386,16 @@ interface RenderProgress {
   postSentAt?: number;
 }
 
-/** What the last attempt told this one (none on the first). */
+/**
+ * What the last attempt told this one (none on the first). Its POST went out before this
+ * attempt was scheduled (the server's clock): a worker whose clock ran ahead must not make
+ * the watch longer than that.
+ */
 function progressCarriedOver(): RenderProgress {
-  const carried = activityInfo().heartbeatDetails as RenderProgress | undefined;
-  return { settling: carried?.settling === true, ...(typeof carried?.postSentAt === 'number' ? { postSentAt: carried.postSentAt } : {}) };
+  const info = activityInfo();
+  const carried = info.heartbeatDetails as RenderProgress | undefined;
+  const sent = typeof carried?.postSentAt === 'number' ? Math.min(carried.postSentAt, info.currentAttemptScheduledTimestampMs) : undefined;
+  return { settling: carried?.settling === true, ...(sent !== undefined ? { postSentAt: sent } : {}) };
 }
 
 /** A POST that failed unanswered within this long gets the short settle (the heartbeat interval it replaced). */
