@@ -300,8 +300,12 @@ export function refusalIn2xx(answer: CreatifyError): CreatifyError | null {
   const errorField = (['error', 'errors'] as const).some((key) => hasContent(parsed[key]));
   const saysFailed = parsed.success === false || parsed.ok === false || (typeof parsed.status === 'string' && /^(?:error|fail(?:ed|ure)?)$/i.test(parsed.status));
   if (!errorField && !saysFailed) return null;
+  return refusedIn2xx(answer, kindForStatus(400, detail ?? body, body), body, detail);
+}
+
+/** The 2xx `answer`, as the refusal of kind `kind` its body says it is (keeping the 2xx status). */
+function refusedIn2xx(answer: CreatifyError, kind: CreatifyErrorKind, body: string, detail: string | undefined): CreatifyError {
   const status = answer.status ?? 200;
-  const kind = kindForStatus(400, detail ?? body, body);
   return new CreatifyError({
     kind,
     status,
@@ -337,15 +341,7 @@ export function refusedReadIn2xx(answer: CreatifyError): CreatifyError | null {
   const detail = serverMessage(parsed);
   const means = detail === undefined ? undefined : REFUSED_READ_WORDS.find(([words]) => words.test(detail))?.[1];
   if (means === undefined) return null;
-  const kind = kindForStatus(means, detail, body);
-  return new CreatifyError({
-    kind,
-    status: answer.status,
-    body,
-    detail,
-    message: `${answer.message.split(': HTTP')[0]}: HTTP ${answer.status ?? 200} that says it was refused: ${truncate(detail!, MESSAGE_BODY_CHARS)}`,
-    retryAfterMs: kind === 'rate-limited' ? 1_000 : undefined,
-  });
+  return refusedIn2xx(answer, kindForStatus(means, detail, body), body, detail);
 }
 
 /** A 2xx whose body is a web page (a proxy's, a maintenance page): neither Creatify's acceptance nor its refusal. */

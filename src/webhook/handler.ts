@@ -66,8 +66,7 @@ export function createWebhookHandler({ config, signaler, log: rawLog }: WebhookH
   function reject(head: WebhookRequestHead, reason: RejectReason, status: number, detail?: string): WebhookResponse {
     counter.count('received');
     counter.reject(reason);
-    // The detail can quote the body (JSON.parse messages do): keep it to one line.
-    const logged = detail ? `: ${detail.replace(/[\u0000-\u001f\u007f]+/g, ' ')}` : '';
+    const logged = detail ? `: ${oneLineText(detail)}` : '';
     log(`webhook ${status} ${reason} ${safeMethod(head.method)} ${redactPath(head.path, prefix)}${logged}`);
     const headers: Record<string, string> = status === 405 ? { Allow: 'POST' } : {};
     return json(status, { ok: false, error: reason, ...(detail ? { detail } : {}) }, headers);
@@ -101,7 +100,7 @@ export function createWebhookHandler({ config, signaler, log: rawLog }: WebhookH
     const parsed = parseDeliveries('body' in decoded ? decoded.body : request.body, new Date());
     if (!parsed.ok) return reject(request, parsed.reason, 400, 'refused' in decoded ? `${decoded.detail}; as sent: ${parsed.detail}` : parsed.detail);
     counter.count('received');
-    if (parsed.refused.length > 0) log(`webhook: ${parsed.refused.length} item(s) of a list left out: ${parsed.refused.join('; ').replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300)}`);
+    if (parsed.refused.length > 0) log(`webhook: ${parsed.refused.length} item(s) of a list left out: ${oneLineText(parsed.refused.join('; ')).slice(0, 300)}`);
 
     // Each delivery of a list is signalled; one that could not be recorded makes the
     // sender retry them all (a Signal again is harmless: the trackers dedupe).
@@ -159,6 +158,11 @@ function header(head: WebhookRequestHead, name: string): string | undefined {
   const entry = Object.entries(head.headers).find(([key]) => key.toLowerCase() === name);
   const value = entry?.[1];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Sender-chosen text (a JSON.parse message quotes the body) as one log line. */
+function oneLineText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 }
 
 // The method is attacker-chosen text that ends up in a log line.
