@@ -54,7 +54,8 @@ export class AttemptHeartbeats {
 
   async untilSentAtOnce(sleep: (ms: number) => Promise<void>): Promise<void> {
     // Asked again after each wait: a tick during it would open another window.
-    for (let wait = this.msToClear(); wait > 0; wait = this.msToClear()) await sleep(wait);
+    // Rounded up: a timer keeps whole milliseconds of the loop's clock and may fire just short.
+    for (let wait = this.msToClear(); wait > 0; wait = this.msToClear()) await sleep(Math.ceil(wait) + 1);
   }
 
   private msToClear(): number {

@@ -65,7 +65,10 @@ describe('AttemptHeartbeats', () => {
         await sleep(ms);
       });
     });
-    expect(waits).toHaveLength(1);
+    // One wait past the window. A timer may fire a fraction of a millisecond before the
+    // monotonic clock says the window closed: the loop then waits that fraction again.
+    expect(waits.length).toBeGreaterThanOrEqual(1);
     expect(waits[0]).toBeGreaterThan(HEARTBEAT_THROTTLE_MS);
+    expect(waits.slice(1).reduce((sum, ms) => sum + ms, 0)).toBeLessThan(20);
   });
 });
