@@ -9,6 +9,9 @@ import path from 'node:path';
 import { batchIdFor } from '../../src/client/orchestrator';
 import { demoRequest, eventually, startTestStack, type TestStack } from '../support/stack';
 
+// Each test starts several `lipsync` processes (ts-node: seconds each on a busy machine) around a render.
+jest.setTimeout(150_000);
+
 const BIN = path.resolve(__dirname, '../../bin/lipsync.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;

@@ -34,6 +34,8 @@ async function stackEnv(): Promise<NodeJS.ProcessEnv> {
     LIPSYNC_DEV_WORKER_METRICS_PORT: String(await freePort()),
     LIPSYNC_DEV_WEBHOOK_METRICS_PORT: String(await freePort()),
     TERM: 'xterm',
+    // The bundle the global setup built: no webpack run per start on a busy machine.
+    ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE } : {}),
   };
 }
 

@@ -40,7 +40,7 @@ describe('a worker killed between approval and render', () => {
     // The killed worker's POST may have been in flight at its heartbeat: then the new one
     // watches the record until 65 s after that POST was sent before it POSTs (it may still
     // be taken up), so this takes up to a minute and a half.
-  }, 120_000);
+  }, 180_000);
 
   test('killed while the render POST is being answered (after Creatify did the work): never paid twice', async () => {
     const { stack } = workers;
@@ -58,5 +58,5 @@ describe('a worker killed between approval and render', () => {
     const stats = await stack.sandbox.control.stats();
     expect(stats.renders[lipsync.id]).toBe(1);
     expect((await handle.query(statusQuery)).approval?.decision).toBe('approved');
-  });
+  }, 180_000); // two worker processes start (ts-node) and the killed attempt's heartbeat times out
 });

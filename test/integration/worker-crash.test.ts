@@ -84,5 +84,5 @@ describe('a worker killed with SIGKILL while jobs wait', () => {
       expect(stats.callsByLipsync[ids[i]!]?.render).toBe(1);
       expect(stats.renders[ids[i]!]).toBe(1);
     });
-  });
+  }, 180_000); // two worker processes start (ts-node) and a crashed attempt is timed out
 });

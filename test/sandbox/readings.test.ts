@@ -120,7 +120,8 @@ describe('sandbox readings of preview and render', () => {
 describe('sandbox renderApplyDelayMs (a server that applies render asynchronously)', () => {
   let sandbox: RunningSandbox;
   useFastSandbox((s) => (sandbox = s));
-  const DELAY = 300;
+  // Long enough for the few HTTP round trips each test makes inside it on a busy machine.
+  const DELAY = 1_500;
   const get = async (id: string) => (await call(sandbox, 'GET', `/api/lipsyncs_v2/${id}/`)).body;
 
   test('charged and answered at once; the record changes only after the delay', async () => {

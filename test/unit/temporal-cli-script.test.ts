@@ -41,7 +41,7 @@ describe('scripts/temporal-cli.sh', () => {
     const emptyCache = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-cache-'));
     // A stand-in for `go install`: slow and silent like the real one, then leaves a binary in GOBIN.
     const fakeGo = path.join(emptyCache, 'go');
-    fs.writeFileSync(fakeGo, '#!/usr/bin/env bash\nsleep 2.5\nprintf "#!/bin/sh\\necho fake\\n" > "$GOBIN/temporal"\nchmod +x "$GOBIN/temporal"\n', { mode: 0o755 });
+    fs.writeFileSync(fakeGo, '#!/usr/bin/env bash\nsleep 4.5\nprintf "#!/bin/sh\\necho fake\\n" > "$GOBIN/temporal"\nchmod +x "$GOBIN/temporal"\n', { mode: 0o755 });
     const result = spawnSync('bash', [SCRIPT], {
       encoding: 'utf8',
       env: { ...process.env, LIPSYNC_CACHE_DIR: emptyCache, GO: fakeGo, LIPSYNC_BUILD_TICK_SECONDS: '1' },

@@ -12,7 +12,7 @@ describe('scripts/temporal-server.sh', () => {
     const cache = emptyCache();
     // A stand-in for `go install`: slow like the real one, then leaves both binaries in GOBIN.
     const fakeGo = path.join(cache, 'go');
-    fs.writeFileSync(fakeGo, '#!/usr/bin/env bash\necho "$@" >> "$(dirname "$0")/go-calls"\nsleep 1.5\nfor b in server sql; do printf "#!/bin/sh\\necho $b\\n" > "$GOBIN/$b"; chmod +x "$GOBIN/$b"; done\n', { mode: 0o755 });
+    fs.writeFileSync(fakeGo, '#!/usr/bin/env bash\necho "$@" >> "$(dirname "$0")/go-calls"\nsleep 2.5\nfor b in server sql; do printf "#!/bin/sh\\necho $b\\n" > "$GOBIN/$b"; chmod +x "$GOBIN/$b"; done\n', { mode: 0o755 });
     const env = { ...process.env, LIPSYNC_CACHE_DIR: cache, GO: fakeGo, LIPSYNC_BUILD_TICK_SECONDS: '1' };
     const first = spawnSync('bash', [SCRIPT], { encoding: 'utf8', env });
     const dir = path.join(cache, 'temporal-server/v1.29.1');
