@@ -34,6 +34,13 @@ export interface ActivityTuning {
   creditBudgetPerDay?: number | null;
   /** LIPSYNC_BALANCE_MAX_AGE (see loadBalanceMaxAge): how long one balance reading serves the credits checks; 0: none. Default 500 ms. */
   balanceMaxAgeMs?: number;
+  /**
+   * How long after a slow or unanswered render POST was sent the record is watched before
+   * a render is POSTed again (SLOW_POST_SETTLE_MS, 65 s). Not an env var: it is the margin
+   * that keeps a late-taken POST from being paid twice. Tests of the watch's logic, whose
+   * sandbox takes a POST up 1.5 s late, shorten it.
+   */
+  slowPostSettleMs?: number;
 }
 
 const DEFAULT_SETTLE_MS = 2_000;
@@ -63,6 +70,7 @@ const REFUSED_READ = {
 
 export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning = {}): LipsyncActivities {
   const settleMs = tuning.settleMs ?? DEFAULT_SETTLE_MS;
+  const slowPostSettleMs = tuning.slowPostSettleMs ?? SLOW_POST_SETTLE_MS;
   const unknownStatusesLogged = new Set<string>();
 
   /**
@@ -285,7 +293,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       input = { ...input, before: settled.lipsync };
     } else if (activityInfo().attempt > 1 || input.rejudge) {
       // A re-judgement's first look follows the stall watch's: the record has long shown nothing, no settle needed.
-      const lookUntil = activityInfo().attempt > 1 && progress.postSentAt !== undefined ? progress.postSentAt + SLOW_POST_SETTLE_MS : 0;
+      const lookUntil = activityInfo().attempt > 1 && progress.postSentAt !== undefined ? progress.postSentAt + slowPostSettleMs : 0;
       const fate = await alreadyStarted(input, activityInfo().attempt > 1 ? SETTLE_LOOKS : 1, lookUntil);
       if ('started' in fate) return fate.started;
     }

@@ -28,6 +28,8 @@ export interface LipsyncWorkerOptions {
   creditBudgetPerDay?: number | null;
   /** LIPSYNC_BALANCE_MAX_AGE (see loadBalanceMaxAge); absent: 500 ms. */
   balanceMaxAgeMs?: number;
+  /** The watch after a slow render POST (ActivityTuning.slowPostSettleMs); absent: 65 s. For tests. */
+  slowPostSettleMs?: number;
   /**
    * Traces (src/client/tracing.ts): the OpenTelemetry interceptors and span sink. The
    * workflow interceptors must be in the bundle, so the workflows are bundled at start.
@@ -58,6 +60,7 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
         reconciler: reconciler !== false,
         creditBudgetPerDay: options.creditBudgetPerDay ?? null,
         ...(options.balanceMaxAgeMs !== undefined ? { balanceMaxAgeMs: options.balanceMaxAgeMs } : {}),
+        ...(options.slowPostSettleMs !== undefined ? { slowPostSettleMs: options.slowPostSettleMs } : {}),
       }),
       ...createSweepActivities(client, options.creatify),
     },

@@ -56,6 +56,8 @@ export interface TestStackOptions {
   creditBudgetPerDay?: number;
   /** The worker's LIPSYNC_BALANCE_MAX_AGE in ms (default 500). */
   balanceMaxAgeMs?: number;
+  /** The watch after a slow render POST (default 65 s): shorter where the sandbox takes a POST up only a moment late. */
+  slowPostSettleMs?: number;
   /** The in-process worker's sizing and rate limit (the defaults otherwise). */
   tuning?: Partial<WorkerTuning>;
 }
@@ -89,6 +91,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
       reconciler: options.reconciler ?? false,
       creditBudgetPerDay: options.creditBudgetPerDay ?? null,
       ...(options.balanceMaxAgeMs !== undefined ? { balanceMaxAgeMs: options.balanceMaxAgeMs } : {}),
+      ...(options.slowPostSettleMs !== undefined ? { slowPostSettleMs: options.slowPostSettleMs } : {}),
       ...(options.tuning ? { tuning: options.tuning } : {}),
     });
   let worker: Worker | undefined = options.worker === false ? undefined : await newWorker();
