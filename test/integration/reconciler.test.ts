@@ -62,6 +62,8 @@ describe('fleet reconciliation', () => {
   test('a list that refuses an id it does not know (deleted at Creatify) does not stop the reconciler: the other renders still close by it', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listUnknownIds: 'refuse' });
     const [kept, deleted] = await Promise.all([stack.preview('fleet: kept'), stack.preview('fleet: deleted at Creatify')]);
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(kept!, { hold: true });
     const keptHandle = await stack.orchestrator.startRender(kept!, FOLLOWED);
     await stack.orchestrator.startRender(deleted!, FOLLOWED);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[deleted!] === 1, 10_000, 'the render of the one to delete');
@@ -109,6 +111,8 @@ describe('fleet reconciliation', () => {
   async function heldInWindow(name: string, record: { status: LipsyncStatus; progress: number }, reading: SandboxSettingsPatch = {}) {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, ...reading });
     const id = await stack.preview(name);
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
     const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { hold: true, ...record });

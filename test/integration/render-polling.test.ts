@@ -21,6 +21,8 @@ describe('tracking a render without its webhook', () => {
     const maxMs = 10_000;
     const releaseAtMs = 2_000;
     const id = await stack.preview();
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
     const handle = await stack.orchestrator.startRender(id, {
       webhookTimeout: '300 ms', pollInitialInterval: initialMs, pollMaxInterval: maxMs, deadline: '1 minute',
     });
@@ -60,6 +62,8 @@ describe('tracking a render without its webhook', () => {
 
   test('a webhook arriving during polling ends the wait at once', async () => {
     const id = await stack.preview();
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
     const handle = await stack.orchestrator.startRender(id, {
       webhookTimeout: '200 ms', pollInitialInterval: '20 seconds', pollMaxInterval: '20 seconds', deadline: '1 minute',
     });
@@ -136,6 +140,8 @@ describe('tracking a render without its webhook', () => {
 
   test.each([403, 404, 401] as const)('a passing %i on the polls after the render was accepted: the job goes on, ends done, rendered once', async (refusedStatus) => {
     const id = await stack.preview();
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
     const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { hold: true });
@@ -153,6 +159,8 @@ describe('tracking a render without its webhook', () => {
   test('a passed deadline ends in the timeout failure', async () => {
     const id = await stack.preview();
     // Given in milliseconds, said as a person would: "within 2s", not "within 2000".
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
     await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms', deadline: 2_000 });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { hold: true });
@@ -178,6 +186,8 @@ describe('tracking a render without its webhook', () => {
   test('an API status this tracker does not know ("processing") never crashes a poll; the render ends by polling', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, runningStatusAs: 'processing', progressAs: 'number' });
     const id = await stack.preview();
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
     const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '300 ms', deadline: '1 minute' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
@@ -347,6 +357,8 @@ describe('tracking a render without its webhook', () => {
 
   test('cancelling stops tracking cleanly', async () => {
     const id = await stack.preview();
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
     const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { hold: true });
@@ -359,6 +371,8 @@ describe('tracking a render without its webhook', () => {
     const getsAfterCancel = await getsFor(id);
     // A canary on the same schedule shows time for three more polls has passed, without guessing a delay.
     const canary = await stack.preview('canary');
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(canary, { hold: true });
     await stack.orchestrator.startRender(canary, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[canary] === 1, 10_000, 'canary render');
     await stack.sandbox.control.setLipsync(canary, { hold: true });

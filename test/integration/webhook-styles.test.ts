@@ -88,6 +88,8 @@ describe('a running stage named "processing" (a status the docs do not name), de
   test('costs one GET: the API shows it too, so it is a stage, not an end; its later deliveries show progress', async () => {
     await stack.sandbox.control.reset({ runningStatusAs: 'processing', webhooks: { nonTerminal: true } });
     const id = await stack.preview();
+    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
+    await stack.sandbox.control.setLipsync(id, { hold: true });
     const handle = await stack.orchestrator.startRender(id);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.3, hold: true });
@@ -120,7 +122,8 @@ describe('a terminal webhook sent before the API shows the end', () => {
     const stats = await stack.sandbox.control.stats();
     const webhookAt = stats.webhooks.find((w) => w.lipsyncId === id && w.status === 'done')!.sentAt!;
     const endedAt = stats.endedAt[id]!;
-    expect(endedAt - webhookAt).toBeGreaterThanOrEqual(earlyMs - 50);
+    // The sandbox's send may queue a moment after the end is decided: half the lead proves it came early.
+    expect(endedAt - webhookAt).toBeGreaterThanOrEqual(earlyMs / 2);
     const closedAt = (await handle.describe()).closeTime!.getTime();
     expect(closedAt).toBeGreaterThanOrEqual(endedAt);
     expect(closedAt - endedAt).toBeLessThanOrEqual(5_000);
