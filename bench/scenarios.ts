@@ -133,6 +133,10 @@ export interface LostWebhooks {
   detectionMs: number;
   /** The same delay at Creatify's real speed (divided by the time factor). */
   realDetectionMs: number;
+  /** The calls by kind (absent in reports saved before it). */
+  callMix?: CallMix;
+  /** Start of the batch → its last close: the overdue sweeps run on the wall clock, so their list calls grow with it. */
+  wallMs?: number;
 }
 
 /** Every webhook dropped: what the tracker's own polling (and, once it lands, the reconciler) costs per render. */
@@ -154,7 +158,7 @@ export async function lostWebhooks(bench: Bench, workers: Workers, n: number): P
       (r) => Date.parse(r.timings.finishedAt) - Date.parse(r.timings.renderAcceptedAt ?? r.timings.startedAt) - STAGES_MS * variant.timeFactor,
     );
     const detectionMs = median(delays);
-    out.push({ label: variant.label, callsPerRender: batch.callsPerRender, detectionMs, realDetectionMs: detectionMs / variant.timeFactor });
+    out.push({ label: variant.label, callsPerRender: batch.callsPerRender, detectionMs, realDetectionMs: detectionMs / variant.timeFactor, callMix: batch.callMix, wallMs: batch.wallMs });
   }
   return out;
 }
