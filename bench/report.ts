@@ -113,7 +113,8 @@ export function printTable(r: BenchResult): void {
   if (withCommands) lines.push('"Bare with the tracker\'s commands": the bare local-GET shape plus a patch marker, two search-attribute upserts and two lapsing timers, the commands a tracker writes.');
   r.lost.forEach((l, i) => lines.push(`(${LOST_MARK[i]}) ${l.label}; ${r.plan.lost} renders, every webhook dropped.`));
   lines.push('Past its window a render is read by the overdue sweeps, every 100 ms of wall clock here: a batch a busy machine stretches');
-  lines.push('(its "batch … s") makes more list calls, shared by its renders. In (a) and (c) the renders end inside their window.');
+  lines.push('(its "batch … s") makes more list calls, shared by its renders, and a sweep slower than a tracker\'s longest poll interval');
+  lines.push('(1 s in (b)) lets that tracker GET by itself. In (a) and (c) the renders end inside their window.');
   if (r.redeliveries > 0) lines.push(`${r.redeliveries} terminal webhook(s) refused by the overloaded receiver (503) were delivered again by the bench and left out of the latency samples.`);
   lines.push('Creatify calls count every call: snapshot GET, render POST, confirming GETs, list calls (shared) and the');
   lines.push('GET /api/remaining_credits/ of the credits checks (one reading shared within LIPSYNC_BALANCE_MAX_AGE).');
