@@ -28,7 +28,7 @@ export interface LipsyncWorkerOptions {
   creditBudgetPerDay?: number | null;
   /** LIPSYNC_BALANCE_MAX_AGE (see loadBalanceMaxAge); absent: 500 ms. */
   balanceMaxAgeMs?: number;
-  /** The watch after a slow render POST (ActivityTuning.slowPostSettleMs); absent: 65 s. For tests. */
+  /** The watch after a slow render POST (ActivityTuning.slowPostSettleMs); absent: 65 s. For tests: leave it unset, a shorter watch may pay twice for a POST taken up late. */
   slowPostSettleMs?: number;
   /**
    * Traces (src/client/tracing.ts): the OpenTelemetry interceptors and span sink. The
