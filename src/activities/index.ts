@@ -37,8 +37,8 @@ export interface ActivityTuning {
   /**
    * How long after a slow or unanswered render POST was sent the record is watched before
    * a render is POSTed again (SLOW_POST_SETTLE_MS, 65 s). Not an env var: it is the margin
-   * that keeps a late-taken POST from being paid twice. Tests of the watch's logic, whose
-   * sandbox takes a POST up 1.5 s late, shorten it.
+   * that keeps a late-taken POST from being paid twice. Tests whose sandbox settles every
+   * timed-out POST within a couple of seconds shorten it.
    */
   slowPostSettleMs?: number;
 }

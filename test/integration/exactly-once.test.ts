@@ -50,9 +50,10 @@ const RENDER_FAULTS: Array<[string, Omit<Fault, 'endpoint' | 'lipsyncId'> | null
 
 describe('exactly one render, across every preview shape and render-POST fault', () => {
   // One stack per second-render policy, so the three run side by side (the waits are
-  // retries and settles, not CPU). The sandbox takes a timed-out POST up at most 0.5 s after
-  // our client gave up, so the watch after it is 10 s here, not 65: the same logic, a
-  // minute less per shape. The 65 s itself is held to a POST taken up 15 s late, below.
+  // retries and settles, not CPU). In this table a POST that timed out ends at the sandbox
+  // 1.5 s after it was sent (dropped before any work, or done before the late answer), so
+  // the watch after it is 10 s here, not 65: the same logic, a minute less per shape. The
+  // 65 s itself is held to a POST taken up 15 s late, below.
   const stacks = SECOND_RENDER.map(() => useTestStack({}, { creatifyTimeoutMs: CLIENT_TIMEOUT_MS, slowPostSettleMs: 10_000 }));
 
   async function renderEveryFault(stack: TestStack, settings: SandboxSettingsPatch) {
