@@ -34,7 +34,7 @@ describe('the Temporal server killed mid-render', () => {
     await eventually(async () => (await handle.query(statusQuery)).phase === 'polling', 10_000, 'polling');
     // Killed between two polls: an attempt in flight at the crash would only be retried after
     // its 1-minute start-to-close timeout (correct, but slow for a test).
-    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0) >= 1, 10_000, 'a poll');
+    await eventually(async () => ((await stack.sandbox.control.stats()).callsByLipsync[id]?.get ?? 0) >= 2, 10_000, 'a poll'); // after the snapshot
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     server.kill();
