@@ -62,12 +62,9 @@ describe('fleet reconciliation', () => {
   test('a list that refuses an id it does not know (deleted at Creatify) does not stop the reconciler: the other renders still close by it', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, listUnknownIds: 'refuse' });
     const [kept, deleted] = await Promise.all([stack.preview('fleet: kept'), stack.preview('fleet: deleted at Creatify')]);
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(kept!, { hold: true });
-    const keptHandle = await stack.orchestrator.startRender(kept!, FOLLOWED);
+    const keptHandle = await stack.startHeldRender(kept!, FOLLOWED);
     await stack.orchestrator.startRender(deleted!, FOLLOWED);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[deleted!] === 1, 10_000, 'the render of the one to delete');
-    await stack.sandbox.control.setLipsync(kept!, { hold: true });
     await stack.sandbox.control.deleteLipsync(deleted!);
     const listsBefore = (await stack.sandbox.control.stats()).calls.list;
     await eventually(async () => ((await keptHandle.query(statusQuery)).observations ?? 0) >= 2, 20_000, 'reads of the kept render after the deletion');
@@ -111,9 +108,7 @@ describe('fleet reconciliation', () => {
   async function heldInWindow(name: string, record: { status: LipsyncStatus; progress: number }, reading: SandboxSettingsPatch = {}) {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, ...reading });
     const id = await stack.preview(name);
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
+    const handle = await stack.startHeldRender(id, { ...FOLLOWED, webhookTimeout: '1 minute' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { hold: true, ...record });
     return { id, handle };

@@ -21,13 +21,10 @@ describe('tracking a render without its webhook', () => {
     const maxMs = 10_000;
     const releaseAtMs = 2_000;
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, {
+    const handle = await stack.startHeldRender(id, {
       webhookTimeout: '300 ms', pollInitialInterval: initialMs, pollMaxInterval: maxMs, deadline: '1 minute',
     });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true });
 
     // Attempt n+1 starts sum(delays 1..n) after the first; with ±20% jitter each.
     const earliest: number[] = [0];
@@ -62,13 +59,10 @@ describe('tracking a render without its webhook', () => {
 
   test('a webhook arriving during polling ends the wait at once', async () => {
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, {
+    const handle = await stack.startHeldRender(id, {
       webhookTimeout: '200 ms', pollInitialInterval: '20 seconds', pollMaxInterval: '20 seconds', deadline: '1 minute',
     });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true });
     // The first GET is the snapshot before the POST: the second is the first poll, once the 200 ms window closed.
     await eventually(async () => (await getsFor(id)) >= 2, 10_000, 'first poll');
     await stack.sandbox.control.settings({ webhooks: { drop: 0 } });
@@ -141,11 +135,8 @@ describe('tracking a render without its webhook', () => {
 
   test.each([403, 404, 401] as const)('a passing %i on the polls after the render was accepted: the job goes on, ends done, rendered once', async (refusedStatus) => {
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' });
+    const handle = await stack.startHeldRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '500 ms', deadline: '1 minute' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true });
     await eventually(async () => (await getsFor(id)) >= 3, 10_000, 'polls');
     // A firewall's or a lagging replica's refusal, three reads in a row (7 s of waits in place).
     await stack.sandbox.control.addFault({ endpoint: 'get', kind: 'refused', refusedStatus, lipsyncId: id, times: 3 });
@@ -160,11 +151,8 @@ describe('tracking a render without its webhook', () => {
   test('a passed deadline ends in the timeout failure', async () => {
     const id = await stack.preview();
     // Given in milliseconds, said as a person would: "within 2s", not "within 2000".
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms', deadline: 2_000 });
+    await stack.startHeldRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms', deadline: 2_000 });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true });
     const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
     expect(error).toMatchObject({ reason: 'deadline' });
     expect((error as Error).message).toMatch(/not finished within 2s$/);
@@ -187,9 +175,7 @@ describe('tracking a render without its webhook', () => {
   test('an API status this tracker does not know ("processing") never crashes a poll; the render ends by polling', async () => {
     await stack.sandbox.control.reset({ webhooks: { drop: 1 }, runningStatusAs: 'processing', progressAs: 'number' });
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '300 ms', deadline: '1 minute' });
+    const handle = await stack.startHeldRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '100 ms', pollMaxInterval: '300 ms', deadline: '1 minute' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
     expect((await stack.sandbox.control.lipsync(id)).status).toBe('processing');
@@ -359,11 +345,8 @@ describe('tracking a render without its webhook', () => {
 
   test('cancelling stops tracking cleanly', async () => {
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms' });
+    const handle = await stack.startHeldRender(id, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true });
     await eventually(async () => (await getsFor(id)) >= 2, 10_000, 'polling'); // the snapshot, then a poll
     await stack.orchestrator.cancel(id);
     const error = await stack.orchestrator.waitForResult(id).catch((err: unknown) => err);
@@ -372,11 +355,8 @@ describe('tracking a render without its webhook', () => {
     expect((await stack.orchestrator.getStatus(id)).status).toBe('cancelled');
     // A canary on the same schedule shows time for three more polls has passed, without guessing a delay.
     const canary = await stack.preview('canary');
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(canary, { hold: true });
-    await stack.orchestrator.startRender(canary, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms' });
+    await stack.startHeldRender(canary, { webhookTimeout: '100 ms', pollInitialInterval: '200 ms', pollMaxInterval: '200 ms' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[canary] === 1, 10_000, 'canary render');
-    await stack.sandbox.control.setLipsync(canary, { hold: true });
     const canaryGets = await eventually(async () => ((await getsFor(canary)) >= 2 ? getsFor(canary) : undefined), 10_000, 'canary polling');
     // Counted only now: a poll attempt already handed to the worker at the cancel may still land.
     const getsAfterCancel = await getsFor(id);

@@ -166,9 +166,7 @@ describe('tracking a render through the webhook', () => {
 
   test('a forged terminal claim is re-checked, never trusted: the real end closes the job with the real URL', async () => {
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, FAST);
+    const handle = await stack.startHeldRender(id, FAST);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
     const forged = await fetch(webhookUrl(stack.webhookConfig), {
@@ -196,9 +194,7 @@ describe('tracking a render through the webhook', () => {
 
   test('a forged claim the API never confirms costs at most CONFIRM_BURST_GETS GETs, then polling takes over', async () => {
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, { ...FAST, pollInitialInterval: '20 seconds', pollMaxInterval: '20 seconds' });
+    const handle = await stack.startHeldRender(id, { ...FAST, pollInitialInterval: '20 seconds', pollMaxInterval: '20 seconds' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
     await fetch(webhookUrl(stack.webhookConfig), {

@@ -26,11 +26,8 @@ describe('the Temporal server killed mid-render', () => {
 
   test('the job survives, the lost webhook is covered by polling, one render', async () => {
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '2 seconds', pollMaxInterval: '2 seconds' });
+    const handle = await stack.startHeldRender(id, { webhookTimeout: '300 ms', pollInitialInterval: '2 seconds', pollMaxInterval: '2 seconds' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
-    await stack.sandbox.control.setLipsync(id, { hold: true });
     await eventually(async () => (await handle.query(statusQuery)).phase === 'polling', 10_000, 'polling');
     // Killed between two polls: an attempt in flight at the crash would only be retried after
     // its 1-minute start-to-close timeout (correct, but slow for a test).

@@ -88,9 +88,7 @@ describe('a running stage named "processing" (a status the docs do not name), de
   test('costs one GET: the API shows it too, so it is a stage, not an end; its later deliveries show progress', async () => {
     await stack.sandbox.control.reset({ runningStatusAs: 'processing', webhooks: { nonTerminal: true } });
     const id = await stack.preview();
-    // Held before the POST: at test speed the render ends ~1 s after it, which a busy machine can outrun.
-    await stack.sandbox.control.setLipsync(id, { hold: true });
-    const handle = await stack.orchestrator.startRender(id);
+    const handle = await stack.startHeldRender(id);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
     await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.3, hold: true });
     const learned = await eventually(async () => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { LipsyncOrchestrator } from '../../src/client';
+import { LipsyncOrchestrator, type TrackingOptions } from '../../src/client';
 import type { WebhookConfig, WorkerTuning } from '../../src/config';
 import { CreatifyClient } from '../../src/creatify';
 import { freePort } from '../../src/dev/ports';
@@ -33,6 +33,11 @@ export interface TestStack {
   worker: Worker;
   /** Creates a previewed lipsync whose webhook points at our receiver; returns its id. */
   preview(name?: string): Promise<string>;
+  /**
+   * Holds the record, then starts its render: at test speed a render ends ~1 s after its
+   * POST, which a busy machine could outrun if the test held it only once it saw the POST.
+   */
+  startHeldRender(lipsyncId: string, options?: TrackingOptions): ReturnType<LipsyncOrchestrator['startRender']>;
   /** Stops the in-process worker if any (awaits its drain) and starts a new one on the same queue. */
   restartWorker(): Promise<void>;
   /** Environment for a `lipsync worker` / webhook process serving this stack. */
@@ -112,6 +117,10 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
     async preview(name = 'test render') {
       const lipsync = await creatify.preview(demoRequest(name, webhookUrl(webhookConfig)));
       return lipsync.id;
+    },
+    async startHeldRender(lipsyncId, options) {
+      await sandbox.control.setLipsync(lipsyncId, { hold: true });
+      return orchestrator.startRender(lipsyncId, options);
     },
     async restartWorker() {
       if (worker?.getState() === 'RUNNING') worker.shutdown();
