@@ -5,7 +5,9 @@
  * many times in this process (`Worker.runReplayHistories`: workflow code and Core's
  * replay), rounds rotated, CPU time per replay. Far steadier than the live figures.
  */
-import type { History } from '@temporalio/common/lib/proto-utils';
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { KIND_LABEL, type Bench, type WorkerProcess } from './harness';
 import { FAST, rotatedMedians, WEBHOOK_ONLY } from './scenarios';
@@ -39,12 +41,20 @@ async function replayMany(recorded: Recorded, count: number): Promise<number> {
   return (used.user + used.system) / 1000 / count;
 }
 
-export async function replayCosts(bench: Bench, workers: { trackerSolo: WorkerProcess; bare: WorkerProcess }, perRound: number, rounds: number, progress: (line: string) => void): Promise<ReplayCost[]> {
+export async function replayCosts(bench: Bench, workers: { trackerSolo: WorkerProcess; bare: WorkerProcess }, perRound: number, rounds: number, progress: (line: string) => void, saveTo?: string): Promise<ReplayCost[]> {
   progress('recording one history of each…');
   const recorded = [
     await record(bench, 'tracker', workers.trackerSolo, 'tracker (reconciler off)', process.env.TEST_WORKFLOW_BUNDLE!),
     await record(bench, 'bare:local', workers.bare, KIND_LABEL['bare:local'], bench.bareBundle),
   ];
+  if (saveTo) {
+    fs.mkdirSync(saveTo, { recursive: true });
+    for (const [r, name] of recorded.map((r, i) => [r, i === 0 ? 'tracker' : 'bare-local'] as const)) {
+      const file = path.join(saveTo, `${name}-webhook-path.json`);
+      fs.writeFileSync(file, historyToJSON(r.history));
+      progress(`${r.label}: history written to ${file}`);
+    }
+  }
   for (const r of recorded) await replayMany(r, 50); // warm-up: bundles compiled, code optimized
   const medians = await rotatedMedians(recorded, rounds, (round) => progress(`replays, ${perRound} per history: round ${round + 1}/${rounds}`), async (r) => ({
     cpuMsPerReplay: await replayMany(r, perRound),

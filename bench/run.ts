@@ -14,6 +14,7 @@
  *   npm run bench -- --quick --cpu-profile DIR   also V8 CPU profiles of the workers, and where their CPU went
  *   npm run bench -- --commands [--quick]        only: the tracker's extra commands priced one kind at a time on bare workflows
  *   npm run bench -- --replay [--quick]          only: one tracker and one bare history, each replayed in-process (workflow-side CPU)
+ *                    [--save-histories DIR]  also writes the two histories there (for bench/promise-count.ts)
  *   npm run bench -- --phases [--quick]          only: where webhook→closed goes with 50 in flight, phase by phase from the histories
  */
 import fs from 'node:fs';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     'cpu-profile': { type: 'string' },
     commands: { type: 'boolean', default: false },
     replay: { type: 'boolean', default: false },
+    'save-histories': { type: 'string' },
     phases: { type: 'boolean', default: false },
   },
 });
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
       const workers = soloAndBare();
       const rounds = values.quick ? 3 : 7;
       const perRound = values.quick ? 200 : 500;
-      const costs = await replayCosts(bench, workers, perRound, rounds, say);
+      const costs = await replayCosts(bench, workers, perRound, rounds, say, values['save-histories']);
       const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, perRound, rounds, costs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printReplayTable(result);

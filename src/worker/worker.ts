@@ -1,6 +1,6 @@
 import { NativeConnection, Runtime, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import type { Tracing } from '../client/tracing';
-import { workflowsEntry } from './workflow-source';
+import { workflowBundlerOptions, workflowsEntry } from './workflow-source';
 import { createActivities, type CreatifyApi } from '../activities';
 import { HEARTBEAT_THROTTLE_MS } from '../activities/heartbeat';
 import { createSweepActivities } from '../activities/sweep';
@@ -14,7 +14,7 @@ export interface LipsyncWorkerOptions {
   namespace: string;
   taskQueue: string;
   creatify: CreatifyApi;
-  workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
   /** Time running activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   identity?: string;
@@ -54,7 +54,7 @@ export async function createLipsyncWorker(options: LipsyncWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.tracing ? { workflowsPath: workflowsEntry(), plugins: [options.tracing.plugin as unknown as WorkerPlugin] } : options.workflows),
+    ...(options.tracing ? { workflowsPath: workflowsEntry(), bundlerOptions: workflowBundlerOptions(), plugins: [options.tracing.plugin as unknown as WorkerPlugin] } : options.workflows),
     activities: {
       ...createActivities(options.creatify, {
         reconciler: reconciler !== false,
