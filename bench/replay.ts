@@ -3,12 +3,15 @@
  * the network or the machine's other load: one webhook-path history of the tracker and
  * one of the bare "signal → local GET → done" shape are recorded, then each is replayed
  * many times in this process (`Worker.runReplayHistories`: workflow code and Core's
- * replay), rounds rotated, CPU time per replay. Far steadier than the live figures.
+ * replay), rounds rotated, CPU time per replay. Far steadier than the live figures. The
+ * tracker's history is also replayed on a bundle that loads the workflow modules per run
+ * (the SDK's default) instead of preloading them (workflow-source.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { workflowsEntry } from '../src/worker/workflow-source';
 import { KIND_LABEL, type Bench, type WorkerProcess } from './harness';
 import { FAST, rotatedMedians, WEBHOOK_ONLY } from './scenarios';
 
@@ -55,6 +58,11 @@ export async function replayCosts(bench: Bench, workers: { trackerSolo: WorkerPr
       progress(`${r.label}: history written to ${file}`);
     }
   }
+  // The same tracker history on a bundle whose workflow modules are loaded per run (the SDK's default), not preloaded.
+  const perRun = path.join(path.dirname(process.env.TEST_WORKFLOW_BUNDLE!), 'workflow-bundle-per-run.js');
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: new DefaultLogger('WARN') });
+  fs.writeFileSync(perRun, code);
+  recorded.splice(1, 0, { label: 'tracker, modules loaded per run', bundlePath: perRun, history: recorded[0]!.history });
   for (const r of recorded) await replayMany(r, 50); // warm-up: bundles compiled, code optimized
   const medians = await rotatedMedians(recorded, rounds, (round) => progress(`replays, ${perRound} per history: round ${round + 1}/${rounds}`), async (r) => ({
     cpuMsPerReplay: await replayMany(r, perRound),
