@@ -16,7 +16,7 @@ import type { TrackingOptions } from '../src/contract/tracking-options';
 import { LipsyncOrchestrator } from '../src/client';
 import { startDevServer, type RunningDevServer } from '../src/dev/temporal-server';
 import type { SandboxSettingsPatch, SandboxStats } from '../src/sandbox';
-import { buildWorkflowBundle } from '../src/worker/workflow-source';
+import { buildWorkflowBundle, workflowsEntry } from '../src/worker/workflow-source';
 import { createWorkerLogger } from '../src/worker/logger';
 import type { TestStack } from '../test/support/stack';
 import type { BareEnding, BareExtras } from './bare/workflows';
@@ -94,14 +94,15 @@ export class Bench {
     readonly bareBundle: string,
   ) {}
 
-  static async start(dir: string, say: (line: string) => void): Promise<Bench> {
+  /** `perRunModules`: the tracker's bundle loads its workflow modules per run (the SDK's default), for an A/B against the preloaded bundle. */
+  static async start(dir: string, say: (line: string) => void, options: { perRunModules?: boolean } = {}): Promise<Bench> {
     // The bench process only runs clients; the SDK's INFO lines are noise here.
     Runtime.install({ logger: createWorkerLogger('ERROR', () => undefined) });
     say('compiling src/ to dist/, starting the dev server, bundling the workflows…');
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
     const server = await startDevServer({ uiPort: false, logFile: path.join(dir, 'temporal.log') });
     process.env.TEST_TEMPORAL_ADDRESS = server.address;
-    process.env.TEST_WORKFLOW_BUNDLE = (await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'))).path;
+    process.env.TEST_WORKFLOW_BUNDLE = options.perRunModules ? await perRunModulesBundle(dir) : (await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'))).path;
     const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./bare/workflows'), logger: new DefaultLogger('WARN') });
     const bareBundle = path.join(dir, 'bare-bundle.js');
     fs.writeFileSync(bareBundle, code);
@@ -261,4 +262,11 @@ export class Bench {
     for (const worker of this.children) await worker.stop();
     await this.server.stop();
   }
+}
+
+async function perRunModulesBundle(dir: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: new DefaultLogger('WARN') });
+  const file = path.join(dir, 'workflow-bundle-per-run.js');
+  fs.writeFileSync(file, code);
+  return file;
 }

@@ -9,6 +9,8 @@ export interface BenchResult {
   startedAt: Date;
   finishedAt: Date;
   machine: { atStart: string; atEnd: string };
+  /** A run of a variant of the tracker (--per-run-modules). */
+  variant?: string;
   plan: { sequentialRounds: number; inFlight: number; inFlightRounds: number; atOnce: number; throughputRounds: number; lost: number; waiting: number; quick: boolean };
   defaultCache: number;
   /** `tracker:solo` (the tracker without its reconciler) is absent from reports saved before it was measured. */
@@ -40,7 +42,7 @@ function table(rows: string[][]): string {
 
 export function printTable(r: BenchResult): void {
   const lines: string[] = [];
-  lines.push(`lipsync-orchestrator bench, ${r.startedAt.toISOString()} (${r.plan.quick ? 'quick' : 'full'} run, ${Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000)} s)`);
+  lines.push(`lipsync-orchestrator bench, ${r.startedAt.toISOString()} (${r.plan.quick ? 'quick' : 'full'} run, ${Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000)} s)${r.variant ? `, ${r.variant}` : ''}`);
   lines.push(`machine at start: ${r.machine.atStart}`);
   lines.push(`machine at end:   ${r.machine.atEnd}`);
   lines.push('');
@@ -141,11 +143,13 @@ export function printWaitingTable(r: WaitingResult): void {
 interface RunInfo {
   startedAt: Date;
   machine: { atStart: string; atEnd: string };
+  /** A run of a variant of the tracker (--per-run-modules). */
+  variant?: string;
 }
 
 /** A mode's table under the run's title and machine lines, with its legend below. */
 function printTitled(mode: string, r: RunInfo, body: string, legend: string[] = []): void {
-  const lines = [`lipsync-orchestrator bench ${mode}, ${r.startedAt.toISOString()}`, `machine at start: ${r.machine.atStart}`, `machine at end:   ${r.machine.atEnd}`, '', body];
+  const lines = [`lipsync-orchestrator bench ${mode}${r.variant ? ` (${r.variant})` : ''}, ${r.startedAt.toISOString()}`, `machine at start: ${r.machine.atStart}`, `machine at end:   ${r.machine.atEnd}`, '', body];
   console.log([...lines, ...(legend.length > 0 ? ['', ...legend] : [])].join('\n'));
 }
 

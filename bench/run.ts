@@ -15,6 +15,7 @@
  *   npm run bench -- --commands [--quick]        only: the tracker's extra commands priced one kind at a time on bare workflows
  *   npm run bench -- --replay [--quick]          only: one tracker and one bare history, each replayed in-process (workflow-side CPU)
  *                    [--save-histories DIR]  also writes the two histories there (for bench/promise-count.ts)
+ *   … --per-run-modules                 the tracker's bundle loads its workflow modules per run (the SDK's default), not preloaded: an A/B
  *   npm run bench -- --phases [--quick]          only: where webhook→closed goes with 50 in flight, phase by phase from the histories
  */
 import fs from 'node:fs';
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     commands: { type: 'boolean', default: false },
     replay: { type: 'boolean', default: false },
     'save-histories': { type: 'string' },
+    'per-run-modules': { type: 'boolean', default: false },
     phases: { type: 'boolean', default: false },
   },
 });
@@ -78,7 +80,8 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-bench-'));
   const startedAt = new Date();
   const machineAtStart = machine();
-  const bench = await Bench.start(dir, say);
+  const bench = await Bench.start(dir, say, { perRunModules: values['per-run-modules'] });
+  const runInfo = () => ({ startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, ...(values['per-run-modules'] ? { variant: "the tracker's workflow modules loaded per run" } : {}) });
   const profileDir = values['cpu-profile'] ? path.resolve(values['cpu-profile']) : undefined;
   bench.cpuProfileDir = profileDir;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
         say(`cache ${cache}: worker RSS ${run.workerRssBeforeMb.toFixed(0)} MB before, ${run.workerRssAfterMb.toFixed(0)} MB with ${n} waiting (peak ${run.workerRssPeakMb.toFixed(0)} MB); ${run.startedPerSecond.toFixed(1)} renders/s to the wait`);
         runs.push(run);
       }
-      const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, defaultCache: DEFAULT_MAX_CACHED_WORKFLOWS, runs };
+      const result = { ...runInfo(), defaultCache: DEFAULT_MAX_CACHED_WORKFLOWS, runs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printWaitingTable(result);
       return;
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
       const workers = soloAndBare();
       const rounds = values.quick ? 2 : 4;
       const costs = await commandCosts(bench, workers, plan.atOnce, rounds, say);
-      const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, n: plan.atOnce, rounds, costs };
+      const result = { ...runInfo(), n: plan.atOnce, rounds, costs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printCommandsTable(result);
       return;
@@ -121,7 +124,7 @@ async function main(): Promise<void> {
       const rounds = values.quick ? 3 : 7;
       const perRound = values.quick ? 200 : 500;
       const costs = await replayCosts(bench, workers, perRound, rounds, say, values['save-histories']);
-      const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, perRound, rounds, costs };
+      const result = { ...runInfo(), perRound, rounds, costs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printReplayTable(result);
       return;
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
     if (values.phases) {
       const rounds = values.quick ? 2 : 5;
       const phases = await latencyPhases(bench, soloAndBare(), plan.inFlight, rounds, say);
-      const result = { startedAt, machine: { atStart: machineAtStart, atEnd: machine() }, inFlight: plan.inFlight, rounds, phases };
+      const result = { ...runInfo(), inFlight: plan.inFlight, rounds, phases };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printPhasesTable(result);
       return;
@@ -152,9 +155,8 @@ async function main(): Promise<void> {
     const waitingTracker = await waiting(bench, 'tracker', plan.waiting, {}, say);
     const waitingBare = await waiting(bench, 'bare:local', plan.waiting, {}, say);
     const result = {
-      startedAt,
+      ...runInfo(),
       finishedAt: new Date(),
-      machine: { atStart: machineAtStart, atEnd: machine() },
       plan: { ...plan, quick: values.quick },
       defaultCache: DEFAULT_MAX_CACHED_WORKFLOWS,
       oneInFlight,
