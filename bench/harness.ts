@@ -264,7 +264,8 @@ export class Bench {
   }
 }
 
-async function perRunModulesBundle(dir: string): Promise<string> {
+/** The tracker's bundle with its workflow modules loaded per run (the SDK's default), written into `dir`. */
+export async function perRunModulesBundle(dir: string): Promise<string> {
   const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: new DefaultLogger('WARN') });
   const file = path.join(dir, 'workflow-bundle-per-run.js');
   fs.writeFileSync(file, code);

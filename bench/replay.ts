@@ -10,9 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { workflowsEntry } from '../src/worker/workflow-source';
-import { KIND_LABEL, type Bench, type WorkerProcess } from './harness';
+import { Worker } from '@temporalio/worker';
+import { KIND_LABEL, perRunModulesBundle, type Bench, type WorkerProcess } from './harness';
 import { FAST, rotatedMedians, WEBHOOK_ONLY } from './scenarios';
 
 export interface ReplayCost {
@@ -50,19 +49,18 @@ export async function replayCosts(bench: Bench, workers: { trackerSolo: WorkerPr
     await record(bench, 'tracker', workers.trackerSolo, 'tracker (reconciler off)', process.env.TEST_WORKFLOW_BUNDLE!),
     await record(bench, 'bare:local', workers.bare, KIND_LABEL['bare:local'], bench.bareBundle),
   ];
+  const [tracker, bare] = recorded as [Recorded, Recorded];
   if (saveTo) {
     fs.mkdirSync(saveTo, { recursive: true });
-    for (const [r, name] of recorded.map((r, i) => [r, i === 0 ? 'tracker' : 'bare-local'] as const)) {
+    for (const [name, r] of [['tracker', tracker], ['bare-local', bare]] as const) {
       const file = path.join(saveTo, `${name}-webhook-path.json`);
       fs.writeFileSync(file, historyToJSON(r.history));
       progress(`${r.label}: history written to ${file}`);
     }
   }
   // The same tracker history on a bundle whose workflow modules are loaded per run (the SDK's default), not preloaded.
-  const perRun = path.join(path.dirname(process.env.TEST_WORKFLOW_BUNDLE!), 'workflow-bundle-per-run.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: new DefaultLogger('WARN') });
-  fs.writeFileSync(perRun, code);
-  recorded.splice(1, 0, { label: 'tracker, modules loaded per run', bundlePath: perRun, history: recorded[0]!.history });
+  const perRun = await perRunModulesBundle(path.dirname(tracker.bundlePath));
+  recorded.splice(1, 0, { label: 'tracker, modules loaded per run', bundlePath: perRun, history: tracker.history });
   for (const r of recorded) await replayMany(r, 50); // warm-up: bundles compiled, code optimized
   const medians = await rotatedMedians(recorded, rounds, (round) => progress(`replays, ${perRound} per history: round ${round + 1}/${rounds}`), async (r) => ({
     cpuMsPerReplay: await replayMany(r, perRound),

@@ -19,8 +19,8 @@ const ask: RenderInput = { lipsyncId: ID, before: toSnapshot(previewed), settleP
 /** The watch after a POST of unknown fate, short for the test. */
 const WATCH_MS = 600;
 
-/** Creatify whose record shows nothing until a render is POSTed (or `showsRenderAfterMs`), and whose POST is accepted. */
-function scripted(options: { showsRenderAfterMs?: number; onPost?: () => void } = {}) {
+/** Creatify whose record shows nothing until a render is POSTed (or `showsRenderAfterMs`), and whose POST is accepted (or fails with `postFails`). */
+function scripted(options: { showsRenderAfterMs?: number; onPost?: () => void; postFails?: () => Error } = {}) {
   const startedAt = Date.now();
   const calls = { get: 0, render: 0, renderAt: [] as number[] };
   const shown = () => calls.render > 0 || (options.showsRenderAfterMs !== undefined && Date.now() - startedAt >= options.showsRenderAfterMs);
@@ -33,6 +33,7 @@ function scripted(options: { showsRenderAfterMs?: number; onPost?: () => void } 
       options.onPost?.();
       calls.render++;
       calls.renderAt.push(Date.now());
+      if (options.postFails) throw options.postFails();
       return rendering;
     },
     list: async () => [],
@@ -101,17 +102,7 @@ describe('renderLipsync: what an attempt tells the next', () => {
     ['timed out by our own client', true, () => new CreatifyError({ kind: 'timeout', message: 'headers timeout' })],
   ] as const)('a POST %s: the next attempt is told it may be in flight: %s', async (_what, inFlight, error) => {
     const { env, beats } = attempt(1);
-    const activities = createActivities(
-      {
-        get: async () => previewed,
-        render: async () => {
-          throw error();
-        },
-        list: async () => [],
-        remainingCredits: async () => ({ remaining_credits: 100 }),
-      } as unknown as CreatifyApi,
-      { settleMs: 20 },
-    );
+    const { activities } = scripted({ postFails: error });
     await expect(env.run(activities.renderLipsync, ask)).rejects.toThrow();
     expect('postSentAt' in beats[beats.length - 1]!).toBe(inFlight);
   });

@@ -45,17 +45,18 @@ function moduleLevelVariables(file: string): string[] {
 }
 
 describe('the preloaded workflow modules keep no run state', () => {
+  const modules = workflowModules();
+
   test('the workflow bundle preloads the workflows entry', () => {
     expect(workflowBundlerOptions().preloadModules).toEqual([workflowsEntry()]);
   });
 
   test('the modules followed from the entry include the tracker and what it imports', () => {
-    const modules = workflowModules();
     expect(modules).toEqual(expect.arrayContaining(['src/workflows/render-lipsync.ts', 'src/workflows/tracker.ts', 'src/workflows/metrics.ts', 'src/creatify/status.ts']));
   });
 
   test('no module-level let or var, except those listed with a reason', () => {
-    const found = workflowModules().flatMap(moduleLevelVariables);
+    const found = modules.flatMap(moduleLevelVariables);
     expect(found.sort()).toEqual(Object.keys(SHARED_ON_PURPOSE).sort());
   });
 });
