@@ -178,6 +178,12 @@ async function main(): Promise<void> {
   }
 }
 
+// --replay replays both bundles side by side already; with the variant its two tracker rows would be the same bundle.
+if (values.replay && values['per-run-modules']) {
+  console.error('bench: --replay already replays the tracker with its modules loaded per run; leave out --per-run-modules');
+  process.exit(2);
+}
+
 main().then(
   () => process.exit(0),
   (err) => {

@@ -21,4 +21,4 @@ server_dir="$(scripts/temporal-server.sh)"
 echo "test.sh: Temporal server at $server_dir" >&2
 
 npx tsc -p tsconfig.json --noEmit
-exec npx jest --runInBand "$@"
+exec npx jest "$@"

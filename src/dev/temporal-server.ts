@@ -14,6 +14,8 @@ export interface DevServerOptions {
   uiPort?: number | false;
   ip?: string;
   namespace?: string;
+  /** More namespaces to create at start, each with the same search attributes (the test run's one per jest worker). */
+  extraNamespaces?: readonly string[];
   /** Where the server's own log goes; discarded when absent. */
   logFile?: string;
   /** Where the first-run build of the pinned CLI reports progress; stderr when absent. */
@@ -56,6 +58,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   if (uiPort !== false && (await isPortInUse(uiPort, ip))) throw new PortInUseError(uiPort, 'Temporal Web UI');
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  for (const extra of options.extraNamespaces ?? []) args.push('--namespace', extra);
   for (const attribute of options.searchAttributes ?? SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   // Timers otherwise fire up to 1 s late (batched); tests use sub-second timeouts.
   args.push('--dynamic-config-value', 'history.timerProcessorMaxTimeShift="20ms"');

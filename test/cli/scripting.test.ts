@@ -106,7 +106,7 @@ test('watch --once through a pipe lists the open renders as plain lines; --json 
     await new Promise((r) => setTimeout(r, 250));
   }
   expect(plain).not.toContain('\x1b');
-  expect(plain.split('\n')[0]).toMatch(/^lipsync watch: open renders in default at /);
+  expect(plain.split('\n')[0]).toMatch(new RegExp(`^lipsync watch: open renders in ${stack.client.options.namespace} at `));
   expect(plain).toMatch(new RegExp(`^${id.slice(0, 8)} \\w+ \\(\\d+s\\)$`, 'm'));
   const json = await lipsync('watch', '--once', '--json');
   const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line));

@@ -386,7 +386,7 @@ describe('tracking a render without its webhook', () => {
     const creatify = new CreatifyClient({ baseUrl: stack.sandbox.url, apiId: stack.sandbox.credentials.apiId, apiKey: wrongKey, timeoutMs: 5_000 });
     const connection = await testNativeConnection();
     const taskQueue = uniqueTaskQueue('bad-credentials');
-    const worker = await createLipsyncWorker({ connection, namespace: 'default', taskQueue, creatify, workflows: { workflowBundle: testWorkflowBundle() } });
+    const worker = await createLipsyncWorker({ connection, namespace: stack.client.options.namespace, taskQueue, creatify, workflows: { workflowBundle: testWorkflowBundle() } });
     const orchestrator = new LipsyncOrchestrator({ client: stack.client, taskQueue });
     try {
       const started = Date.now();

@@ -16,7 +16,7 @@ import { webhookUrl } from '../../src/contract/webhook-url';
 import { createLipsyncWorker } from '../../src/worker/worker';
 import type { ReconcilerConfig } from '../../src/contract/reconciler';
 import { demoRequest as demoBody } from '../../src/dev/demo';
-import { testClient, testNativeConnection, uniqueTaskQueue } from './temporal';
+import { testClient, testNamespace, testNativeConnection, uniqueTaskQueue } from './temporal';
 import { testWorkflowBundle } from './bundle';
 
 /** Stage durations scaled so a render takes ~1 s (5 s + 20 s + 180 s at 0.005). */
@@ -88,7 +88,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
   const newWorker = async () =>
     createLipsyncWorker({
       connection: nativeConnection,
-      namespace: 'default',
+      namespace: testNamespace(options.temporalAddress),
       taskQueue,
       creatify,
       workflows: { workflowBundle: testWorkflowBundle() },
@@ -131,7 +131,7 @@ export async function startTestStack(settings: SandboxSettingsPatch = {}, option
     workerEnv() {
       return {
         TEMPORAL_ADDRESS: options.temporalAddress ?? process.env.TEST_TEMPORAL_ADDRESS,
-        TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_NAMESPACE: testNamespace(options.temporalAddress),
         LIPSYNC_TASK_QUEUE: taskQueue,
         CREATIFY_API_BASE_URL: sandbox.url,
         CREATIFY_API_ID: sandbox.credentials.apiId,

@@ -8,9 +8,23 @@ export function testTemporalAddress(): string {
   return address;
 }
 
+export function testNamespaceOfWorker(jestWorkerId: string): string {
+  return `lipsync-test-${jestWorkerId}`;
+}
+
+/**
+ * The namespace this test file uses on `address`: on the run's dev server, its jest
+ * worker's own (the global setup made one per worker); on a server a test started
+ * itself, `default`.
+ */
+export function testNamespace(address?: string): string {
+  if (address !== undefined && address !== process.env.TEST_TEMPORAL_ADDRESS) return 'default';
+  return testNamespaceOfWorker(process.env.JEST_WORKER_ID ?? '1');
+}
+
 export async function testClient(address = testTemporalAddress()): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address });
-  return { client: new Client({ connection, namespace: process.env.TEST_TEMPORAL_NAMESPACE ?? 'default' }), connection };
+  return { client: new Client({ connection, namespace: testNamespace(address) }), connection };
 }
 
 export async function testNativeConnection(address = testTemporalAddress()): Promise<NativeConnection> {
