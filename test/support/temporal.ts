@@ -13,12 +13,14 @@ export function testNamespaceOfWorker(jestWorkerId: string): string {
 }
 
 /**
- * The namespace this test file uses on `address`: on the run's dev server, its jest
- * worker's own (the global setup made one per worker); on a server a test started
- * itself, `default`.
+ * The namespace this test file uses on `address`: on the jest run's dev server, its jest
+ * worker's own (the global setup made one per worker and said how many); on a server a
+ * test started itself, and for the bench and the history export (which start their own
+ * server and use this stack outside jest), `default`.
  */
 export function testNamespace(address?: string): string {
-  if (address !== undefined && address !== process.env.TEST_TEMPORAL_ADDRESS) return 'default';
+  const runServer = address === undefined || address === process.env.TEST_TEMPORAL_ADDRESS;
+  if (!runServer || process.env.TEST_TEMPORAL_WORKERS === undefined) return 'default';
   return testNamespaceOfWorker(process.env.JEST_WORKER_ID ?? '1');
 }
 
