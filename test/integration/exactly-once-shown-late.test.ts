@@ -173,10 +173,14 @@ describe('a render that shows late, and one wrongly judged started', () => {
     const id = await stack.preview('claim during render');
     // The POST is processed but answered 504; the retry's read is throttled for 8 s, so the
     // render activity waits. The render finishes meanwhile and its webhook must end the job.
+    // Held until the retry's read took the 429: a render left to run could end (and its
+    // claim's GET take the 429 instead) before a retry slowed by a busy machine reads.
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 504, after: true, lipsyncId: id });
-    const handle = await stack.orchestrator.startRender(id, FAST);
+    const handle = await stack.startHeldRender(id, FAST);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 5_000, 'the render');
     await stack.sandbox.control.addFault({ endpoint: 'get', kind: 'rate-limit', retryAfter: '8', lipsyncId: id });
+    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.endpoint === 'get' && f.lipsyncId === id), 10_000, "the retry's throttled read");
+    await stack.sandbox.control.setLipsync(id, { hold: false });
     const result = await handle.result();
     const stats = await stack.sandbox.control.stats();
     expect(result).toMatchObject({ detectedBy: 'webhook', output: (await stack.sandbox.control.lipsync(id)).output });
