@@ -17,6 +17,7 @@
  *                    [--save-histories DIR]  also writes the two histories there (for bench/promise-count.ts)
  *   … --per-run-modules                 the tracker's bundle loads its workflow modules per run (the SDK's default), not preloaded: an A/B
  *   npm run bench -- --phases [--quick]          only: where webhook→closed goes with 50 in flight, phase by phase from the histories
+ *   npm run bench -- --progress-cost [--quick]   only: the reconciler's progress reads at real proportions (renders as slow as its sweeps)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,8 +28,9 @@ import { Bench } from './harness';
 import { machine } from './measure';
 import { printProfiles, summarizeProfiles } from './profile';
 import { latencyPhases } from './phases';
+import { progressCosts } from './progress-cost';
 import { replayCosts } from './replay';
-import { printCommandsTable, printPhasesTable, printReplayTable, printTable, printWaitingTable } from './report';
+import { printCommandsTable, printPhasesTable, printProgressCostTable, printReplayTable, printTable, printWaitingTable } from './report';
 import { commandCosts, latencyInFlight, latencyOneInFlight, lostWebhooks, throughput, waiting, warmUp } from './scenarios';
 
 const { values } = parseArgs({
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     'save-histories': { type: 'string' },
     'per-run-modules': { type: 'boolean', default: false },
     phases: { type: 'boolean', default: false },
+    'progress-cost': { type: 'boolean', default: false },
   },
 });
 
@@ -109,7 +112,8 @@ async function main(): Promise<void> {
       return;
     }
     // The single-purpose modes compare the tracker without its reconciler with bare workflows.
-    const soloAndBare = () => ({ trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo'), bare: bench.spawnWorker('bare') });
+    const trackerSolo = () => bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo');
+    const soloAndBare = () => ({ trackerSolo: trackerSolo(), bare: bench.spawnWorker('bare') });
     if (values.commands) {
       const workers = soloAndBare();
       const rounds = values.quick ? 2 : 4;
@@ -135,6 +139,20 @@ async function main(): Promise<void> {
       const result = { ...runInfo(), inFlight: plan.inFlight, rounds, phases };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printPhasesTable(result);
+      return;
+    }
+    if (values['progress-cost']) {
+      // Progress every 30 s (the default) and every 60 s at real speed (LIPSYNC_RECONCILE_PROGRESS_INTERVAL=60s), and no reconciler.
+      const workers = [
+        { label: 'reconciler, progress every 30 s', worker: bench.spawnWorker('tracker', RECONCILER_AT_BENCH_SPEED) },
+        { label: 'reconciler, progress every 60 s', worker: bench.spawnWorker('tracker', { ...RECONCILER_AT_BENCH_SPEED, LIPSYNC_RECONCILE_PROGRESS_INTERVAL: '600' }, 'tracker-progress-60s') },
+        { label: 'reconciler off', worker: trackerSolo() },
+      ];
+      const plan = { atOnce: 50, oneAtATime: values.quick ? 3 : 5, rounds: values.quick ? 2 : 3 };
+      const costs = await progressCosts(bench, workers, plan, say);
+      const result = { ...runInfo(), rounds: plan.rounds, costs };
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else printProgressCostTable(result);
       return;
     }
     const workers = {

@@ -39,6 +39,8 @@ interface Tracked {
   workflowId: string;
   lipsyncId: string;
   pollFrom: number;
+  /** When its tracker started (ms): a render younger than a progress interval is not read for progress. */
+  startedAt: number;
 }
 
 export function createSweepActivities(client: Client, creatify: Pick<CreatifyClient, 'list'>): SweepActivities {
@@ -51,7 +53,7 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
     for await (const info of client.workflow.list({ query })) {
       const lipsyncId = lipsyncIdOfWorkflow(info.workflowId);
       const pollFrom = info.typedSearchAttributes.get(LIPSYNC_POLL_FROM);
-      if (lipsyncId && pollFrom) tracked.push({ workflowId: info.workflowId, lipsyncId, pollFrom: pollFrom.getTime() });
+      if (lipsyncId && pollFrom) tracked.push({ workflowId: info.workflowId, lipsyncId, pollFrom: pollFrom.getTime(), startedAt: info.startTime.getTime() });
       if (tracked.length % 1_000 === 0) heartbeat();
     }
     return tracked;
@@ -124,7 +126,10 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
       const now = Date.now();
       const tracked = await listTracked(input.taskQueue);
       const overdue = tracked.filter((t) => t.pollFrom <= now);
-      const toRead = input.includeWithinWindow ? tracked : overdue;
+      // Inside its window a render is read for progress only once it has run a progress
+      // interval: before that it is in its first fifth (nothing to tell its tracker), and the
+      // read would be a list call for nothing — for a render alone, a whole one.
+      const toRead = input.includeWithinWindow ? tracked.filter((t) => t.pollFrom <= now || now - t.startedAt >= input.resendAfterMs) : overdue;
       let listCalls = 0;
       let signalled = 0;
       for (let start = 0; start < toRead.length; start += LIST_BATCH) {

@@ -47,8 +47,10 @@ export interface SweepInput {
   /** Read renders inside their webhook window too (for progress), not only overdue ones. */
   includeWithinWindow: boolean;
   /**
-   * An overdue render whose record did not change is signalled again only this long
-   * after the last signal: the tracker hears the reconciler is alive, at a bounded cost.
+   * The reconciler's progress interval. An overdue render whose record did not change is
+   * signalled again only this long after the last signal: the tracker hears the reconciler
+   * is alive, at a bounded cost. A render inside its window is read for progress only once
+   * its tracker has run this long.
    */
   resendAfterMs: number;
 }
