@@ -2,7 +2,7 @@ import { statusQuery } from '../../src/contract/messages';
 import { type TrackingOptions } from '../../src/contract/tracking-options';
 import { webhookUrl } from '../../src/contract/webhook-url';
 import { CONFIRM_BURST_GETS } from '../../src/workflows/tracker';
-import { eventually, useTestStack } from '../support/stack';
+import { eventually, untilRenderAccepted, useTestStack } from '../support/stack';
 
 const FAST: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '1 minute' };
 
@@ -168,6 +168,7 @@ describe('tracking a render through the webhook', () => {
     const id = await stack.preview();
     const handle = await stack.startHeldRender(id, FAST);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await untilRenderAccepted(handle);
     await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
     const forged = await fetch(webhookUrl(stack.webhookConfig), {
       method: 'POST',
@@ -196,6 +197,7 @@ describe('tracking a render through the webhook', () => {
     const id = await stack.preview();
     const handle = await stack.startHeldRender(id, { ...FAST, pollInitialInterval: '20 seconds', pollMaxInterval: '20 seconds' });
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await untilRenderAccepted(handle);
     await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
     await fetch(webhookUrl(stack.webhookConfig), {
       method: 'POST',

@@ -7,7 +7,7 @@
 import type { SandboxSettingsPatch } from '../../src/sandbox';
 import { RenderError } from '../../src/client';
 import { statusQuery } from '../../src/contract/messages';
-import { eventually, useTestStack } from '../support/stack';
+import { eventually, untilRenderAccepted, useTestStack } from '../support/stack';
 
 const STYLES: Array<[string, SandboxSettingsPatch]> = [
   ['documented', {}],
@@ -90,6 +90,8 @@ describe('a running stage named "processing" (a status the docs do not name), de
     const id = await stack.preview();
     const handle = await stack.startHeldRender(id);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    // No other delivery comes while it is held: this one must find the render accepted.
+    await untilRenderAccepted(handle);
     await stack.sandbox.control.setLipsync(id, { status: 'running', progress: 0.3, hold: true });
     const learned = await eventually(async () => {
       const state = await handle.query(statusQuery);

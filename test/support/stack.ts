@@ -3,9 +3,10 @@
  * worker, client library, all against the dev server the global setup started.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, Connection } from '@temporalio/client';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { LipsyncOrchestrator, type TrackingOptions } from '../../src/client';
+import { statusQuery } from '../../src/contract/messages';
 import type { WebhookConfig, WorkerTuning } from '../../src/config';
 import { CreatifyClient } from '../../src/creatify';
 import { freePort } from '../../src/dev/ports';
@@ -183,6 +184,15 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Until the tracker has its render POST's answer: a delivery sent after this is judged as
+ * the render's. (Before it, a delivery's progress may be the preview's and is not taken; on
+ * a busy machine the answer can reach the workflow after a delivery the test triggers.)
+ */
+export async function untilRenderAccepted(handle: Pick<WorkflowHandle, 'query'>): Promise<void> {
+  await eventually(async () => ((await handle.query(statusQuery)).renderAcceptedAt ? true : undefined), 10_000, 'the render accepted');
 }
 
 export type { NativeConnection };
