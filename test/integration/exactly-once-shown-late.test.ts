@@ -4,7 +4,7 @@
  * nothing ever shows; a refusal on a retry an earlier attempt may explain is not the end.
  */
 import { statusQuery } from '../../src/contract/messages';
-import { eventually, useTestStack } from '../support/stack';
+import { eventually, untilRenderAccepted, useTestStack } from '../support/stack';
 import { CLIENT_TIMEOUT_MS, expectVideoPaidOnce, FAST } from '../support/exactly-once';
 
 describe('a render that shows late, and one wrongly judged started', () => {
@@ -21,10 +21,7 @@ describe('a render that shows late, and one wrongly judged started', () => {
     await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.lipsyncId === id), 5_000, 'the 429');
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // updated_at has one-second resolution
     await stack.sandbox.control.setLipsync(id, { progress: 0 });
-    const judged = await eventually(async () => {
-      const state = await handle.query(statusQuery);
-      return state.renderAcceptedAt ? state : undefined;
-    }, 10_000, 'the judgement');
+    const judged = await untilRenderAccepted(handle, 10_000, 'the judgement');
     return { handle, judged };
   }
 
@@ -104,10 +101,7 @@ describe('a render that shows late, and one wrongly judged started', () => {
     await stack.sandbox.control.setLipsync(id, { hold: true });
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'lost-response', lipsyncId: id });
     const handle = await stack.orchestrator.startRender(id, FAST);
-    const judged = await eventually(async () => {
-      const state = await handle.query(statusQuery);
-      return state.renderAcceptedAt ? state : undefined;
-    }, 30_000, 'the judgement');
+    const judged = await untilRenderAccepted(handle, 30_000, 'the judgement');
     expect(judged).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(evidence) });
     await stack.sandbox.control.setLipsync(id, { hold: false });
     expect((await handle.result()).output).toContain(id);
@@ -128,10 +122,7 @@ describe('a render that shows late, and one wrongly judged started', () => {
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 503, lipsyncId: id });
     const started = Date.now();
     const handle = await stack.orchestrator.startRender(id, FAST);
-    const judged = await eventually(async () => {
-      const state = await handle.query(statusQuery);
-      return state.renderAcceptedAt ? state : undefined;
-    }, 30_000, 'the judgement');
+    const judged = await untilRenderAccepted(handle, 30_000, 'the judgement');
     expect(judged).toMatchObject({ renderPosted: false, renderEvidence: expect.stringMatching(/earlier attempt may have reached it/) });
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 503, lipsyncId: id });
     const error = await handle.result().catch((err: unknown) => err);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { LipsyncOrchestrator, type TrackingOptions } from '../../src/client';
-import { statusQuery } from '../../src/contract/messages';
+import { statusQuery, type TrackingState } from '../../src/contract/messages';
 import type { WebhookConfig, WorkerTuning } from '../../src/config';
 import { CreatifyClient } from '../../src/creatify';
 import { freePort } from '../../src/dev/ports';
@@ -191,8 +191,11 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
  * the render's. (Before it, a delivery's progress may be the preview's and is not taken; on
  * a busy machine the answer can reach the workflow after a delivery the test triggers.)
  */
-export async function untilRenderAccepted(handle: Pick<WorkflowHandle, 'query'>): Promise<void> {
-  await eventually(async () => ((await handle.query(statusQuery)).renderAcceptedAt ? true : undefined), 10_000, 'the render accepted');
+export async function untilRenderAccepted(handle: Pick<WorkflowHandle, 'query'>, timeoutMs = 10_000, what = 'the render accepted'): Promise<TrackingState> {
+  return eventually(async () => {
+    const state = await handle.query(statusQuery);
+    return state.renderAcceptedAt ? state : undefined;
+  }, timeoutMs, what);
 }
 
 export type { NativeConnection };
