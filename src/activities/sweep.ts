@@ -43,6 +43,13 @@ interface Tracked {
   startedAt: number;
 }
 
+/** The smallest value, or null for none (a loop: a fleet of any size, no spread of arguments). */
+function earliest(values: number[]): number | null {
+  let min: number | null = null;
+  for (const value of values) if (min === null || value < min) min = value;
+  return min;
+}
+
 export function createSweepActivities(client: Client, creatify: Pick<CreatifyClient, 'list'>): SweepActivities {
   /** What each tracker was last told, and when: unchanged records are not sent again until resendAfterMs. */
   const lastSent = new Map<string, { key: string; at: number }>();
@@ -129,7 +136,8 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
       // Inside its window a render is read for progress only once it has run a progress
       // interval: before that it is in its first fifth (nothing to tell its tracker), and the
       // read would be a list call for nothing — for a render alone, a whole one.
-      const toRead = input.includeWithinWindow ? tracked.filter((t) => t.pollFrom <= now || now - t.startedAt >= input.resendAfterMs) : overdue;
+      const progressAfterMs = input.progressAfterMs ?? input.resendAfterMs;
+      const toRead = input.includeWithinWindow ? tracked.filter((t) => t.pollFrom <= now || now - t.startedAt >= progressAfterMs) : overdue;
       let listCalls = 0;
       let signalled = 0;
       for (let start = 0; start < toRead.length; start += LIST_BATCH) {
@@ -176,8 +184,12 @@ export function createSweepActivities(client: Client, creatify: Pick<CreatifyCli
         const live = new Set(tracked.map((t) => t.lipsyncId));
         for (const id of lastSent.keys()) if (!live.has(id)) lastSent.delete(id);
       }
-      const upcoming = tracked.filter((t) => t.pollFrom > now).map((t) => t.pollFrom - Date.now());
-      return { tracked: tracked.length, overdue: overdue.length, listCalls, signalled, nextDueInMs: upcoming.length ? Math.min(...upcoming) : null };
+      const withinWindow = tracked.filter((t) => t.pollFrom > now);
+      const end = Date.now();
+      const nextDueInMs = earliest(withinWindow.map((t) => t.pollFrom - end));
+      const youngest = earliest(withinWindow.map((t) => t.startedAt + progressAfterMs - end));
+      const nextProgressInMs = youngest === null ? null : Math.max(youngest, 0);
+      return { tracked: tracked.length, overdue: overdue.length, listCalls, signalled, nextDueInMs, nextProgressInMs };
     },
   };
 }

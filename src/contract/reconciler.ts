@@ -47,12 +47,17 @@ export interface SweepInput {
   /** Read renders inside their webhook window too (for progress), not only overdue ones. */
   includeWithinWindow: boolean;
   /**
-   * The reconciler's progress interval. An overdue render whose record did not change is
-   * signalled again only this long after the last signal: the tracker hears the reconciler
-   * is alive, at a bounded cost. A render inside its window is read for progress only once
-   * its tracker has run this long.
+   * An overdue render whose record did not change is signalled again only this long after
+   * the last signal (the reconciler's progress interval): the tracker hears the reconciler
+   * is alive, at a bounded cost.
    */
   resendAfterMs: number;
+  /**
+   * A render inside its window is read for progress only once its tracker has run this
+   * long (the progress interval): before that it is in its first fifth, nothing to tell.
+   * Absent from reconcilers started before it existed: resendAfterMs stands in.
+   */
+  progressAfterMs?: number;
 }
 
 export interface SweepOutcome {
@@ -66,6 +71,12 @@ export interface SweepOutcome {
   signalled: number;
   /** Ms until the next tracked render's webhook window ends; null when none is waiting for one. */
   nextDueInMs: number | null;
+  /**
+   * Ms until the first render inside its window is old enough to be read for progress
+   * (0: one is already); null when none is inside its window. Absent from the results of
+   * sweeps recorded before it existed.
+   */
+  nextProgressInMs?: number | null;
 }
 
 /** What the reconciler read on Creatify's API for one tracked render: the truth, as of `observedAt`. */

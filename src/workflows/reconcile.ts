@@ -5,7 +5,7 @@
  * the API said. It sweeps often while renders are overdue (webhooks are missing) and
  * rarely while none is, waking early when the next webhook window ends.
  */
-import { condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { reconcilerConfigSignal, type ReconcilerInput, type SweepActivities } from '../contract/reconciler';
 
 const { sweepLipsyncs } = proxyActivities<SweepActivities>({
@@ -18,6 +18,13 @@ const { sweepLipsyncs } = proxyActivities<SweepActivities>({
 /** Sweeps per run before continuing as new: keeps each history short. */
 const SWEEPS_PER_RUN = 500;
 
+/**
+ * Runs from this marker on do not wake for a progress sweep before some render inside its
+ * window is old enough to be read for progress (the sweep says when: nextProgressInMs).
+ * Older histories woke every progress interval while any render was inside its window.
+ */
+export const PROGRESS_WAKE_PATCH = 'progress-sweep-when-due';
+
 export async function reconcileLipsyncs(input: ReconcilerInput): Promise<never> {
   let config = input.config;
   let reconfigured = false;
@@ -27,16 +34,23 @@ export async function reconcileLipsyncs(input: ReconcilerInput): Promise<never> 
   });
   const { taskQueue } = workflowInfo();
   let lastProgressSweep = input.lastProgressSweepAt ? Date.parse(input.lastProgressSweepAt) : 0;
+  const wakeWhenProgressDue = patched(PROGRESS_WAKE_PATCH);
 
   for (let sweep = 0; sweep < SWEEPS_PER_RUN && !workflowInfo().continueAsNewSuggested; sweep++) {
     const includeWithinWindow = Date.now() - lastProgressSweep >= config.progressIntervalMs;
-    const outcome = await sweepLipsyncs({ taskQueue, includeWithinWindow, resendAfterMs: config.progressIntervalMs });
+    const outcome = await sweepLipsyncs({ taskQueue, includeWithinWindow, resendAfterMs: config.progressIntervalMs, progressAfterMs: config.progressIntervalMs });
     if (includeWithinWindow) lastProgressSweep = Date.now();
     if (outcome.listCalls > 0) log.debug('reconciler sweep', { ...outcome });
 
     let waitMs = outcome.overdue > 0 ? config.overdueIntervalMs : config.idleIntervalMs;
     if (outcome.nextDueInMs !== null) waitMs = Math.min(waitMs, Math.max(outcome.nextDueInMs, 0) + 50);
-    if (outcome.tracked > outcome.overdue) waitMs = Math.min(waitMs, Math.max(config.progressIntervalMs - (Date.now() - lastProgressSweep), 0));
+    if (outcome.tracked > outcome.overdue) {
+      let progressInMs = Math.max(config.progressIntervalMs - (Date.now() - lastProgressSweep), 0);
+      // Every render inside its window too young to be read for progress: a sweep before
+      // the first comes of age would list them all and read none of them.
+      if (wakeWhenProgressDue && outcome.nextProgressInMs) progressInMs = Math.max(progressInMs, outcome.nextProgressInMs + 50);
+      waitMs = Math.min(waitMs, progressInMs);
+    }
     reconfigured = false;
     await condition(() => reconfigured, Math.max(waitMs, 10));
   }

@@ -8,12 +8,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { WebhookConfig } from '../../src/config';
 import { freePort } from '../../src/dev/ports';
 import { createWebhookHandler, startWebhookServer, temporalSignaler, webhookToken, type RunningWebhookServer } from '../../src/webhook';
 import { workflowIdFor } from '../../src/contract/lipsync-id';
-import { testClient, testNativeConnection, uniqueTaskQueue } from '../support/temporal';
+import { startTestWorker, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { receivedHintsQuery, signalRecorder } from '../workflow/fixtures/signal-recorder';
 
 const PREFIX = '/hooks/creatify';
@@ -35,32 +34,19 @@ const logs: string[] = [];
 const taskQueue = uniqueTaskQueue('webhook-receiver');
 const recorders: WorkflowHandle[] = [];
 let client: Client;
-let connection: Connection;
-let native: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: TestWorker;
 let server: RunningWebhookServer;
 
 beforeAll(async () => {
-  ({ client, connection } = await testClient());
-  native = await testNativeConnection();
-  worker = await Worker.create({
-    connection: native,
-    namespace: client.options.namespace,
-    taskQueue,
-    workflowsPath: require.resolve('../workflow/fixtures/signal-recorder'),
-  });
-  workerRun = worker.run();
+  worker = await startTestWorker({ taskQueue, workflowsPath: require.resolve('../workflow/fixtures/signal-recorder') });
+  client = worker.client;
   server = await startWebhookServer({ config, client, log: (line) => logs.push(line) });
 });
 
 afterAll(async () => {
   await Promise.allSettled(recorders.map((handle) => handle.terminate('test over')));
   await server?.close();
-  worker?.shutdown();
-  await workerRun;
-  await native?.close();
-  await connection?.close();
+  await worker?.stop();
 });
 
 async function startRecorder(): Promise<{ id: string; handle: WorkflowHandle }> {

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
 /** Address of the dev server the global setup started. */
 export function testTemporalAddress(): string {
@@ -35,4 +35,27 @@ export async function testNativeConnection(address = testTemporalAddress()): Pro
 
 export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+}
+
+/** A worker of the test's own on the run's dev server, with a client of the same namespace. */
+export interface TestWorker {
+  client: Client;
+  /** Shuts the worker down and closes both connections. */
+  stop(): Promise<void>;
+}
+
+export async function startTestWorker(options: Omit<WorkerOptions, 'connection' | 'namespace'>): Promise<TestWorker> {
+  const { client, connection } = await testClient();
+  const native = await testNativeConnection();
+  const worker = await Worker.create({ connection: native, namespace: client.options.namespace, ...options });
+  const running = worker.run();
+  return {
+    client,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await native.close();
+      await connection.close();
+    },
+  };
 }
