@@ -47,6 +47,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   taskQueue: string;
   pid: number;
+  /** Every process serving taskQueue (a pair shares one: spawnPair); CPU is summed over them. */
+  pids: number[];
   /** Its folder under the bench's CPU profile folder; also the key of rendersByWorker. */
   profileName: string;
   stop(): Promise<void>;
@@ -123,8 +125,7 @@ export class Bench {
    * `lipsync worker` (tracker) or the bare worker, in a child process, with extra env on
    * top. `profileName` names its folder under cpuProfileDir when profiling.
    */
-  spawnWorker(kind: 'tracker' | 'bare', env: Record<string, string> = {}, profileName: string = kind): WorkerProcess {
-    const taskQueue = this.newQueue(kind);
+  spawnWorker(kind: 'tracker' | 'bare', env: Record<string, string> = {}, profileName: string = kind, taskQueue = this.newQueue(kind)): WorkerProcess {
     const log = fs.openSync(path.join(this.dir, `worker-${taskQueue}.log`), 'a');
     const fullEnv = { ...process.env, ...this.stack.workerEnv(), LIPSYNC_LOG_LEVEL: 'WARN', LIPSYNC_TASK_QUEUE: taskQueue, BENCH_BARE_BUNDLE: this.bareBundle, ...env };
     const args = kind === 'tracker' ? ['-e', TRACKER_WORKER] : ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'bare', 'worker.ts')];
@@ -138,6 +139,7 @@ export class Bench {
       child,
       taskQueue,
       pid: child.pid!,
+      pids: [child.pid!],
       profileName,
       async stop() {
         if (child.exitCode !== null || child.signalCode !== null) return exited;
@@ -154,6 +156,23 @@ export class Bench {
     };
     this.children.push(worker);
     return worker;
+  }
+
+  /**
+   * Two worker processes on one task queue, as a production fleet runs them: the
+   * reconciler's sweeps land on either. Measured as one (CPU summed over both).
+   */
+  spawnPair(kind: 'tracker' | 'bare', env: Record<string, string> = {}, profileName: string = `${kind}-pair`): WorkerProcess {
+    const first = this.spawnWorker(kind, env, `${profileName}-1`);
+    const second = this.spawnWorker(kind, env, `${profileName}-2`, first.taskQueue);
+    return {
+      ...first,
+      pids: [first.pid, second.pid],
+      profileName,
+      async stop() {
+        await Promise.all([first.stop(), second.stop()]);
+      },
+    };
   }
 
   orchestrator(taskQueue: string): LipsyncOrchestrator {
@@ -188,7 +207,8 @@ export class Bench {
     this.rendersByWorker[worker.profileName] = (this.rendersByWorker[worker.profileName] ?? 0) + n;
     const ids = await this.previews(n);
     const serverBefore = cpuMs(this.server.pid);
-    const workerBefore = cpuMs(worker.pid);
+    const workerCpu = () => worker.pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+    const workerBefore = workerCpu();
     const started = performance.now();
     const handles = await Promise.all(ids.map((id) => this.start(kind, worker, id, options, extras)));
     const finished = Promise.all(handles.map((handle) => handle.result() as Promise<unknown>));
@@ -196,7 +216,7 @@ export class Bench {
     const results = await finished;
     const wallMs = performance.now() - started;
     const serverCpu = cpuMs(this.server.pid) - serverBefore;
-    const cpu = serverCpu + cpuMs(worker.pid) - workerBefore;
+    const cpu = serverCpu + workerCpu() - workerBefore;
     const stats = await this.stack.sandbox.control.stats();
     const closes = await pool(handles, 20, async (handle) => (await handle.describe()).closeTime!.getTime());
     const latencies: number[] = [];

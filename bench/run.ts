@@ -147,6 +147,8 @@ async function main(): Promise<void> {
         { label: 'reconciler, progress every 30 s', worker: bench.spawnWorker('tracker', RECONCILER_AT_BENCH_SPEED) },
         { label: 'reconciler, progress every 60 s', worker: bench.spawnWorker('tracker', { ...RECONCILER_AT_BENCH_SPEED, LIPSYNC_RECONCILE_PROGRESS_INTERVAL: '600' }, 'tracker-progress-60s') },
         { label: 'reconciler off', worker: trackerSolo() },
+        // A fleet of two: each sweep runs on either worker.
+        { label: 'two workers, progress every 30 s', worker: bench.spawnPair('tracker', RECONCILER_AT_BENCH_SPEED) },
       ];
       const plan = { atOnce: 50, oneAtATime: values.quick ? 3 : 5, rounds: values.quick ? 2 : 3 };
       const costs = await progressCosts(bench, workers, plan, say);

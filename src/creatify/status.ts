@@ -68,7 +68,8 @@ export function statusAsRead(lipsync: { status: string; output?: string | null; 
 /**
  * Progress as 0..1. The wire value is a number or a decimal string (§3.6,
  * §13.1), observed as a fraction [O]; values above 1 are read as percent.
- * Exactly 1 is read as a fraction (done), the likelier meaning.
+ * Exactly 1 is read as a fraction (100 %), the likelier meaning; before the end the
+ * tracker does not show it (Tracker.advanceProgress: it may be 1 % on a 0–100 scale).
  */
 export function progressFraction(lipsync: Pick<Lipsync, 'progress'>): number {
   const raw = lipsync.progress;

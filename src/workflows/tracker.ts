@@ -224,16 +224,14 @@ export class Tracker {
     // Nothing of ours renders before a person approves: this is the preview's own run.
     if (this.state.status === 'awaiting_approval' && this.options.holdForApproval?.()) return this.ignore(`webhook ignored while awaiting approval (${status}: the preview's)`);
     const moved = this.moveTo(status);
-    if ((moved || status === this.state.status) && typeof progress === 'number') {
-      this.state.progress = Math.max(this.state.progress, progress);
-    }
+    if ((moved || status === this.state.status) && typeof progress === 'number') this.advanceProgress(progress);
     this.state.lastEvent = moved ? `webhook: ${status}` : `out-of-order webhook ignored (${status})`;
     if (!moved) this.state.webhooksIgnored++;
   }
 
   /** A delivery of a stage the API showed under a name the docs do not list: its progress counts, as a documented stage's would. */
   private stageHint(status: string, progress: number | null | undefined): void {
-    if (this.state.renderAcceptedAt && typeof progress === 'number') this.state.progress = Math.max(this.state.progress, progress);
+    if (this.state.renderAcceptedAt && typeof progress === 'number') this.advanceProgress(progress);
     this.state.lastEvent = `webhook: ${describeStatus(status)}`;
   }
 
@@ -453,14 +451,22 @@ export class Tracker {
       this.state.failedReason = lipsync.failedReason;
       this.moveTo(lipsync.status as TrackedStatus);
     } else if (isUnfinishedStatus(lipsync.status)) {
-      if (this.moveTo(lipsync.status as TrackedStatus) || lipsync.status === this.state.status) {
-        this.state.progress = Math.max(this.state.progress, lipsync.progress);
-      }
+      if (this.moveTo(lipsync.status as TrackedStatus) || lipsync.status === this.state.status) this.advanceProgress(lipsync.progress);
     } else if (!isKnownStatus(lipsync.status) && this.state.renderAcceptedAt && !this.isFinished) {
       // A stage the docs do not name (`processing`, §5): no rank to move the status to,
       // but the API's progress is still a reading, and `render --wait` should show it.
-      this.state.progress = Math.max(this.state.progress, lipsync.progress);
+      this.advanceProgress(lipsync.progress);
     }
+  }
+
+  /**
+   * Progress before the end only moves forward, and a reading of exactly 100 % moves it
+   * not at all: on a 0–100 scale (creatify-api.md §3.6 [U]) a wire `1` is 1 %, which
+   * taken for 100 % would show a finished bar for the rest of the render. On a 0–1 scale
+   * the end comes moments later and sets it.
+   */
+  private advanceProgress(progress: number): void {
+    if (progress < 1) this.state.progress = Math.max(this.state.progress, progress);
   }
 
   enterPhase(phase: TrackingPhase): void {

@@ -28,6 +28,20 @@ describe('Tracker', () => {
     expect(t.state.webhooksIgnored).toBe(1);
   });
 
+  test('a reading of exactly 100 % before the end (a wire 1 on a 0–100 scale: 1 %) leaves progress where it was; the end sets it', () => {
+    const t = fresh();
+    t.renderAccepted({ lipsync: snapshot('pending'), posted: true, evidence: 'render POST accepted' }, T0);
+    t.receiveWebhook(hint('running', { progress: 1 }), at(1));
+    expect(t.state).toMatchObject({ status: 'running', progress: 0 });
+    t.polled({ lipsync: snapshot('running', { progress: 1 }), attempts: 1 });
+    t.apiObserved({ lipsync: snapshot('running', { progress: 1 }), observedAt: at(2).toISOString() }, at(2));
+    expect(t.state.progress).toBe(0);
+    t.observe(snapshot('running', { progress: 0.05 }));
+    expect(t.state.progress).toBe(0.05);
+    t.observe(snapshot('done', { terminal: true, output: URL, progress: 1 }));
+    expect(t.state).toMatchObject({ status: 'done', progress: 1 });
+  });
+
   test.each<[string, WebhookHint, 'url' | 'no-url', number]>([
     ['done with a URL', hint('done', { output: URL }), 'url', CONFIRM_BURST_GETS],
     ['failed', hint('failed', { failedReason: 'r' }), 'url', CONFIRM_BURST_GETS],
