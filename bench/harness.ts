@@ -81,6 +81,11 @@ export interface BatchResult {
   redelivered: number;
 }
 
+/** CPU time of every process serving the worker's task queue (one, or a pair's two). */
+function workerCpuMs(worker: WorkerProcess): number {
+  return worker.pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+}
+
 export class Bench {
   private readonly children: WorkerProcess[] = [];
   /** Refused terminal webhooks the bench delivered again, over the whole run. */
@@ -207,8 +212,7 @@ export class Bench {
     this.rendersByWorker[worker.profileName] = (this.rendersByWorker[worker.profileName] ?? 0) + n;
     const ids = await this.previews(n);
     const serverBefore = cpuMs(this.server.pid);
-    const workerCpu = () => worker.pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-    const workerBefore = workerCpu();
+    const workerBefore = workerCpuMs(worker);
     const started = performance.now();
     const handles = await Promise.all(ids.map((id) => this.start(kind, worker, id, options, extras)));
     const finished = Promise.all(handles.map((handle) => handle.result() as Promise<unknown>));
@@ -216,7 +220,7 @@ export class Bench {
     const results = await finished;
     const wallMs = performance.now() - started;
     const serverCpu = cpuMs(this.server.pid) - serverBefore;
-    const cpu = serverCpu + workerCpu() - workerBefore;
+    const cpu = serverCpu + workerCpuMs(worker) - workerBefore;
     const stats = await this.stack.sandbox.control.stats();
     const closes = await pool(handles, 20, async (handle) => (await handle.describe()).closeTime!.getTime());
     const latencies: number[] = [];
@@ -265,9 +269,9 @@ export class Bench {
   async settle(worker: WorkerProcess, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const before = cpuMs(worker.pid) + cpuMs(this.server.pid);
+      const before = workerCpuMs(worker) + cpuMs(this.server.pid);
       await sleep(1_000);
-      if (cpuMs(worker.pid) + cpuMs(this.server.pid) - before < 30) return;
+      if (workerCpuMs(worker) + cpuMs(this.server.pid) - before < 30) return;
     }
   }
 

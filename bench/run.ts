@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       return;
     }
     if (values['progress-cost']) {
-      // Progress every 30 s (the default) and every 60 s at real speed (LIPSYNC_RECONCILE_PROGRESS_INTERVAL=60s), and no reconciler.
+      // Progress every 30 s (the default) and every 60 s at real speed (LIPSYNC_RECONCILE_PROGRESS_INTERVAL=60s), no reconciler, and two workers on one queue.
       const workers = [
         { label: 'reconciler, progress every 30 s', worker: bench.spawnWorker('tracker', RECONCILER_AT_BENCH_SPEED) },
         { label: 'reconciler, progress every 60 s', worker: bench.spawnWorker('tracker', { ...RECONCILER_AT_BENCH_SPEED, LIPSYNC_RECONCILE_PROGRESS_INTERVAL: '600' }, 'tracker-progress-60s') },
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     }
     const workers = {
       tracker: bench.spawnWorker('tracker', RECONCILER_AT_BENCH_SPEED),
-      trackerSolo: bench.spawnWorker('tracker', { LIPSYNC_RECONCILER: 'off' }, 'tracker-solo'),
+      trackerSolo: trackerSolo(),
       bare: bench.spawnWorker('bare'),
     };
     say('warming up…');

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { reconcilerConfigSignal, type ReconcilerConfig, type SweepInput, type SweepOutcome } from '../../src/contract/reconciler';
 import { reconcileLipsyncs } from '../../src/workflows/reconcile';
 import { testWorkflowBundle } from '../support/bundle';
+import { eventually } from '../support/stack';
 import { startTestWorker, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
 const config: ReconcilerConfig = { overdueIntervalMs: 1_000, idleIntervalMs: 60_000, progressIntervalMs: 2_000 };
@@ -41,14 +42,6 @@ afterAll(async () => {
 
 const seconds = (duration: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(duration?.seconds ?? 0) + (duration?.nanos ?? 0) / 1e9;
 
-async function until(what: string, holds: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await holds())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 test('while every render inside its window is too young for a progress read, the next sweep waits until the first comes of age, not a progress interval', async () => {
   // Two renders inside their window: first both young (the older one reaches the progress
   // interval in 40 s), then one old enough (0), then an answer from a sweep that does not
@@ -59,7 +52,7 @@ test('while every render inside its window is too young for a progress read, the
   try {
     const timersStarted = async () => (await handle.fetchHistory()).events?.filter((e) => e.timerStartedEventAttributes).length ?? 0;
     for (const sweep of [1, 2, 3]) {
-      await until(`the wait after sweep ${sweep}`, async () => (await timersStarted()) >= sweep);
+      await eventually(async () => (await timersStarted()) >= sweep, 20_000, `the wait after sweep ${sweep}`);
       if (sweep < 3) await handle.signal(reconcilerConfigSignal, config); // wakes it for the next sweep
     }
     const history = await handle.fetchHistory();
