@@ -39,8 +39,8 @@ export const webhookSettingsSchema = z.strictObject({
   compression: z.enum(['none', 'gzip']),
   /** Renames wire statuses in deliveries only (GET keeps them), e.g. done → completed. */
   statusAliases: z.record(statusName, z.string().min(1).max(40)),
-  /** The docs list no `progress` in the payload; a real one may carry it, as string or number. */
-  progress: z.enum(['none', 'string', 'number']),
+  /** The docs list no `progress` in the payload; a real one may carry it, as string or number, or as a number 0–100 (§3.6 [U]). */
+  progress: z.enum(['none', 'string', 'number', 'percent']),
   /** Python's uuid4 is lower-case, but nothing documents the case of the delivered id. */
   idCase: z.enum(['lower', 'upper']),
   /** Unknown fields a receiver must ignore (event name, send time, attempt meta). */

@@ -7,6 +7,7 @@
 import type { SandboxSettingsPatch } from '../../src/sandbox';
 import { RenderError } from '../../src/client';
 import { statusQuery } from '../../src/contract/messages';
+import { webhookUrl } from '../../src/contract/webhook-url';
 import { eventually, untilRenderAccepted, useTestStack } from '../support/stack';
 
 const STYLES: Array<[string, SandboxSettingsPatch]> = [
@@ -20,6 +21,8 @@ const STYLES: Array<[string, SandboxSettingsPatch]> = [
     runningStatusAs: 'processing', progressAs: 'number', webhooks: { nonTerminal: true, progress: 'string' },
   }],
   ['progress as numbers, every transition, duplicated and reordered', { webhooks: { nonTerminal: true, progress: 'number', duplicate: 1, reorder: true } }],
+  // §3.6 [U]: progress on a 0–100 scale, on the API and in the deliveries.
+  ['progress from 0 to 100, every transition', { progressAs: 'percent', webhooks: { nonTerminal: true, progress: 'percent' } }],
   ['a stale preview delivery first', { webhooks: { stalePreview: true } }],
   // §5: status is a free string; the API itself may name its end with a word the docs do not use.
   ['the API and its webhooks name done "completed"', { endStatusAs: { done: 'completed' } }],
@@ -108,6 +111,42 @@ describe('a running stage named "processing" (a status the docs do not name), de
     expect(result.detectedBy).toBe('webhook');
     // The snapshot, at most one for the stage, one for the end.
     expect((await stack.sandbox.control.stats()).callsByLipsync[id]?.get).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('progress on a 0–100 scale (creatify-api.md §3.6 [U]), delivered by webhook', () => {
+  const stack = useTestStack();
+
+  test('a delivery of 1 (1 %) does not show a finished bar; the next reading, 5, shows 5 %; the end shows 100 %', async () => {
+    await stack.sandbox.control.reset({ progressAs: 'percent', webhooks: { nonTerminal: true, progress: 'percent' } });
+    const id = await stack.preview();
+    const handle = await stack.startHeldRender(id);
+    await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 10_000, 'render');
+    await untilRenderAccepted(handle);
+    await stack.sandbox.control.setLipsync(id, { status: 'running', hold: true });
+    // The sandbox's `running` delivery starts progress at 0; the readings after it come as Creatify's would.
+    const deliver = async (progress: number) => {
+      const res = await fetch(webhookUrl(stack.webhookConfig), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id, status: 'running', failed_reason: null, output: null, progress }),
+      });
+      expect(res.status).toBe(200);
+    };
+    const sandboxRunning = async () => (await stack.sandbox.control.stats()).webhooks.some((w) => w.lipsyncId === id && w.status === 'running' && w.responseStatus === 200);
+    await eventually(sandboxRunning, 10_000, "the sandbox's running delivery");
+    const received = await untilRenderAccepted(handle).then((state) => state.webhooksReceived);
+    await deliver(1);
+    const atOne = await eventually(async () => {
+      const state = await handle.query(statusQuery);
+      return state.status === 'running' && state.webhooksReceived > received ? state : undefined;
+    }, 10_000, 'the delivery of 1');
+    expect(atOne.progress).toBe(0);
+    await deliver(5);
+    await eventually(async () => (await handle.query(statusQuery)).progress === 0.05, 10_000, 'progress 5 %');
+    await stack.sandbox.control.setLipsync(id, { hold: false });
+    expect((await handle.result()).output).toContain(id);
+    expect((await handle.query(statusQuery)).progress).toBe(1);
   });
 });
 

@@ -67,11 +67,14 @@ describe('sandbox webhook payload settings', () => {
     expect(copy!.body.meta).toEqual({ attempt: 2 });
   });
 
-  test('a stale preview delivery takes the same shape', async () => {
-    await ctx.sandbox.control.settings({ previewProgress: 0.2, webhooks: { stalePreview: true, style: 'sibling', progress: 'number' } });
+  test.each([
+    ['number', 0.2],
+    ['percent', 20], // a 0–100 scale (§3.6 [U])
+  ] as const)('a stale preview delivery takes the same shape (progress as %s)', async (progressAs, progress) => {
+    await ctx.sandbox.control.settings({ previewProgress: 0.2, webhooks: { stalePreview: true, style: 'sibling', progress: progressAs } });
     const id = await ctx.renderToEnd();
     const [stale] = await ctx.receiver.waitForCount(2);
-    expect(stale!.body).toEqual({ id, status: 'done', failed_reason: null, video_output: null, video_thumbnail: null, progress: 0.2 });
+    expect(stale!.body).toEqual({ id, status: 'done', failed_reason: null, video_output: null, video_thumbnail: null, progress });
   });
 });
 
