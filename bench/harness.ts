@@ -79,6 +79,8 @@ export interface BatchResult {
   results: unknown[];
   /** Terminal webhooks the receiver refused (a 503 when the signal missed its 3 s deadline) that the bench delivered again. */
   redelivered: number;
+  /** Each workflow's close time (epoch ms), in the order of ids. */
+  closedAt: number[];
 }
 
 /** CPU time of every process serving the worker's task queue (one, or a pair's two). */
@@ -231,7 +233,7 @@ export class Bench {
     // Every Creatify call counts, the balance read of the credits check before each render POST included.
     const calls = stats.calls.get + stats.calls.render + stats.calls.list + stats.calls.credits;
     const callMix: CallMix = { gets: stats.calls.get / n, posts: stats.calls.render / n, lists: stats.calls.list / n, balanceReads: stats.calls.credits / n };
-    return { ids, latencies, wallMs, cpuMs: cpu, serverCpuMs: serverCpu, callsPerRender: calls / n, callMix, stats, results, redelivered: redelivered.size };
+    return { ids, latencies, wallMs, cpuMs: cpu, serverCpuMs: serverCpu, callsPerRender: calls / n, callMix, stats, results, redelivered: redelivered.size, closedAt: closes };
   }
 
   /** The recorded history of a render the bench tracked (tracker or bare). */

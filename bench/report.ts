@@ -1,4 +1,5 @@
 /** The bench's one view: a table with same-run ratios and the issue's targets. */
+import type { Detection } from './detection';
 import type { CallMix, Kind } from './harness';
 import { KIND_LABEL, KINDS } from './harness';
 import { PHASES, type PhaseLatency } from './phases';
@@ -202,5 +203,31 @@ export function printProgressCostTable(r: RunInfo & { rounds: number; costs: Pro
     'on a real render; the main bench runs renders ×0.001, so there a render meets at most one sweep. Only the webhook ends a render.',
     'CPU per render one at a time includes what the machine idles on between renders (the other workers\' reconcilers too), alike for every row.',
     `Medians over ${r.rounds} rounds, the order rotated each round. "With the reconciler" counts its sweeps' CPU (they run in the same worker).`,
+  ]);
+}
+
+export function printDetectionTable(r: RunInfo & { timeFactor: number; detections: Detection[] }): void {
+  const real = (ms: number) => `${num(ms / r.timeFactor / 1000, 1)} s`;
+  const rows = [
+    ['every webhook lost', 'renders', 'sweep interval', 'p50', 'p95', 'max', 'max ÷ interval', 'max − interval (bench ms)', 'Creatify calls/render', 'of which list'],
+    ...r.detections.map((d) => [
+      d.label,
+      String(d.renders),
+      real(d.intervalMs),
+      real(d.p50Ms),
+      real(d.p95Ms),
+      real(d.maxMs),
+      ratio(d.maxMs, d.intervalMs),
+      num(d.maxMs - d.intervalMs),
+      num(d.callsPerRender, 2),
+      num(d.listsPerRender, 2),
+    ]),
+  ];
+  printTitled('--detection', r, table(rows), [
+    `Render ended (the sandbox's GET first shows it) → its tracker closed. Renders and the reconciler both ran ×${r.timeFactor} (a 205 s render`,
+    `in ~${num(205 * r.timeFactor, 1)} s, the default sweep intervals ×${r.timeFactor}); the delays are shown ÷${r.timeFactor}, at Creatify's speed. Target: detection ≤ the sweep interval.`,
+    'What a sweep costs from its read to the close (visibility query, list call, signal, the tracker\'s task) does not grow with the',
+    `interval, so "max − interval" in bench ms is what a real render waits beyond the interval; shown ÷${r.timeFactor} it is counted ${num(1 / r.timeFactor)} times over.`,
+    'Renders started together end together: each batch is one sample of where an end falls between two sweeps.',
   ]);
 }

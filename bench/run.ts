@@ -18,6 +18,7 @@
  *   … --per-run-modules                 the tracker's bundle loads its workflow modules per run (the SDK's default), not preloaded: an A/B
  *   npm run bench -- --phases [--quick]          only: where webhook→closed goes with 50 in flight, phase by phase from the histories
  *   npm run bench -- --progress-cost [--quick]   only: the reconciler's progress reads at real proportions (renders as slow as its sweeps)
+ *   npm run bench -- --detection [--quick]       only: every webhook lost, how long after a render ends its tracker knows, against the sweep interval
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,10 +28,11 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config';
 import { Bench } from './harness';
 import { machine } from './measure';
 import { printProfiles, summarizeProfiles } from './profile';
+import { DETECTION_TIME_FACTOR, detectionDelays, detectionPaths, RECONCILER_AT_DETECTION_SPEED } from './detection';
 import { latencyPhases } from './phases';
 import { progressCosts } from './progress-cost';
 import { replayCosts } from './replay';
-import { printCommandsTable, printPhasesTable, printProgressCostTable, printReplayTable, printTable, printWaitingTable } from './report';
+import { printCommandsTable, printDetectionTable, printPhasesTable, printProgressCostTable, printReplayTable, printTable, printWaitingTable } from './report';
 import { commandCosts, latencyInFlight, latencyOneInFlight, lostWebhooks, throughput, waiting, warmUp } from './scenarios';
 
 const { values } = parseArgs({
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     'per-run-modules': { type: 'boolean', default: false },
     phases: { type: 'boolean', default: false },
     'progress-cost': { type: 'boolean', default: false },
+    detection: { type: 'boolean', default: false },
   },
 });
 
@@ -155,6 +158,14 @@ async function main(): Promise<void> {
       const result = { ...runInfo(), rounds: plan.rounds, costs };
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printProgressCostTable(result);
+      return;
+    }
+    if (values.detection) {
+      const worker = bench.spawnWorker('tracker', RECONCILER_AT_DETECTION_SPEED, 'tracker-detection');
+      const detections = await detectionDelays(bench, worker, detectionPaths(values.quick), say);
+      const result = { ...runInfo(), timeFactor: DETECTION_TIME_FACTOR, detections };
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else printDetectionTable(result);
       return;
     }
     const workers = {

@@ -23,13 +23,19 @@
  *   preview's own end against the old snapshot, took it for the render: never paid, held
  *   until its deadline), `settled` by the code that takes the settled record as the
  *   snapshot and asks for the render again (no patch: the activity's answer says which).
+ * - `sweeps` → v5-reconciler-<label>-sweeps.json: the fleet reconciler itself, over a
+ *   render inside its webhook window and one past it, every webhook lost. `paced` was
+ *   recorded by the code that waits for a render to come of age before a progress sweep
+ *   (PROGRESS_WAKE_PATCH) and counts each interval from the start of the sweep before
+ *   (SWEEP_PERIOD_PATCH).
  */
 import { statusQuery } from '../src/contract/messages';
+import { reconcilerWorkflowId } from '../src/contract/reconciler';
 import { workflowIdFor } from '../src/contract/lipsync-id';
 import { exportHistories, FAST as fast, type Exporter } from './history-export';
 
 const [reading, label] = process.argv.slice(2);
-if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages, approval, late-polling, late-reconciler, credits or preview) and a label');
+if (!reading || !label || !/^[a-z-]+$/.test(label)) throw new Error('give a reading (stages, approval, late-polling, late-reconciler, credits, preview or sweeps) and a label');
 
 async function stages({ stack, save, support: { eventually } }: Exporter): Promise<void> {
   // Webhook path: deliveries on every transition, the running one named `processing`.
@@ -95,6 +101,21 @@ async function previewRunning({ stack, save }: Exporter): Promise<void> {
   await save('reset', workflowIdFor(id));
 }
 
+async function sweeps({ stack, save }: Exporter): Promise<void> {
+  // Renders of ~3 s: a few progress sweeps (every 1 s) and overdue sweeps (every 300 ms) each.
+  await stack.sandbox.control.reset({ timeFactor: 0.015, webhooks: { drop: 1 } });
+  const inWindow = await stack.preview('replay: read for progress inside the window');
+  const overdue = await stack.preview('replay: read past the window');
+  const handles = await Promise.all([
+    stack.orchestrator.startRender(inWindow, { ...fast, webhookTimeout: '1 minute', pollMaxInterval: '1 minute' }),
+    stack.orchestrator.startRender(overdue, { ...fast, webhookTimeout: '300 ms', pollMaxInterval: '1 minute' }),
+  ]);
+  await Promise.all(handles.map((handle) => handle.result()));
+  const reconciler = stack.client.workflow.getHandle(reconcilerWorkflowId(stack.taskQueue));
+  await reconciler.terminate('history export');
+  await save('sweeps', reconciler.workflowId);
+}
+
 const RECONCILER = { reconciler: { overdueIntervalMs: 300, idleIntervalMs: 2_000, progressIntervalMs: 1_000 } };
 if (reading === 'stages') exportHistories(`v5-stage-${label}-`, RECONCILER, stages);
 else if (reading === 'approval') exportHistories(`v5-approval-${label}-`, {}, approval);
@@ -102,4 +123,5 @@ else if (reading === 'late-polling') exportHistories(`v5-late-render-${label}-`,
 else if (reading === 'late-reconciler') exportHistories(`v5-late-render-${label}-`, RECONCILER, late('reconciler'));
 else if (reading === 'credits') exportHistories(`v5-credits-${label}-`, {}, creditsFailure);
 else if (reading === 'preview') exportHistories(`v5-preview-${label}-`, {}, previewRunning);
-else throw new Error(`unknown reading ${reading}: stages, approval, late-polling, late-reconciler, credits or preview`);
+else if (reading === 'sweeps') exportHistories(`v5-reconciler-${label}-`, RECONCILER, sweeps);
+else throw new Error(`unknown reading ${reading}: stages, approval, late-polling, late-reconciler, credits, preview or sweeps`);

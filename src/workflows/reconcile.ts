@@ -25,6 +25,14 @@ const SWEEPS_PER_RUN = 500;
  */
 export const PROGRESS_WAKE_PATCH = 'progress-sweep-when-due';
 
+/**
+ * Runs from this marker on count each interval from the start of the sweep before, not
+ * from its end: the sweeps come every interval, so a render that ends right after its
+ * read is read again one interval later (detection ≤ the interval), however long a sweep
+ * takes. Older histories waited the whole interval after each sweep.
+ */
+export const SWEEP_PERIOD_PATCH = 'sweep-period-from-start';
+
 export async function reconcileLipsyncs(input: ReconcilerInput): Promise<never> {
   let config = input.config;
   let reconfigured = false;
@@ -35,14 +43,19 @@ export async function reconcileLipsyncs(input: ReconcilerInput): Promise<never> 
   const { taskQueue } = workflowInfo();
   let lastProgressSweep = input.lastProgressSweepAt ? Date.parse(input.lastProgressSweepAt) : 0;
   const wakeWhenProgressDue = patched(PROGRESS_WAKE_PATCH);
+  const periodFromStart = patched(SWEEP_PERIOD_PATCH);
 
   for (let sweep = 0; sweep < SWEEPS_PER_RUN && !workflowInfo().continueAsNewSuggested; sweep++) {
     const includeWithinWindow = Date.now() - lastProgressSweep >= config.progressIntervalMs;
+    const sweepStartedAt = Date.now();
     const outcome = await sweepLipsyncs({ taskQueue, includeWithinWindow, resendAfterMs: config.progressIntervalMs, progressAfterMs: config.progressIntervalMs });
-    if (includeWithinWindow) lastProgressSweep = Date.now();
+    if (includeWithinWindow) lastProgressSweep = periodFromStart ? sweepStartedAt : Date.now();
     if (outcome.listCalls > 0) log.debug('reconciler sweep', { ...outcome });
 
-    let waitMs = outcome.overdue > 0 ? config.overdueIntervalMs : config.idleIntervalMs;
+    const intervalMs = outcome.overdue > 0 ? config.overdueIntervalMs : config.idleIntervalMs;
+    // A sweep that took longer than its interval (a large fleet, a 429's wait) leaves a
+    // tenth of the interval before the next, not none: Creatify and visibility get a pause.
+    let waitMs = periodFromStart ? Math.max(intervalMs - (Date.now() - sweepStartedAt), intervalMs / 10) : intervalMs;
     if (outcome.nextDueInMs !== null) waitMs = Math.min(waitMs, Math.max(outcome.nextDueInMs, 0) + 50);
     if (outcome.tracked > outcome.overdue) {
       let progressInMs = Math.max(config.progressIntervalMs - (Date.now() - lastProgressSweep), 0);

@@ -4,6 +4,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { LAPSING_TIMERS_REVISION, LEAN_TRACKER_REVISION, TRACKER_REVISION } from '../../src/contract/messages';
 import { APPROVAL_HOLDS_PATCH, POSTED_RENDER_STANDS_PATCH, STAGES_PATCH } from '../../src/workflows/versions';
+import { PROGRESS_WAKE_PATCH, SWEEP_PERIOD_PATCH } from '../../src/workflows/reconcile';
 import { testWorkflowBundle } from '../support/bundle';
 
 // Histories recorded from real runs by scripts/export-histories.ts. A change to the
@@ -95,6 +96,18 @@ describe('replaying recorded histories', () => {
     const events: Array<Record<string, any>> = load(file).events;
     expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'renderLipsync')).toHaveLength(renders);
     expect(events.at(-1)!.eventType).toBe(`EVENT_TYPE_WORKFLOW_EXECUTION_${end}`);
+  });
+
+  // The reconciler's pacing: v5-reconciler.json was recorded before both patches (a
+  // progress sweep every interval, each wait the whole interval after a sweep's end).
+  test.each([
+    ['v5-reconciler.json', false],
+    ['v5-reconciler-paced-sweeps.json', true],
+  ])('%s records the reconciler pacing it stands for (paced: %p)', (file, paced) => {
+    const events: Array<Record<string, any>> = load(file).events;
+    expect(hasPatch(events, PROGRESS_WAKE_PATCH)).toBe(paced);
+    expect(hasPatch(events, SWEEP_PERIOD_PATCH)).toBe(paced);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sweepLipsyncs').length).toBeGreaterThan(2);
   });
 
   test.each(histories)('%s replays against the current workflow', async (file) => {
