@@ -165,8 +165,9 @@ export interface WorkerTuning {
   maxConcurrentWorkflowTaskExecutions?: number;
   /**
    * Activities per second the Temporal server hands out on the task queue, all workers
-   * together (the SDK's maxTaskQueueActivitiesPerSecond); unset: no limit. Local
-   * activities (the pre-render snapshot, a claim's first GET) are not counted.
+   * together (the SDK's maxTaskQueueActivitiesPerSecond), and Creatify calls per second
+   * each worker's client makes, local activities (the pre-render snapshot, a claim's
+   * first GET) included (creatify/pacer.ts); unset: no limit.
    */
   creatifyCallsPerSecond?: number;
   /** Threads that run workflow code (the SDK's workflowThreadPoolSize; its default is 1 with a reused V8 context). */

@@ -18,7 +18,7 @@ import { createCreditsActivities } from './credits';
 import { DEFAULT_BALANCE_MAX_AGE_MS } from '../config';
 import { ActivityFailureType, type LipsyncActivities, type ConfirmInput, type ConfirmOutcome, type LipsyncSnapshot, type PollInput, type PollOutcome, type RenderInput, type RenderOutcome, type SnapshotOutcome } from '../contract/activities';
 
-export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get' | 'list' | 'remainingCredits'>;
+export type CreatifyApi = Pick<CreatifyClient, 'render' | 'get' | 'list' | 'remainingCredits' | 'takeTurn'>;
 
 export interface ActivityTuning {
   /**
@@ -297,6 +297,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       const fate = await alreadyStarted(input, activityInfo().attempt > 1 ? SETTLE_LOOKS : 1, lookUntil);
       if ('started' in fate) return fate.started;
     }
+    // The POST's turn first (this worker's pacing, a 429's hold): its time below is when it goes out.
+    await asActivity(() => creatify.takeTurn('POST render'));
     // On the server before the POST goes out: a worker killed right after it still leaves
     // its time to the next attempt (a retry has heartbeated by then: see untilSentAtOnce).
     await beats.untilSentAtOnce(sleep);
@@ -304,7 +306,7 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
     progress.postSentAt = sentAt;
     beats.beat();
     try {
-      const answer = await creatify.render(input.lipsyncId);
+      const answer = await creatify.render(input.lipsyncId, { turnTaken: true });
       const lipsync = answer ? toSnapshot(answer) : await recordAfterAcceptedRender(input);
       return { lipsync, posted: true, evidence: input.rejudge ? 'render POSTed again after re-judging' : 'render POST accepted', strength: 'strong' };
     } catch (err) {

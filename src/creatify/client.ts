@@ -14,6 +14,7 @@ import {
   responseShapeError,
   truncate,
 } from './errors';
+import { CallPacer, TurnTooFar } from './pacer';
 import {
   Lipsync,
   LipsyncId,
@@ -34,6 +35,13 @@ export interface CreatifyClientOptions {
   previewTimeoutMs?: number;
   /** Bring your own pool/agent; it is then yours to close. */
   dispatcher?: Dispatcher;
+  /**
+   * At most this many calls per second from this client (a burst of one second's worth),
+   * whatever calls them; unset: no limit. A 429 holds every call back for its Retry-After either way.
+   */
+  callsPerSecond?: number | null;
+  /** The pacing itself (tests give one with a fake clock); built from callsPerSecond otherwise. */
+  pacer?: CallPacer;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -71,6 +79,8 @@ interface CallSpec<T> {
   schema: z.ZodType<T>;
   body?: unknown;
   timeoutMs: number;
+  /** The caller took this call's turn already (takeTurn). */
+  turnTaken?: boolean;
 }
 
 export class CreatifyClient {
@@ -82,6 +92,7 @@ export class CreatifyClient {
   private readonly previewTimeoutMs: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  private readonly pacer: CallPacer;
 
   constructor(options: CreatifyClientOptions) {
     if (options.apiId === '' || options.apiKey === '') throw new Error('CreatifyClient: apiId and apiKey are required');
@@ -92,6 +103,7 @@ export class CreatifyClient {
     this.#headers = { 'x-api-id': options.apiId, 'x-api-key': options.apiKey, accept: 'application/json' };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.previewTimeoutMs = options.previewTimeoutMs ?? DEFAULT_PREVIEW_TIMEOUT_MS;
+    this.pacer = options.pacer ?? new CallPacer({ callsPerSecond: options.callsPerSecond });
     this.ownsDispatcher = options.dispatcher === undefined;
     // Our own AbortSignal enforces the deadline; undici's per-phase timers are
     // set just above it so they never fire first with a less precise error.
@@ -117,10 +129,10 @@ export class CreatifyClient {
    * a 204, `{"detail": "Render started"}`; documented is the record, §4.3): the render was
    * taken all the same, and must not be taken for a failure and POSTed again.
    */
-  async render(id: string): Promise<Lipsync | null> {
+  async render(id: string, options: { turnTaken?: boolean } = {}): Promise<Lipsync | null> {
     const path = `${LIPSYNCS}${this.checkId(`POST ${LIPSYNCS}{id}/render/`, id)}/render/`;
     try {
-      return await this.call({ method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs });
+      return await this.call({ method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs, turnTaken: options.turnTaken });
     } catch (err) {
       if (err instanceof CreatifyError && err.kind === 'response-shape' && err.status !== undefined && err.status >= 200 && err.status <= 299) {
         const refused = refusalIn2xx(err);
@@ -176,6 +188,21 @@ export class CreatifyClient {
     return this.call({ method: 'GET', path: '/api/remaining_credits/', schema: RemainingCredits, timeoutMs: this.timeoutMs });
   }
 
+  /**
+   * Waits for the next call's turn (the pacing above), for a caller that must know the
+   * call can go out at once before it sends it (the render POST heartbeats its time
+   * first); that call is then made with `turnTaken`. A turn too far away is a
+   * rate-limited error with that wait as its Retry-After, and nothing is sent.
+   */
+  async takeTurn(operation: string): Promise<void> {
+    try {
+      await this.pacer.turn();
+    } catch (err) {
+      if (!(err instanceof TurnTooFar)) throw err;
+      throw new CreatifyError({ kind: 'rate-limited', message: `${operation}: ${err.message}`, retryAfterMs: err.waitMs });
+    }
+  }
+
   async close(): Promise<void> {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
@@ -197,6 +224,7 @@ export class CreatifyClient {
 
   private async call<T>(spec: CallSpec<T>): Promise<T> {
     const operation = `${spec.method} ${spec.path.split('?')[0]}`;
+    if (!spec.turnTaken) await this.takeTurn(operation);
     const headers = spec.body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
     const deadline = new AbortController();
     let timedOut = false;
@@ -224,7 +252,10 @@ export class CreatifyClient {
       clearTimeout(timer);
     }
     if (status < 200 || status > 299) {
-      throw errorFromResponse({ operation, status, retryAfter, rawBody, redact: this.redact });
+      const error = errorFromResponse({ operation, status, retryAfter, rawBody, redact: this.redact });
+      // Every call of this client holds back, not only this one's retry.
+      if (status === 429) this.pacer.rateLimited(error.retryAfterMs);
+      throw error;
     }
     return this.parseBody(operation, status, rawBody, spec.schema);
   }

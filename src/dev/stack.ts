@@ -165,7 +165,7 @@ export async function runLocalStack(options: LocalStackOptions): Promise<void> {
     }
     const nativeConnection = await step(NativeConnection.connect({ address: server.address }));
     stops.push(() => nativeConnection.close());
-    const creatify = new CreatifyClient(creatifyConfig);
+    const creatify = new CreatifyClient({ ...creatifyConfig, callsPerSecond: tuning.creatifyCallsPerSecond });
     stops.push(() => creatify.close());
     say('starting the worker (bundling the workflow code)...');
     const worker = await step(createLipsyncWorker({

@@ -6,6 +6,7 @@ import type { ApiContext } from './routes';
 import { applySettingsPatch, defaultSettings } from './settings';
 import type { SandboxSettings, SandboxSettingsPatch } from './settings';
 import { Store } from './store';
+import { Throttle } from './throttle';
 import { Timers } from './timers';
 import { Webhooks } from './webhooks';
 import type { WebhookAttempt } from './webhooks';
@@ -18,6 +19,8 @@ export interface SandboxStats extends LedgerStats {
   webhooksPending: number;
   /** Per lipsync: epoch ms GET started showing its (latest) terminal status. */
   endedAt: Record<string, number>;
+  /** Calls the throttle refused with a 429 (settings.throttle). */
+  throttled: number;
 }
 
 export interface CoreOptions {
@@ -34,6 +37,7 @@ export class SandboxCore implements ApiContext {
   readonly webhooks: Webhooks;
   readonly store: Store;
   readonly requestTimers = new Timers();
+  readonly throttle = new Throttle();
   /** What start-up asked for; `reset` returns here before applying its own patch. */
   private readonly baseSettings: SandboxSettings;
   private current: SandboxSettings;
@@ -70,13 +74,14 @@ export class SandboxCore implements ApiContext {
     this.store.reset();
     this.faults.clear();
     this.randomFaults.reset();
+    this.throttle.reset();
     this.current = next;
     this.ledger.reset(this.current.initialCredits);
     return this.current;
   }
 
   stats(): SandboxStats {
-    return { ...this.ledger.stats(), webhooks: this.webhooks.attempts(), webhooksPending: this.webhooks.pending(), endedAt: this.store.endedAt() };
+    return { ...this.ledger.stats(), webhooks: this.webhooks.attempts(), webhooksPending: this.webhooks.pending(), endedAt: this.store.endedAt(), throttled: this.throttle.refused };
   }
 
   async close(): Promise<void> {

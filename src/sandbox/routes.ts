@@ -14,6 +14,7 @@ import type { RandomFaults } from './random-faults';
 import type { SandboxSettings } from './settings';
 import { listRecords, parseIds, wellFormedIds, type ListPaging } from './list';
 import type { OperationResult, Store } from './store';
+import type { Throttle } from './throttle';
 import type { Timers } from './timers';
 import type { Webhooks } from './webhooks';
 
@@ -31,6 +32,7 @@ export interface ApiContext {
   /** Timers of in-flight requests (slow faults, preview latency). */
   requestTimers: Timers;
   webhooks: Pick<Webhooks, 'onPreviewed'>;
+  throttle: Throttle;
 }
 
 interface Route {
@@ -86,7 +88,8 @@ export async function handleApi(
     if (early !== null) return early;
   }
 
-  const denied = authenticate(ctx, req);
+  // As DRF: authentication, then the throttle, then the view.
+  const denied = authenticate(ctx, req) ?? ctx.throttle.check(ctx.settings().throttle);
   const result = denied ? { reply: denied } : await runEndpoint(ctx, route, req);
   if (fault?.after) {
     // Processed (charged, state changed); only now does the answer go wrong. For a

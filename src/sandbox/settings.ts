@@ -122,6 +122,12 @@ export const sandboxSettingsSchema = z.strictObject({
     status: z.union([z.literal(429), z.literal(400), z.literal(403)]),
     wording: z.enum(['too-many', 'maximum']).optional(),
   }),
+  /**
+   * A rate limit on every /api/ call (§11: none is published [U]), as a DRF throttle
+   * counts it: `requests` per `perSeconds` (real seconds, not scaled by timeFactor), a
+   * 429 with Retry-After past it (throttle.ts). null: none (default).
+   */
+  throttle: z.strictObject({ requests: z.number().int().min(1), perSeconds: z.number().positive() }).nullable(),
   initialCredits: z.number().min(0),
   /** §4.5 documents a plain array; a DRF paginated envelope `{count, next, previous, results}` is the other plausible shape. */
   listShape: z.enum(['array', 'paginated']),
@@ -224,6 +230,7 @@ export function defaultSettings(): SandboxSettings {
     insufficientCreditsStatus: 400,
     insufficientCreditsBody: 'detail',
     concurrentJobs: { max: null, status: 429 },
+    throttle: null,
     initialCredits: 1000,
     listShape: 'array',
     listPageSize: null,

@@ -2,7 +2,10 @@
  * LIPSYNC_CREATIFY_CALLS_PER_SECOND becomes the task queue's activity rate limit, which
  * the Temporal server enforces for every worker on the queue. Judged by when the
  * sandbox saw the render POSTs (the one task-queue activity of a webhook-tracked
- * render), against the same batch on an unlimited worker.
+ * render), against the same batch on an unlimited worker. Then a Creatify that throttles
+ * (the sandbox's DRF throttle, §11 [U]): each worker paces all its calls at the same
+ * figure, local activities included, so a batch started at once earns no 429; and a
+ * worker told no figure still renders every job exactly once through the 429s.
  */
 import type { TrackingOptions } from '../../src/contract/tracking-options';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -12,10 +15,11 @@ const RENDERS = 10;
 const PER_SECOND = 2;
 const OPTIONS: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '2 minutes' };
 
-/** Epoch ms of each render POST the sandbox charged, in order. */
-async function renderBatch(stack: TestStack): Promise<number[]> {
+/** Epoch ms of each render POST the sandbox charged, in order. `throttle`: the sandbox's, from once the previews are made. */
+async function renderBatch(stack: TestStack, throttle?: { requests: number; perSeconds: number }): Promise<number[]> {
   await stack.sandbox.control.reset();
   const ids = await Promise.all(Array.from({ length: RENDERS }, (_, i) => stack.preview(`rate ${i}`)));
+  if (throttle) await stack.sandbox.control.settings({ throttle });
   const handles = await Promise.all(ids.map((id) => stack.orchestrator.startRender(id, OPTIONS)));
   const results = await Promise.all(handles.map((handle) => handle.result()));
   expect(results.every((result) => result.output.endsWith('.mp4'))).toBe(true);
@@ -55,5 +59,28 @@ describe('a shared Creatify rate limit', () => {
     // The control: the same batch unlimited crowds its POSTs together.
     expect(busiestWindow(unlimited, 1000)).toBeGreaterThan(2 * PER_SECOND + 1);
     expect(span(unlimited)).toBeLessThan(span(limited));
+  }, 120_000);
+
+  // Every call a webhook-tracked render makes (the snapshot GET and a claim's first GET
+  // are local activities, beside the balance read, the POST and the reconciler's list
+  // calls), against a throttle of 5 a second.
+  const THROTTLE = { requests: 5, perSeconds: 1 };
+
+  test(`a Creatify that throttles at ${THROTTLE.requests}/s: paced at ${PER_SECOND * 2}/s, ${RENDERS} renders started at once earn no 429`, async () => {
+    await workers.stopWorkers();
+    workers.spawnWorker({ LIPSYNC_CREATIFY_CALLS_PER_SECOND: String(PER_SECOND * 2) });
+    await renderBatch(workers.stack, THROTTLE);
+    const stats = await workers.stack.sandbox.control.stats();
+    expect(stats.throttled).toBe(0);
+    // Local activities went through the pacing too: more calls than POSTs were made.
+    expect(stats.calls.get).toBeGreaterThanOrEqual(2 * RENDERS);
+  }, 120_000);
+
+  test(`a Creatify that throttles at ${THROTTLE.requests}/s and a worker told no figure: every render is done, once, through the 429s`, async () => {
+    await workers.stopWorkers();
+    workers.spawnWorker();
+    await renderBatch(workers.stack, THROTTLE);
+    // The batch's snapshot GETs (local activities) go out together, and the throttle refuses some.
+    expect((await workers.stack.sandbox.control.stats()).throttled).toBeGreaterThan(0);
   }, 120_000);
 });

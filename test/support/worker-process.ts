@@ -19,6 +19,8 @@ export interface ProcessWorkerStack {
   readonly stack: TestStack;
   /** Starts a worker process serving the stack (extra env on top); SIGKILLed after the file. */
   spawnWorker(env?: Record<string, string | undefined>, stdio?: StdioOptions): ChildProcess;
+  /** Kills every worker spawned so far (and waits for them to exit): the next test's worker is the queue's only one. */
+  stopWorkers(): Promise<void>;
 }
 
 export function useProcessWorkerStack(): ProcessWorkerStack {
@@ -40,6 +42,13 @@ export function useProcessWorkerStack(): ProcessWorkerStack {
       const child = spawnWorkerProcess({ ...stack!.workerEnv(), ...env }, stdio);
       children.push(child);
       return child;
+    },
+    async stopWorkers() {
+      const running = children.splice(0).filter((child) => child.exitCode === null && child.signalCode === null);
+      await Promise.all(running.map((child) => new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      })));
     },
   };
 }

@@ -20,24 +20,32 @@ const ask: RenderInput = { lipsyncId: ID, before: toSnapshot(previewed), settleP
 const WATCH_MS = 600;
 
 /** Creatify whose record shows nothing until a render is POSTed (or `showsRenderAfterMs`), and whose POST is accepted (or fails with `postFails`). */
-function scripted(options: { showsRenderAfterMs?: number; onPost?: () => void; postFails?: () => Error } = {}) {
+function scripted(options: { showsRenderAfterMs?: number; onPost?: () => void; postFails?: () => Error; turn?: () => Promise<void> } = {}) {
   const startedAt = Date.now();
-  const calls = { get: 0, render: 0, renderAt: [] as number[] };
+  const calls = { get: 0, render: 0, renderAt: [] as number[], turns: 0 };
   const shown = () => calls.render > 0 || (options.showsRenderAfterMs !== undefined && Date.now() - startedAt >= options.showsRenderAfterMs);
+  const post = async () => {
+    options.onPost?.();
+    calls.render++;
+    calls.renderAt.push(Date.now());
+    if (options.postFails) throw options.postFails();
+    return rendering;
+  };
   const creatify = {
     get: async () => {
       calls.get++;
       return shown() ? rendering : previewed;
     },
-    render: async () => {
-      options.onPost?.();
-      calls.render++;
-      calls.renderAt.push(Date.now());
-      if (options.postFails) throw options.postFails();
-      return rendering;
+    render: async (_id: string, renderOptions?: { turnTaken?: boolean }) => {
+      if (!renderOptions?.turnTaken) throw new Error('the render POST was sent without its turn taken first');
+      return post();
     },
     list: async () => [],
     remainingCredits: async () => ({ remaining_credits: 100 }),
+    takeTurn: async () => {
+      calls.turns++;
+      await options.turn?.();
+    },
   };
   const activities = createActivities(creatify as unknown as CreatifyApi, { settleMs: 20, slowPostSettleMs: WATCH_MS });
   return { calls, activities };
@@ -61,6 +69,21 @@ describe('renderLipsync: what an attempt tells the next', () => {
     expect(outcome).toMatchObject({ posted: true });
     expect(beatsAtPost).toHaveLength(1);
     expect(beatsAtPost[0]!.postSentAt).toEqual(expect.any(Number));
+  });
+
+  test("the POST's turn (the worker's pacing, a 429's hold) is taken before its time is heartbeated: a turn that waits is no POST in flight", async () => {
+    let beatsAtTurnEnd = -1;
+    const { env, beats } = attempt(1);
+    const { calls, activities } = scripted({
+      turn: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        beatsAtTurnEnd = beats.filter((beat) => 'postSentAt' in beat).length;
+      },
+    });
+    await env.run(activities.renderLipsync, ask);
+    expect(calls.turns).toBe(1);
+    expect(beatsAtTurnEnd).toBe(0);
+    expect(calls.render).toBe(1);
   });
 
   test('a retry told of a POST in flight watches the record until the watch after that POST ends, then POSTs', async () => {

@@ -26,6 +26,7 @@ function scripted(reads: ReturnType<typeof record>[]) {
     },
     list: async () => [],
     remainingCredits: async () => ({ remaining_credits: 100 }),
+    takeTurn: async () => undefined,
   };
   return { calls, activities: createActivities(creatify as unknown as CreatifyApi, { settleMs: 10 }) };
 }

@@ -15,7 +15,7 @@ import { workflowSource } from '../../worker/workflow-source';
 import { writeLine, type CliIo } from '../io';
 
 function describeTuning(tuning: WorkerTuning): string {
-  const rate = tuning.creatifyCallsPerSecond === undefined ? '' : `, Creatify calls ≤ ${tuning.creatifyCallsPerSecond}/s per task queue`;
+  const rate = tuning.creatifyCallsPerSecond === undefined ? '' : `, Creatify calls ≤ ${tuning.creatifyCallsPerSecond}/s (the task queue's activities, and each of this worker's calls)`;
   return `; cache ${tuning.maxCachedWorkflows} workflows${rate}`;
 }
 
@@ -35,7 +35,8 @@ export async function runWorker(io: CliIo): Promise<void> {
   if (metricsAddress) observeCreatifyCalls(creatifyConfig.baseUrl);
   const tracing = startWorkerTracing(env);
 
-  const creatify = new CreatifyClient(creatifyConfig);
+  // Paced at the fleet's figure in each worker too: local activities escape the task queue's limit.
+  const creatify = new CreatifyClient({ ...creatifyConfig, callsPerSecond: tuning.creatifyCallsPerSecond });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   try {
     const worker = await createLipsyncWorker({

@@ -1,0 +1,91 @@
+/**
+ * Paces one process's Creatify calls: at most `callsPerSecond`, evenly spaced (no burst:
+ * a burst and then the rate would put up to twice the rate in one second, which a
+ * throttle that counts a sliding window, as DRF's does, refuses), and none while a 429's
+ * Retry-After runs, for every call of the process, not only the one that got it. Creatify publishes no rate limit (§11 [U]),
+ * so the 429 is the only word it may give: a worker that keeps sending its other calls
+ * through it earns a storm of them.
+ *
+ * The task queue's activity rate limit (maxTaskQueueActivitiesPerSecond) holds the
+ * fleet's activities to the same figure; local activities (the snapshot before the
+ * render, a claim's first GET) escape it, and this is what holds them in each worker.
+ *
+ * A call whose turn is further than `maxWaitMs` away is not sent: it fails at once as
+ * rate-limited, its Retry-After the wait, so that an activity's own timeout never runs
+ * out while it queues (and a call given up on is never sent after all). No I/O of its own.
+ */
+
+export interface PacerOptions {
+  /** Calls per second this process may make (LIPSYNC_CREATIFY_CALLS_PER_SECOND), one every 1/rate s; null: no limit but 429s. */
+  callsPerSecond?: number | null;
+  /** The longest a call waits for its turn before it is refused locally. Default 4 s (a claim's first GET has 5). */
+  maxWaitMs?: number;
+  /** The longest one 429 holds the calls back, whatever its Retry-After says. Default 60 s. */
+  maxCoolDownMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A call's turn is too far away: not sent, try again in `waitMs`. */
+export class TurnTooFar extends Error {
+  constructor(readonly waitMs: number) {
+    super(`not sent: this worker's next free turn for a Creatify call is ${Math.ceil(waitMs / 1000)} s away`);
+  }
+}
+
+/** A 429 without a usable Retry-After holds the calls back this long. */
+export const DEFAULT_COOL_DOWN_MS = 1_000;
+
+export class CallPacer {
+  /** When the next call may go out at the earliest (ms). */
+  private nextAt = 0;
+  /** No call goes out before this (ms): the last 429's Retry-After. */
+  private coolUntil = 0;
+  private readonly spacingMs: number | null;
+  private readonly maxWaitMs: number;
+  private readonly maxCoolDownMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: PacerOptions = {}) {
+    const rate = options.callsPerSecond ?? null;
+    this.spacingMs = rate !== null && rate > 0 ? 1000 / rate : null;
+    this.maxWaitMs = options.maxWaitMs ?? 4_000;
+    this.maxCoolDownMs = options.maxCoolDownMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Resolves when this call may go out; rejects with TurnTooFar when that is more than maxWaitMs away. */
+  async turn(): Promise<void> {
+    // A cool-down that begins while a call waits for its slot holds it too.
+    for (;;) {
+      const now = this.now();
+      const coolMs = this.coolUntil - now;
+      if (coolMs > this.maxWaitMs) throw new TurnTooFar(coolMs);
+      if (coolMs > 0) {
+        await this.sleep(coolMs);
+        continue;
+      }
+      const slotMs = this.reserve(now);
+      if (slotMs === null) return;
+      await this.sleep(slotMs);
+      if (this.coolUntil <= this.now()) return;
+    }
+  }
+
+  /** A 429 came back: no call of this process goes out until `retryAfterMs` has passed. */
+  rateLimited(retryAfterMs: number | undefined): void {
+    const holdMs = Math.min(Math.max(retryAfterMs ?? DEFAULT_COOL_DOWN_MS, 0), this.maxCoolDownMs);
+    this.coolUntil = Math.max(this.coolUntil, this.now() + holdMs);
+  }
+
+  /** Takes the next slot: the ms to wait for it (0: now), null with no limit. Throws when too far. */
+  private reserve(now: number): number | null {
+    if (this.spacingMs === null) return null;
+    const at = Math.max(this.nextAt, now);
+    if (at - now > this.maxWaitMs) throw new TurnTooFar(at - now);
+    this.nextAt = at + this.spacingMs;
+    return at - now;
+  }
+}
