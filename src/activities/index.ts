@@ -297,8 +297,8 @@ export function createActivities(creatify: CreatifyApi, tuning: ActivityTuning =
       const fate = await alreadyStarted(input, activityInfo().attempt > 1 ? SETTLE_LOOKS : 1, lookUntil);
       if ('started' in fate) return fate.started;
     }
-    // The POST's turn first (this worker's pacing, a 429's hold): its time below is when it goes out.
-    await asActivity(() => creatify.takeTurn('POST render'));
+    // The POST's turn first (this worker's pacing, a 429's hold on render POSTs): its time below is when it goes out.
+    await asActivity(() => creatify.takeTurn('render', 'POST render'));
     // On the server before the POST goes out: a worker killed right after it still leaves
     // its time to the next attempt (a retry has heartbeated by then: see untilSentAtOnce).
     await beats.untilSentAtOnce(sleep);

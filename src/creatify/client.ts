@@ -73,7 +73,11 @@ function nextListPage(next: string | null): string | null {
 // Django's APPEND_SLASH and lose its body (§1 [I]), so paths always carry it.
 const LIPSYNCS = '/api/lipsyncs_v2/';
 
+/** Which of Creatify's endpoints a call is: a 429 holds back the calls to the same one. */
+export type CreatifyEndpoint = 'create' | 'preview' | 'render' | 'get' | 'list' | 'credits';
+
 interface CallSpec<T> {
+  endpoint: CreatifyEndpoint;
   method: 'GET' | 'POST';
   path: string;
   schema: z.ZodType<T>;
@@ -114,13 +118,13 @@ export class CreatifyClient {
   /** POST /api/lipsyncs_v2/ — create and render in one step (charges 5 credits/30 s, standard). */
   async create(body: LipsyncRequest): Promise<Lipsync> {
     const operation = `POST ${LIPSYNCS}`;
-    return this.call({ method: 'POST', path: LIPSYNCS, schema: Lipsync, body: this.checkRequest(operation, body), timeoutMs: this.timeoutMs });
+    return this.call({ endpoint: 'create', method: 'POST', path: LIPSYNCS, schema: Lipsync, body: this.checkRequest(operation, body), timeoutMs: this.timeoutMs });
   }
 
   /** POST /api/lipsyncs_v2/preview/ — creates a new record with `preview` set; slow. */
   async preview(body: LipsyncRequest): Promise<Lipsync> {
     const path = `${LIPSYNCS}preview/`;
-    return this.call({ method: 'POST', path, schema: Lipsync, body: this.checkRequest(`POST ${path}`, body), timeoutMs: this.previewTimeoutMs });
+    return this.call({ endpoint: 'preview', method: 'POST', path, schema: Lipsync, body: this.checkRequest(`POST ${path}`, body), timeoutMs: this.previewTimeoutMs });
   }
 
   /**
@@ -132,7 +136,7 @@ export class CreatifyClient {
   async render(id: string, options: { turnTaken?: boolean } = {}): Promise<Lipsync | null> {
     const path = `${LIPSYNCS}${this.checkId(`POST ${LIPSYNCS}{id}/render/`, id)}/render/`;
     try {
-      return await this.call({ method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs, turnTaken: options.turnTaken });
+      return await this.call({ endpoint: 'render', method: 'POST', path, schema: Lipsync, timeoutMs: this.timeoutMs, turnTaken: options.turnTaken });
     } catch (err) {
       if (err instanceof CreatifyError && err.kind === 'response-shape' && err.status !== undefined && err.status >= 200 && err.status <= 299) {
         const refused = refusalIn2xx(err);
@@ -149,7 +153,7 @@ export class CreatifyClient {
   async get(id: string): Promise<Lipsync> {
     const path = `${LIPSYNCS}${this.checkId(`GET ${LIPSYNCS}{id}/`, id)}/`;
     try {
-      return await this.call({ method: 'GET', path, schema: Lipsync, timeoutMs: this.timeoutMs });
+      return await this.call({ endpoint: 'get', method: 'GET', path, schema: Lipsync, timeoutMs: this.timeoutMs });
     } catch (err) {
       // `200 {"detail": "Not found."}`: the refusal it is, not a record to wait for.
       throw (err instanceof CreatifyError && err.kind === 'response-shape' && refusedReadIn2xx(err)) || err;
@@ -169,7 +173,7 @@ export class CreatifyClient {
     for (let pages = 0; path !== null && pages < MAX_LIST_PAGES; pages += 1) {
       let page: z.output<typeof LipsyncListPage>;
       try {
-        page = await this.call({ method: 'GET', path, schema: LipsyncListPage, timeoutMs: this.timeoutMs });
+        page = await this.call({ endpoint: 'list', method: 'GET', path, schema: LipsyncListPage, timeoutMs: this.timeoutMs });
       } catch (err) {
         // A later page gone ("Invalid page.": the list shrank as it was read): what was read stands.
         if (pages > 0 && err instanceof CreatifyError && err.kind === 'not-found') break;
@@ -185,7 +189,7 @@ export class CreatifyClient {
 
   /** GET /api/remaining_credits/ — `{remaining_credits: double}` [D]. */
   async remainingCredits(): Promise<RemainingCredits> {
-    return this.call({ method: 'GET', path: '/api/remaining_credits/', schema: RemainingCredits, timeoutMs: this.timeoutMs });
+    return this.call({ endpoint: 'credits', method: 'GET', path: '/api/remaining_credits/', schema: RemainingCredits, timeoutMs: this.timeoutMs });
   }
 
   /**
@@ -194,9 +198,9 @@ export class CreatifyClient {
    * first); that call is then made with `turnTaken`. A turn too far away is a
    * rate-limited error with that wait as its Retry-After, and nothing is sent.
    */
-  async takeTurn(operation: string): Promise<void> {
+  async takeTurn(endpoint: CreatifyEndpoint, operation: string): Promise<void> {
     try {
-      await this.pacer.turn();
+      await this.pacer.turn(endpoint);
     } catch (err) {
       if (!(err instanceof TurnTooFar)) throw err;
       throw new CreatifyError({ kind: 'rate-limited', message: `${operation}: ${err.message}`, retryAfterMs: err.waitMs });
@@ -224,7 +228,7 @@ export class CreatifyClient {
 
   private async call<T>(spec: CallSpec<T>): Promise<T> {
     const operation = `${spec.method} ${spec.path.split('?')[0]}`;
-    if (!spec.turnTaken) await this.takeTurn(operation);
+    if (!spec.turnTaken) await this.takeTurn(spec.endpoint, operation);
     const headers = spec.body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
     const deadline = new AbortController();
     let timedOut = false;
@@ -253,8 +257,8 @@ export class CreatifyClient {
     }
     if (status < 200 || status > 299) {
       const error = errorFromResponse({ operation, status, retryAfter, rawBody, redact: this.redact });
-      // Every call of this client holds back, not only this one's retry.
-      if (status === 429) this.pacer.rateLimited(error.retryAfterMs);
+      // Every call of this client to the endpoint holds back, not only this one's retry.
+      if (status === 429) this.pacer.rateLimited(spec.endpoint, error.retryAfterMs);
       throw error;
     }
     return this.parseBody(operation, status, rawBody, spec.schema);

@@ -1,10 +1,13 @@
 /**
  * Paces one process's Creatify calls: at most `callsPerSecond`, evenly spaced (no burst:
  * a burst and then the rate would put up to twice the rate in one second, which a
- * throttle that counts a sliding window, as DRF's does, refuses), and none while a 429's
- * Retry-After runs, for every call of the process, not only the one that got it. Creatify publishes no rate limit (§11 [U]),
- * so the 429 is the only word it may give: a worker that keeps sending its other calls
- * through it earns a storm of them.
+ * throttle that counts a sliding window, as DRF's does, refuses), and none to an endpoint
+ * while a 429's Retry-After from it runs, for every call of the process, not only the one
+ * that got it. Creatify publishes no rate limit (§11 [U]), so the 429 is the only word it
+ * may give: a worker that keeps sending its other calls through it earns a storm of
+ * them. Held per endpoint (GET by id, list, render, balance…): a throttle that counts the
+ * whole account then refuses each endpoint once per wait at most, and one that counts a
+ * single view (DRF's ScopedRateThrottle) holds back nothing else.
  *
  * The task queue's activity rate limit (maxTaskQueueActivitiesPerSecond) holds the
  * fleet's activities to the same figure; local activities (the snapshot before the
@@ -29,7 +32,7 @@ export interface PacerOptions {
 /** A call's turn is too far away: not sent, try again in `waitMs`. */
 export class TurnTooFar extends Error {
   constructor(readonly waitMs: number) {
-    super(`not sent: this worker's next free turn for a Creatify call is ${Math.ceil(waitMs / 1000)} s away`);
+    super(`not sent: the next turn for this call is ${Math.ceil(waitMs / 1000)} s away (a 429's Retry-After, or LIPSYNC_CREATIFY_CALLS_PER_SECOND)`);
   }
 }
 
@@ -39,8 +42,8 @@ export const DEFAULT_COOL_DOWN_MS = 1_000;
 export class CallPacer {
   /** When the next call may go out at the earliest (ms). */
   private nextAt = 0;
-  /** No call goes out before this (ms): the last 429's Retry-After. */
-  private coolUntil = 0;
+  /** By endpoint: no call to it goes out before this (ms), its last 429's Retry-After. */
+  private readonly coolUntil = new Map<string, number>();
   private readonly spacingMs: number | null;
   private readonly maxWaitMs: number;
   private readonly maxCoolDownMs: number;
@@ -56,12 +59,12 @@ export class CallPacer {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** Resolves when this call may go out; rejects with TurnTooFar when that is more than maxWaitMs away. */
-  async turn(): Promise<void> {
-    // A cool-down that begins while a call waits for its slot holds it too.
+  /** Resolves when a call to `endpoint` may go out; rejects with TurnTooFar when that is more than maxWaitMs away. */
+  async turn(endpoint: string): Promise<void> {
+    // A hold that begins while a call waits for its slot holds it too.
     for (;;) {
       const now = this.now();
-      const coolMs = this.coolUntil - now;
+      const coolMs = (this.coolUntil.get(endpoint) ?? 0) - now;
       if (coolMs > this.maxWaitMs) throw new TurnTooFar(coolMs);
       if (coolMs > 0) {
         await this.sleep(coolMs);
@@ -70,14 +73,14 @@ export class CallPacer {
       const slotMs = this.reserve(now);
       if (slotMs === null) return;
       await this.sleep(slotMs);
-      if (this.coolUntil <= this.now()) return;
+      if ((this.coolUntil.get(endpoint) ?? 0) <= this.now()) return;
     }
   }
 
-  /** A 429 came back: no call of this process goes out until `retryAfterMs` has passed. */
-  rateLimited(retryAfterMs: number | undefined): void {
+  /** `endpoint` answered 429: no call of this process goes to it until `retryAfterMs` has passed. */
+  rateLimited(endpoint: string, retryAfterMs: number | undefined): void {
     const holdMs = Math.min(Math.max(retryAfterMs ?? DEFAULT_COOL_DOWN_MS, 0), this.maxCoolDownMs);
-    this.coolUntil = Math.max(this.coolUntil, this.now() + holdMs);
+    this.coolUntil.set(endpoint, Math.max(this.coolUntil.get(endpoint) ?? 0, this.now() + holdMs));
   }
 
   /** Takes the next slot: the ms to wait for it (0: now), null with no limit. Throws when too far. */

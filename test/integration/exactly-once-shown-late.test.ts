@@ -162,15 +162,17 @@ describe('a render that shows late, and one wrongly judged started', () => {
   test('an end confirmed while the render POST is still being retried closes the job at once', async () => {
     await stack.sandbox.control.reset();
     const id = await stack.preview('claim during render');
-    // The POST is processed but answered 504; the retry's read is throttled for 8 s, so the
-    // render activity waits. The render finishes meanwhile and its webhook must end the job.
-    // Held until the retry's read took the 429: a render left to run could end (and its
-    // claim's GET take the 429 instead) before a retry slowed by a busy machine reads.
+    // The POST is processed but answered 504; the retry's read is slow (8 s, past the
+    // client's 5 s timeout), so the render activity waits. The render finishes meanwhile
+    // and its webhook must end the job. (Not a 429: that holds back every GET of the
+    // worker for its Retry-After, the claim's too.) Held until the retry's read took the
+    // fault: a render left to run could end (and its claim's GET take the fault instead)
+    // before a retry slowed by a busy machine reads.
     await stack.sandbox.control.addFault({ endpoint: 'render', kind: 'server-error', status: 504, after: true, lipsyncId: id });
     const handle = await stack.startHeldRender(id, FAST);
     await eventually(async () => (await stack.sandbox.control.stats()).renders[id] === 1, 5_000, 'the render');
-    await stack.sandbox.control.addFault({ endpoint: 'get', kind: 'rate-limit', retryAfter: '8', lipsyncId: id });
-    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.endpoint === 'get' && f.lipsyncId === id), 10_000, "the retry's throttled read");
+    await stack.sandbox.control.addFault({ endpoint: 'get', kind: 'slow', delayMs: 8_000, lipsyncId: id });
+    await eventually(async () => (await stack.sandbox.control.stats()).faultsInjected.some((f) => f.endpoint === 'get' && f.lipsyncId === id), 10_000, "the retry's slow read");
     await stack.sandbox.control.setLipsync(id, { hold: false });
     const result = await handle.result();
     const stats = await stack.sandbox.control.stats();

@@ -27,7 +27,7 @@ async function sendTimes(pacer: CallPacer, clock: { now: number }, n: number): P
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     clock.now = start; // all asked at once: each waits from the same moment
-    await pacer.turn();
+    await pacer.turn('get');
     times.push(clock.now - start);
   }
   return times;
@@ -54,38 +54,42 @@ describe('CallPacer', () => {
     expect(await sendTimes(pacer, clock, 3)).toEqual([0, 500, 1000]);
     const start = clock.now - 1_000;
     clock.now = start;
-    const refused = await pacer.turn().catch((err: unknown) => err);
+    const refused = await pacer.turn('get').catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(TurnTooFar);
     expect((refused as TurnTooFar).waitMs).toBe(1_500);
     // The refused call left its turn to the next one.
     clock.now = start + 500;
-    await pacer.turn();
+    await pacer.turn('get');
     expect(clock.now - start).toBe(1_500);
   });
 
-  test("a 429 holds every call back for its Retry-After, and a missing one for a second", async () => {
+  test("a 429 holds back every call to its endpoint for its Retry-After (a missing one: a second), and no other endpoint's", async () => {
     const { clock, now, sleep } = fakeClock();
     const pacer = new CallPacer({ now, sleep });
-    pacer.rateLimited(3_000);
+    pacer.rateLimited('get', 3_000);
     const start = clock.now;
-    await pacer.turn();
+    await pacer.turn('get');
     expect(clock.now - start).toBe(3_000);
-    await pacer.turn();
+    await pacer.turn('get');
     expect(clock.now - start).toBe(3_000);
-    pacer.rateLimited(undefined);
-    await pacer.turn();
+    pacer.rateLimited('get', undefined);
+    await pacer.turn('get');
+    expect(clock.now - start).toBe(4_000);
+    // Another endpoint is not held.
+    pacer.rateLimited('get', 3_000);
+    await pacer.turn('list');
     expect(clock.now - start).toBe(4_000);
   });
 
   test('a hold longer than maxWaitMs refuses calls with the hold as their wait; a huge Retry-After is capped', async () => {
     const { clock, now, sleep } = fakeClock();
     const pacer = new CallPacer({ maxWaitMs: 4_000, maxCoolDownMs: 60_000, now, sleep });
-    pacer.rateLimited(3_600_000);
-    const refused = await pacer.turn().catch((err: unknown) => err);
+    pacer.rateLimited('get', 3_600_000);
+    const refused = await pacer.turn('get').catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(TurnTooFar);
     expect((refused as TurnTooFar).waitMs).toBe(60_000);
     clock.now += 60_000;
-    await expect(pacer.turn()).resolves.toBeUndefined();
+    await expect(pacer.turn('get')).resolves.toBeUndefined();
   });
 });
 
@@ -110,7 +114,6 @@ describe('the sandbox throttle (DRF SimpleRateThrottle)', () => {
 
 describe('CreatifyClient through its pacer, against a sandbox that throttles', () => {
   let sandbox: RunningSandbox;
-  const ID = '6f1c0e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 
   beforeAll(async () => {
     sandbox = await startSandbox();
@@ -143,16 +146,14 @@ describe('CreatifyClient through its pacer, against a sandbox that throttles', (
     }
   });
 
-  test('unpaced, the first 429 holds back the calls that follow it: they are not sent into the throttle', async () => {
+  test('unpaced, the first 429 holds back the calls to its endpoint that follow it: they are not sent into the throttle', async () => {
     await sandbox.control.reset({ throttle: { requests: 2, perSeconds: 1 } });
     const client = new CreatifyClient({ baseUrl: sandbox.url, ...sandbox.credentials });
     try {
       expect(await burst(client, 3)).toEqual({ ok: 2, rateLimited: 1 });
       // Within the Retry-After (1 s): sent later, and answered.
       const started = Date.now();
-      await client.get(ID).catch((err: unknown) => {
-        if (!(err instanceof CreatifyError && err.kind === 'not-found')) throw err;
-      });
+      expect(await client.remainingCredits()).toEqual({ remaining_credits: expect.any(Number) });
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect((await sandbox.control.stats()).throttled).toBe(1);
     } finally {
