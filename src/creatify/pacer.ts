@@ -71,7 +71,7 @@ export class CallPacer {
         continue;
       }
       const slotMs = this.reserve(now);
-      if (slotMs === null) return;
+      if (slotMs === null || slotMs === 0) return;
       await this.sleep(slotMs);
       if ((this.coolUntil.get(endpoint) ?? 0) <= this.now()) return;
     }
