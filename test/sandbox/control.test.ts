@@ -23,6 +23,7 @@ describe('sandbox control routes', () => {
         webhooksPending: 0,
         faultsInjected: [],
         endedAt: {},
+        throttled: 0,
       });
     } finally {
       await sandbox.close();
