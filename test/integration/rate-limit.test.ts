@@ -16,11 +16,11 @@ const PER_SECOND = 2;
 const OPTIONS: TrackingOptions = { webhookTimeout: '30 seconds', pollInitialInterval: '200 ms', pollMaxInterval: '1 second', deadline: '2 minutes' };
 
 /** Epoch ms of each render POST the sandbox charged, in order. `throttle`: the sandbox's, from once the previews are made. */
-async function renderBatch(stack: TestStack, throttle?: { requests: number; perSeconds: number }): Promise<number[]> {
+async function renderBatch(stack: TestStack, throttle?: { requests: number; perSeconds: number }, count = RENDERS, options = OPTIONS): Promise<number[]> {
   await stack.sandbox.control.reset();
-  const ids = await Promise.all(Array.from({ length: RENDERS }, (_, i) => stack.preview(`rate ${i}`)));
+  const ids = await Promise.all(Array.from({ length: count }, (_, i) => stack.preview(`rate ${i}`)));
   if (throttle) await stack.sandbox.control.settings({ throttle });
-  const handles = await Promise.all(ids.map((id) => stack.orchestrator.startRender(id, OPTIONS)));
+  const handles = await Promise.all(ids.map((id) => stack.orchestrator.startRender(id, options)));
   const results = await Promise.all(handles.map((handle) => handle.result()));
   expect(results.every((result) => result.output.endsWith('.mp4'))).toBe(true);
   const stats = await stack.sandbox.control.stats();
@@ -75,6 +75,17 @@ describe('a shared Creatify rate limit', () => {
     // Local activities went through the pacing too: more calls than POSTs were made.
     expect(stats.calls.get).toBeGreaterThanOrEqual(2 * RENDERS);
   }, 120_000);
+
+  test(`a queue longer than a call may wait: 24 renders at once paced at 3/s, the calls whose turn is over 4 s away are refused unsent and retried, and every render is done once with no 429`, async () => {
+    await workers.stopWorkers();
+    const worker = workers.spawnWorker({ LIPSYNC_CREATIFY_CALLS_PER_SECOND: '3' });
+    let output = '';
+    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await renderBatch(workers.stack, { requests: 4, perSeconds: 1 }, 24, { ...OPTIONS, deadline: '4 minutes' });
+    expect((await workers.stack.sandbox.control.stats()).throttled).toBe(0);
+    expect(output).toMatch(/not sent: the next turn for this call is \d+ s away/);
+  }, 240_000);
 
   test(`a Creatify that throttles at ${THROTTLE.requests}/s and a worker told no figure: every render is done, once, through the 429s`, async () => {
     await workers.stopWorkers();
