@@ -40,8 +40,11 @@ export class TurnTooFar extends Error {
 export const DEFAULT_COOL_DOWN_MS = 1_000;
 
 export class CallPacer {
-  /** When the next call may go out at the earliest (ms). */
+  /** When the next call may go out at the earliest (ms): one spacing after the last one released. */
   private nextAt = 0;
+  /** Calls waiting for a spaced turn, first come first served. */
+  private readonly queue: Array<() => void> = [];
+  private pumping = false;
   /** By endpoint: no call to it goes out before this (ms), its last 429's Retry-After. */
   private readonly coolUntil = new Map<string, number>();
   private readonly spacingMs: number | null;
@@ -61,18 +64,15 @@ export class CallPacer {
 
   /** Resolves when a call to `endpoint` may go out; rejects with TurnTooFar when that is more than maxWaitMs away. */
   async turn(endpoint: string): Promise<void> {
-    // A hold that begins while a call waits for its slot holds it too.
+    // A hold that begins while a call waits for its turn holds it too.
     for (;;) {
-      const now = this.now();
-      const coolMs = (this.coolUntil.get(endpoint) ?? 0) - now;
+      const coolMs = (this.coolUntil.get(endpoint) ?? 0) - this.now();
       if (coolMs > this.maxWaitMs) throw new TurnTooFar(coolMs);
       if (coolMs > 0) {
         await this.sleep(coolMs);
         continue;
       }
-      const slotMs = this.reserve(now);
-      if (slotMs === null || slotMs === 0) return;
-      await this.sleep(slotMs);
+      await this.spacedTurn();
       if ((this.coolUntil.get(endpoint) ?? 0) <= this.now()) return;
     }
   }
@@ -83,12 +83,41 @@ export class CallPacer {
     this.coolUntil.set(endpoint, Math.max(this.coolUntil.get(endpoint) ?? 0, this.now() + holdMs));
   }
 
-  /** Takes the next slot: the ms to wait for it (0: now), null with no limit. Throws when too far. */
-  private reserve(now: number): number | null {
-    if (this.spacingMs === null) return null;
-    const at = Math.max(this.nextAt, now);
-    if (at - now > this.maxWaitMs) throw new TurnTooFar(at - now);
-    this.nextAt = at + this.spacingMs;
-    return at - now;
+  /**
+   * Waits in line for the next spaced turn. The spacing counts from when a turn was
+   * released, not from when it was booked: a busy event loop that wakes late does not
+   * let the calls behind it out together.
+   */
+  private async spacedTurn(): Promise<void> {
+    if (this.spacingMs === null) return;
+    const now = this.now();
+    if (this.queue.length === 0 && now >= this.nextAt) {
+      this.nextAt = now + this.spacingMs;
+      return;
+    }
+    const expectedMs = Math.max(0, this.nextAt - now) + this.queue.length * this.spacingMs;
+    if (expectedMs > this.maxWaitMs) throw new TurnTooFar(expectedMs);
+    await new Promise<void>((resolve) => {
+      this.queue.push(resolve);
+      this.pump();
+    });
+  }
+
+  /** Releases the queued calls one spacing apart, until none is left. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    void (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const waitMs = this.nextAt - this.now();
+          if (waitMs > 0) await this.sleep(waitMs);
+          this.nextAt = this.now() + this.spacingMs!;
+          this.queue.shift()!();
+        }
+      } finally {
+        this.pumping = false;
+      }
+    })();
   }
 }

@@ -48,6 +48,20 @@ describe('CallPacer', () => {
     expect(await sendTimes(pacer, clock, 3)).toEqual([0, 200, 400]);
   });
 
+  test('calls asked together are released one spacing apart even when every wake-up comes late (a busy event loop)', async () => {
+    const clock = { now: 1_000_000 };
+    // Every sleep overshoots by 150 ms; the clock moves only once what a release set off has run.
+    const sleep = async (ms: number) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      clock.now += ms + 150;
+    };
+    const pacer = new CallPacer({ callsPerSecond: 5, maxWaitMs: 10_000, now: () => clock.now, sleep });
+    const released: number[] = [];
+    await Promise.all(Array.from({ length: 5 }, () => pacer.turn('get').then(() => released.push(clock.now))));
+    const gaps = released.slice(1).map((at, i) => at - released[i]!);
+    expect(gaps).toEqual([350, 350, 350, 350]);
+  });
+
   test('a call whose turn is further than maxWaitMs away is refused without taking a turn', async () => {
     const { clock, now, sleep } = fakeClock();
     const pacer = new CallPacer({ callsPerSecond: 2, maxWaitMs: 1_000, now, sleep });
