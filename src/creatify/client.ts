@@ -36,8 +36,9 @@ export interface CreatifyClientOptions {
   /** Bring your own pool/agent; it is then yours to close. */
   dispatcher?: Dispatcher;
   /**
-   * At most this many calls per second from this client (a burst of one second's worth),
-   * whatever calls them; unset: no limit. A 429 holds every call back for its Retry-After either way.
+   * At most this many calls per second from this client, one every 1/rate s, whatever
+   * calls them (pacer.ts); unset: no limit. Either way a 429 holds back the client's calls
+   * to the same endpoint for its Retry-After.
    */
   callsPerSecond?: number | null;
   /** The pacing itself (tests give one with a fake clock); built from callsPerSecond otherwise. */
