@@ -42,6 +42,16 @@ export const KIND_LABEL: Record<Kind, string> = {
   'bare:activity': 'bare signal→activity GET→done',
 };
 
+/**
+ * How a batch's renders end: `natural`, each when the sandbox's (scaled) stages have run,
+ * so with ×0.001 the first webhooks come while later renders are still starting;
+ * `together`, held at Creatify until every render has been POSTed and has sat
+ * QUIET_BEFORE_ENDS_MS, then all ended at once: a burst of webhooks on renders that wait,
+ * as renders of minutes started together meet it.
+ */
+export type BatchEnds = 'natural' | 'together';
+const QUIET_BEFORE_ENDS_MS = 1_000;
+
 /** One worker process and the task queue it serves. */
 export interface WorkerProcess {
   child: ChildProcess;
@@ -81,6 +91,8 @@ export interface BatchResult {
   redelivered: number;
   /** Each workflow's close time (epoch ms), in the order of ids. */
   closedAt: number[];
+  /** Ends `together`: CPU from the moment the renders ended to the last close (the webhook path alone), and the server's share. */
+  endsCpu?: { cpuMs: number; serverCpuMs: number };
 }
 
 /** CPU time of every process serving the worker's task queue (one, or a pair's two). */
@@ -209,20 +221,35 @@ export class Bench {
    * `n` renders of one kind started at once, each awaited to its end, on a freshly reset
    * sandbox. `extras`: the tracker's extra commands given to bare workflows (BareExtras).
    */
-  async batch(kind: Kind, worker: WorkerProcess, n: number, settings: SandboxSettingsPatch, options: TrackingOptions = {}, extras?: BareExtras): Promise<BatchResult> {
+  async batch(kind: Kind, worker: WorkerProcess, n: number, settings: SandboxSettingsPatch, options: TrackingOptions = {}, extras?: BareExtras, ends: BatchEnds = 'natural'): Promise<BatchResult> {
     await this.resetSandbox(settings);
     this.rendersByWorker[worker.profileName] = (this.rendersByWorker[worker.profileName] ?? 0) + n;
     const ids = await this.previews(n);
+    const control = this.stack.sandbox.control;
+    if (ends === 'together') await pool(ids, 20, (id) => control.setLipsync(id, { hold: true }));
     const serverBefore = cpuMs(this.server.pid);
     const workerBefore = workerCpuMs(worker);
     const started = performance.now();
     const handles = await Promise.all(ids.map((id) => this.start(kind, worker, id, options, extras)));
+    let endsAt: { server: number; worker: number } | undefined;
+    if (ends === 'together') {
+      // Every render POSTed and its workflow back to waiting, then all end in the same instant.
+      const giveUpAt = Date.now() + 120_000;
+      while ((await control.stats()).calls.render < n) {
+        if (Date.now() > giveUpAt) throw new Error(`bench: ${n} renders held, but the sandbox saw fewer render POSTs within 2 minutes`);
+        await sleep(50);
+      }
+      await sleep(QUIET_BEFORE_ENDS_MS);
+      endsAt = { server: cpuMs(this.server.pid), worker: workerCpuMs(worker) };
+      await Promise.all(ids.map((id) => control.setLipsync(id, { status: 'done' })));
+    }
     const finished = Promise.all(handles.map((handle) => handle.result() as Promise<unknown>));
     const redelivered = await this.redeliverRefused(finished);
     const results = await finished;
     const wallMs = performance.now() - started;
     const serverCpu = cpuMs(this.server.pid) - serverBefore;
     const cpu = serverCpu + workerCpuMs(worker) - workerBefore;
+    const endsCpu = endsAt && { serverCpuMs: cpuMs(this.server.pid) - endsAt.server, cpuMs: cpuMs(this.server.pid) - endsAt.server + workerCpuMs(worker) - endsAt.worker };
     const stats = await this.stack.sandbox.control.stats();
     const closes = await pool(handles, 20, async (handle) => (await handle.describe()).closeTime!.getTime());
     const latencies: number[] = [];
@@ -233,7 +260,7 @@ export class Bench {
     // Every Creatify call counts, the balance read of the credits check before each render POST included.
     const calls = stats.calls.get + stats.calls.render + stats.calls.list + stats.calls.credits;
     const callMix: CallMix = { gets: stats.calls.get / n, posts: stats.calls.render / n, lists: stats.calls.list / n, balanceReads: stats.calls.credits / n };
-    return { ids, latencies, wallMs, cpuMs: cpu, serverCpuMs: serverCpu, callsPerRender: calls / n, callMix, stats, results, redelivered: redelivered.size, closedAt: closes };
+    return { ids, latencies, wallMs, cpuMs: cpu, serverCpuMs: serverCpu, callsPerRender: calls / n, callMix, stats, results, redelivered: redelivered.size, closedAt: closes, ...(endsCpu ? { endsCpu } : {}) };
   }
 
   /** The recorded history of a render the bench tracked (tracker or bare). */

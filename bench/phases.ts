@@ -6,7 +6,7 @@
  * activity). Tracker without its reconciler against the bare "signal → local GET" shape.
  */
 import type { temporal } from '@temporalio/proto';
-import { doneWebhookSentAt, KIND_LABEL, type Bench, type WorkerProcess } from './harness';
+import { type BatchEnds, doneWebhookSentAt, KIND_LABEL, type Bench, type WorkerProcess } from './harness';
 import { percentile, pool } from './measure';
 import { FAST, rotatedMedians, WEBHOOK_ONLY } from './scenarios';
 
@@ -15,6 +15,8 @@ export type Phase = (typeof PHASES)[number];
 
 export interface PhaseLatency {
   label: string;
+  /** How the batch's renders ended (absent from reports saved before 'together' was measured: natural). */
+  ends?: BatchEnds;
   /** p50 of each phase, medians over rounds (ms). */
   p50: Record<Phase, number>;
 }
@@ -48,8 +50,10 @@ export async function latencyPhases(bench: Bench, workers: { trackerSolo: Worker
     { label: KIND_LABEL['bare:local'], kind: 'bare:local' as const, worker: workers.bare },
   ];
   for (const k of kinds) await bench.batch(k.kind, k.worker, 10, FAST, WEBHOOK_ONLY);
-  const medians = await rotatedMedians(kinds, rounds, (round) => progress(`phases, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (k) => {
-    const batch = await bench.batch(k.kind, k.worker, inFlight, FAST, WEBHOOK_ONLY);
+  // Both ways renders end: webhooks while later renders are still starting, and all at once on waiting renders.
+  const variants = (['natural', 'together'] as const).flatMap((ends) => kinds.map((k) => ({ ...k, ends })));
+  const medians = await rotatedMedians(variants, rounds, (round) => progress(`phases, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (k) => {
+    const batch = await bench.batch(k.kind, k.worker, inFlight, FAST, WEBHOOK_ONLY, undefined, k.ends);
     const samples = await pool(batch.ids, 10, async (id) => {
       const sent = doneWebhookSentAt(batch.stats, id);
       if (sent === undefined) return undefined;
@@ -58,5 +62,5 @@ export async function latencyPhases(bench: Bench, workers: { trackerSolo: Worker
     const found = samples.filter((s): s is Record<Phase, number> => s !== undefined);
     return Object.fromEntries(PHASES.map((phase) => [phase, percentile(found.map((s) => s[phase]), 50)])) as Record<Phase, number>;
   });
-  return kinds.map((k, i) => ({ label: k.label, p50: medians[i]! }));
+  return variants.map((k, i) => ({ label: k.label, ends: k.ends, p50: medians[i]! }));
 }

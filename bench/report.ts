@@ -18,6 +18,8 @@ export interface BenchResult {
   /** `tracker:solo` (the tracker without its reconciler) is absent from reports saved before it was measured. */
   oneInFlight: Record<Kind, Latency> & Partial<Record<LatencyKind, Latency>>;
   manyInFlight: Record<Kind, Latency> & Partial<Record<LatencyKind, Latency>>;
+  /** The same number in flight, every render waiting when all their webhooks come at once (absent from reports saved before it was measured). */
+  manyTogether?: Record<Kind, Latency> & Partial<Record<LatencyKind, Latency>>;
   /** `tracker:solo` is absent from reports saved before it was measured. */
   throughput: Record<'tracker' | 'bare:local', Throughput> & Partial<Record<ThroughputKind, Throughput>>;
   lost: LostWebhooks[];
@@ -34,6 +36,7 @@ export interface WaitingResult {
 }
 
 const LOST_MARK = ['a', 'b', 'c'];
+type LatencyFigure = 'p50' | 'p95' | 'endsCpuMsPerRender';
 const num = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—');
 
@@ -49,16 +52,17 @@ export function printTable(r: BenchResult): void {
   lines.push(`machine at end:   ${r.machine.atEnd}`);
   lines.push('');
   const header = ['', ...KINDS.map((k) => KIND_LABEL[k]), 'tracker ÷ bare local GET', 'target'];
-  const latencyRow = (name: string, data: Record<Kind, Latency>, key: 'p50' | 'p95', target: string) => [
+  const latencyRow = (name: string, data: Record<Kind, Latency>, key: LatencyFigure, target: string) => [
     name,
-    ...KINDS.map((k) => num(data[k][key])),
-    ratio(data.tracker[key], data['bare:local'][key]),
+    ...KINDS.map((k) => num(data[k][key] ?? NaN)),
+    ratio(data.tracker[key] ?? NaN, data['bare:local'][key] ?? NaN),
     target,
   ];
   // The same figure for the tracker without its reconciler, against the same bare column.
-  const soloLatencyRow = (data: BenchResult['oneInFlight'], key: 'p50' | 'p95') => {
+  const soloLatencyRow = (data: BenchResult['oneInFlight'], key: LatencyFigure) => {
     const solo = data['tracker:solo'];
-    return solo ? [['  tracker without the fleet reconciler', num(solo[key]), dash, num(data['bare:local'][key]), dash, ratio(solo[key], data['bare:local'][key]), '']] : [];
+    const [mine, bare] = [solo?.[key] ?? NaN, data['bare:local'][key] ?? NaN];
+    return solo ? [['  tracker without the fleet reconciler', num(mine), dash, num(bare), dash, ratio(mine, bare), '']] : [];
   };
   const t = r.throughput;
   const bare = t['bare:local'];
@@ -78,15 +82,26 @@ export function printTable(r: BenchResult): void {
     ...soloLatencyRow(r.manyInFlight, 'p50'),
     latencyRow(`webhook→closed p95, ${r.plan.inFlight} in flight (ms)`, r.manyInFlight, 'p95', ''),
     ...soloLatencyRow(r.manyInFlight, 'p95'),
+    ...(r.manyTogether
+      ? [
+          latencyRow(`webhook→closed p50, ${r.plan.inFlight} waiting, webhooks at once (ms)`, r.manyTogether, 'p50', '≤ 1.2×'),
+          ...soloLatencyRow(r.manyTogether, 'p50'),
+          latencyRow(`webhook→closed p95, ${r.plan.inFlight} waiting, webhooks at once (ms)`, r.manyTogether, 'p95', ''),
+          ...soloLatencyRow(r.manyTogether, 'p95'),
+          ...(r.manyTogether.tracker.endsCpuMsPerRender !== undefined
+            ? [latencyRow('  server+worker CPU ms per render, webhook→closed', r.manyTogether, 'endsCpuMsPerRender', ''), ...soloLatencyRow(r.manyTogether, 'endsCpuMsPerRender')]
+            : []),
+        ]
+      : []),
     [`renders/s, ${r.plan.atOnce} started at once`, num(t.tracker.rendersPerSecond), dash, num(t['bare:local'].rendersPerSecond), dash, ratio(t.tracker.rendersPerSecond, t['bare:local'].rendersPerSecond), '≥ 1.0×'],
     ...(solo ? [['  tracker without the fleet reconciler', num(solo.rendersPerSecond), dash, num(bare.rendersPerSecond), dash, ratio(solo.rendersPerSecond, bare.rendersPerSecond), '']] : []),
-    ...(withCommands && solo ? [['  tracker alone ÷ bare with the tracker\'s commands', num(solo.rendersPerSecond), dash, num(withCommands.rendersPerSecond), dash, ratio(solo.rendersPerSecond, withCommands.rendersPerSecond), '']] : []),
+    ...(withCommands && solo ? [['  tracker alone ÷ bare with the tracker\'s commands and heartbeat', num(solo.rendersPerSecond), dash, num(withCommands.rendersPerSecond), dash, ratio(solo.rendersPerSecond, withCommands.rendersPerSecond), '']] : []),
     ['server+worker CPU ms per render', num(t.tracker.cpuMsPerRender), dash, num(bare.cpuMsPerRender), dash, ratio(t.tracker.cpuMsPerRender, bare.cpuMsPerRender), '≤ 1.0×'],
     ...(t.tracker.serverCpuMsPerRender !== undefined ? [serverRow('  of which the Temporal server', t.tracker)] : []),
     ...(solo ? [['  tracker without the fleet reconciler', num(solo.cpuMsPerRender), dash, num(bare.cpuMsPerRender), dash, ratio(solo.cpuMsPerRender, bare.cpuMsPerRender), ''], serverRow('    of which the Temporal server', solo)] : []),
     ...(withCommands && solo
       ? [
-          ['  tracker alone ÷ bare with the tracker\'s commands', num(solo.cpuMsPerRender), dash, num(withCommands.cpuMsPerRender), dash, ratio(solo.cpuMsPerRender, withCommands.cpuMsPerRender), ''],
+          ['  tracker alone ÷ bare with the tracker\'s commands and heartbeat', num(solo.cpuMsPerRender), dash, num(withCommands.cpuMsPerRender), dash, ratio(solo.cpuMsPerRender, withCommands.cpuMsPerRender), ''],
           ['    of which the Temporal server', num(solo.serverCpuMsPerRender), dash, num(withCommands.serverCpuMsPerRender), dash, ratio(solo.serverCpuMsPerRender, withCommands.serverCpuMsPerRender), ''],
         ]
       : []),
@@ -109,13 +124,18 @@ export function printTable(r: BenchResult): void {
   lines.push(`webhook→closed: the sandbox sends the terminal webhook → the workflow's close time; 1 in flight: ${r.plan.sequentialRounds} renders of each kind,`);
   lines.push(`interleaved; ${r.plan.inFlight} in flight: median over ${r.plan.inFlightRounds} rounds. Bare workflows: snapshot GET (local activity), render POST (activity),`);
   lines.push('wait for the signal, then the ending named. Renders/s and CPU: median over ' + `${r.plan.throughputRounds} round(s). RSS: ${w.tracker.renders} renders waiting on a fresh worker (cache ${r.defaultCache}).`);
+  lines.push(`"${r.plan.inFlight} in flight": renders of ~0.2 s started at once, so the first webhooks come while later renders are still being started;`);
+  if (r.manyTogether) {
+    lines.push(`"${r.plan.inFlight} waiting, webhooks at once": the same renders held at the sandbox until all are POSTed and 1 s has passed, then all ended`);
+    lines.push('in one instant, as renders of minutes started together end; its CPU row counts from that instant to the last close.');
+  }
   if (solo) {
     lines.push('The tracker runs with its fleet reconciler (intervals ×0.01, like the lost-webhook renders) unless said; "without" is a second worker with LIPSYNC_RECONCILER=off.');
     lines.push('At ×0.01 its progress sweeps (every 300 ms; renders younger than that are not read) run during every burst of webhooks; at real');
     lines.push('speed (every 30 s, renders of minutes) a burst of terminal webhooks meets a sweep about one time in 30. The rows "without" show');
     lines.push('what the sweeps cost here; `npm run bench -- --progress-cost` prices them at real proportions.');
   }
-  if (withCommands) lines.push('"Bare with the tracker\'s commands": the bare local-GET shape plus a patch marker, two search-attribute upserts and two lapsing timers, the commands a tracker writes.');
+  if (withCommands) lines.push('"Bare with the tracker\'s commands and heartbeat": the bare local-GET shape plus a patch marker, two search-attribute upserts and two lapsing timers (the commands a tracker writes), and its render activity heartbeating before the POST.');
   r.lost.forEach((l, i) => lines.push(`(${LOST_MARK[i]}) ${l.label}; ${r.plan.lost} renders, every webhook dropped.`));
   lines.push('Past its window a render is read by the overdue sweeps, every 100 ms of wall clock here: a batch a busy machine stretches');
   lines.push('(its "batch … s") makes more list calls, shared by its renders, and a sweep slower than a tracker\'s longest poll interval');
@@ -176,10 +196,18 @@ export function printCommandsTable(r: RunInfo & { n: number; rounds: number; cos
 }
 
 export function printPhasesTable(r: RunInfo & { inFlight: number; rounds: number; phases: PhaseLatency[] }): void {
-  const [tracker, bare] = r.phases;
-  const rows = [['p50 (ms)', tracker!.label, bare!.label, 'tracker ÷ bare'], ...PHASES.map((phase) => [phase, num(tracker!.p50[phase]), num(bare!.p50[phase]), ratio(tracker!.p50[phase], bare!.p50[phase])])];
+  // Pairs of (tracker, bare), one pair per way the renders ended.
+  const rows: string[][] = [];
+  for (let i = 0; i + 1 < r.phases.length; i += 2) {
+    const [tracker, bare] = [r.phases[i]!, r.phases[i + 1]!];
+    const ends = tracker.ends === 'together' ? 'webhooks at once on waiting renders' : 'webhooks as renders end';
+    rows.push([`p50 (ms), ${ends}`, tracker.label, bare.label, 'tracker ÷ bare']);
+    rows.push(...PHASES.map((phase) => [`  ${phase}`, num(tracker.p50[phase]), num(bare.p50[phase]), ratio(tracker.p50[phase], bare.p50[phase])]));
+  }
   printTitled('--phases', r, table(rows), [
     `${r.inFlight} renders started at once per kind; each phase's p50 over a round's renders, read from their histories; medians over ${r.rounds} rounds.`,
+    '"As renders end": ~0.2 s renders, so the first webhooks come while later renders are still starting; "at once": held until every',
+    'render is POSTed and 1 s has passed, then all ended in one instant.',
     'The phases are measured one by one, so their p50s need not add up to the last row.',
   ]);
 }

@@ -16,7 +16,7 @@
  *   npm run bench -- --replay [--quick]          only: one tracker and one bare history, each replayed in-process (workflow-side CPU)
  *                    [--save-histories DIR]  also writes the two histories there (for bench/promise-count.ts)
  *   … --per-run-modules                 the tracker's bundle loads its workflow modules per run (the SDK's default), not preloaded: an A/B
- *   npm run bench -- --phases [--quick]          only: where webhook→closed goes with 50 in flight, phase by phase from the histories
+ *   npm run bench -- --phases [--quick]          only: where webhook→closed goes with 50 in flight (as renders end, and all webhooks at once on waiting renders), phase by phase from the histories
  *   npm run bench -- --progress-cost [--quick]   only: the reconciler's progress reads at real proportions (renders as slow as its sweeps)
  *   npm run bench -- --detection [--quick]       only: every webhook lost, how long after a render ends its tracker knows, against the sweep interval
  */
@@ -177,6 +177,7 @@ async function main(): Promise<void> {
     await warmUp(bench, workers);
     const oneInFlight = await latencyOneInFlight(bench, workers, plan.sequentialRounds, say);
     const manyInFlight = await latencyInFlight(bench, workers, plan.inFlight, plan.inFlightRounds, say);
+    const manyTogether = await latencyInFlight(bench, workers, plan.inFlight, plan.inFlightRounds, say, 'together');
     const atOnce = await throughput(bench, workers, plan.atOnce, plan.throughputRounds, say);
     say(`webhooks lost: ${plan.lost} renders per variant…`);
     const lost = await lostWebhooks(bench, workers, plan.lost);
@@ -192,6 +193,7 @@ async function main(): Promise<void> {
       defaultCache: DEFAULT_MAX_CACHED_WORKFLOWS,
       oneInFlight,
       manyInFlight,
+      manyTogether,
       throughput: atOnce,
       lost,
       waiting: { tracker: waitingTracker, bare: waitingBare },

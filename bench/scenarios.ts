@@ -3,7 +3,7 @@ import type { RenderResult } from '../src/contract/messages';
 import type { BareExtras } from './bare/workflows';
 import type { TrackingOptions } from '../src/contract/tracking-options';
 import type { SandboxSettingsPatch } from '../src/sandbox';
-import { type Bench, type CallMix, type Kind, KINDS, type WorkerProcess } from './harness';
+import { type BatchEnds, type Bench, type CallMix, type Kind, KINDS, type WorkerProcess } from './harness';
 import { MB, median, peakRssBytes, percentile, pool, rssBytes, sleep } from './measure';
 
 /** Sandbox renders of ~0.2 s (205 s of stages × 0.001): latency and throughput are Temporal's, not Creatify's. */
@@ -18,8 +18,8 @@ const workerOf = (workers: Workers, kind: Kind) => (kind === 'tracker' ? workers
 /** Latency is measured for every kind and for the tracker without its reconciler ('tracker:solo'). */
 export type LatencyKind = Kind | 'tracker:solo';
 const LATENCY_KINDS: LatencyKind[] = [...KINDS, 'tracker:solo'];
-const latencyBatch = (bench: Bench, workers: Workers, kind: LatencyKind, n: number) =>
-  kind === 'tracker:solo' ? bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY) : bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY);
+const latencyBatch = (bench: Bench, workers: Workers, kind: LatencyKind, n: number, ends: BatchEnds = 'natural') =>
+  kind === 'tracker:solo' ? bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY, undefined, ends) : bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY, undefined, ends);
 
 export interface Latency {
   p50: number;
@@ -27,6 +27,9 @@ export interface Latency {
   /** Creatify calls per render (one at a time only: renders seconds apart, as a steady trickle of work). */
   callsPerRender?: number;
   callMix?: CallMix;
+  /** Renders ended together: server+worker CPU per render from their end to the last close (the webhook path alone), and the server's. */
+  endsCpuMsPerRender?: number;
+  endsServerCpuMsPerRender?: number;
 }
 
 /**
@@ -72,11 +75,14 @@ export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds:
   return Object.fromEntries(LATENCY_KINDS.map((k) => [k, { p50: percentile(samples[k], 50), p95: percentile(samples[k], 95), callsPerRender: mean(calls[k]), callMix: meanMix(mixes[k]) }])) as Record<LatencyKind, Latency>;
 }
 
-/** `inFlight` renders started at once; p50 and p95 of each round, medians over rounds. */
-export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void): Promise<Record<LatencyKind, Latency>> {
-  const medians = await rotatedMedians(LATENCY_KINDS, rounds, (round) => progress(`webhook→closed, ${inFlight} in flight: round ${round + 1}/${rounds}`), async (kind): Promise<{ p50: number; p95: number }> => {
-    const { latencies } = await latencyBatch(bench, workers, kind, inFlight);
-    return { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+type InFlightFigures = Pick<Latency, 'p50' | 'p95' | 'endsCpuMsPerRender' | 'endsServerCpuMsPerRender'>;
+
+/** `inFlight` renders started at once, ending as `ends` says; p50 and p95 of each round, medians over rounds. */
+export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void, ends: BatchEnds = 'natural'): Promise<Record<LatencyKind, Latency>> {
+  const label = ends === 'together' ? `${inFlight} waiting, webhooks together` : `${inFlight} in flight`;
+  const medians = await rotatedMedians(LATENCY_KINDS, rounds, (round) => progress(`webhook→closed, ${label}: round ${round + 1}/${rounds}`), async (kind): Promise<InFlightFigures> => {
+    const { latencies, endsCpu } = await latencyBatch(bench, workers, kind, inFlight, ends);
+    return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), ...(endsCpu ? { endsCpuMsPerRender: endsCpu.cpuMs / inFlight, endsServerCpuMsPerRender: endsCpu.serverCpuMs / inFlight } : {}) };
   });
   return Object.fromEntries(LATENCY_KINDS.map((k, i) => [k, medians[i]!])) as Record<LatencyKind, Latency>;
 }
@@ -98,6 +104,8 @@ export type ThroughputKind = 'tracker' | 'tracker:solo' | 'bare:local' | 'bare:c
 
 /** The tracker's extra commands on the bare shape: what Temporal charges any workflow for them. */
 const TRACKER_COMMANDS: BareExtras = { patch: true, upserts: true, timers: true };
+/** Those commands and the heartbeat before the render POST: what the tracker's promises (safe deploys, a true Web UI, a job that ends, exactly once) cost any workflow. */
+const TRACKER_PROMISES: BareExtras = { ...TRACKER_COMMANDS, heartbeat: true };
 
 /**
  * `n` started at once: the tracker as deployed (with the fleet reconciler), the tracker
@@ -110,7 +118,7 @@ export async function throughput(bench: Bench, workers: Workers, n: number, roun
     const batch = kind === 'tracker:solo'
       ? await bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY)
       : kind === 'bare:commands'
-        ? await bench.batch('bare:local', workers.bare, n, FAST, WEBHOOK_ONLY, TRACKER_COMMANDS)
+        ? await bench.batch('bare:local', workers.bare, n, FAST, WEBHOOK_ONLY, TRACKER_PROMISES)
         : await bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY);
     return {
       rendersPerSecond: (n / batch.wallMs) * 1000,
@@ -248,6 +256,7 @@ export const COMMAND_VARIANTS: Array<{ label: string; extras: BareExtras | 'trac
   { label: '+ two search-attribute upserts', extras: { upserts: true } },
   { label: '+ deadline and window timers, left to lapse', extras: { timers: true } },
   { label: '+ all three', extras: TRACKER_COMMANDS },
+  { label: '+ all three and the heartbeat before the render POST', extras: TRACKER_PROMISES },
   { label: 'tracker (reconciler off)', extras: 'tracker' },
 ];
 
@@ -262,7 +271,7 @@ export interface CommandCost {
 export async function commandCosts(bench: Bench, workers: Pick<Workers, 'trackerSolo' | 'bare'>, n: number, rounds: number, progress: (line: string) => void): Promise<CommandCost[]> {
   progress('warming up…');
   await bench.batch('tracker', workers.trackerSolo, 5, FAST, WEBHOOK_ONLY);
-  await bench.batch('bare:local', workers.bare, 5, FAST, WEBHOOK_ONLY, TRACKER_COMMANDS);
+  await bench.batch('bare:local', workers.bare, 5, FAST, WEBHOOK_ONLY, TRACKER_PROMISES);
   const medians = await rotatedMedians(COMMAND_VARIANTS, rounds, (round) => progress(`commands, ${n} at once: round ${round + 1}/${rounds}`), async ({ extras }) => {
     const batch = extras === 'tracker'
       ? await bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY)

@@ -1,3 +1,4 @@
+import { heartbeat } from '@temporalio/activity';
 import { CreatifyError, type CreatifyClient } from '../../src/creatify';
 
 /** The bare workflows' Creatify calls: the tracker's HTTP client, without its judgement. */
@@ -6,7 +7,9 @@ export function bareActivities(creatify: CreatifyClient) {
     async getStatus(id: string): Promise<string> {
       return (await creatify.get(id)).status;
     },
-    async render(id: string): Promise<string> {
+    /** `heartbeatFirst`: the POST's time heartbeated before it goes out, as the tracker's exactly-once needs. */
+    async render(id: string, heartbeatFirst = false): Promise<string> {
+      if (heartbeatFirst) heartbeat({ postSentAt: Date.now() });
       try {
         return (await creatify.render(id))?.status ?? 'pending';
       } catch (err) {

@@ -23,6 +23,8 @@ export interface BareExtras {
   patch?: boolean;
   upserts?: boolean;
   timers?: boolean;
+  /** Not a command: the render activity heartbeats the POST's time before it goes out, as the tracker's does. */
+  heartbeat?: boolean;
 }
 
 export interface BareInput {
@@ -47,7 +49,7 @@ export async function bareRender({ lipsyncId, ending, extras = {} }: BareInput):
   if (extras.patch) patched('bench-extra-marker');
   if (extras.timers) lapsingTimer('1 hour');
   await local.getStatus(lipsyncId);
-  await api.render(lipsyncId);
+  await api.render(lipsyncId, extras.heartbeat === true);
   if (extras.upserts) upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: 'pending' }]);
   if (extras.timers) lapsingTimer('30 minutes');
   await condition(() => ended !== null);
