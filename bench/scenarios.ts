@@ -79,7 +79,7 @@ type InFlightFigures = Pick<Latency, 'p50' | 'p95' | 'endsCpuMsPerRender' | 'end
 
 /** `inFlight` renders started at once, ending as `ends` says; p50 and p95 of each round, medians over rounds. */
 export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void, ends: BatchEnds = 'natural'): Promise<Record<LatencyKind, Latency>> {
-  const label = ends === 'together' ? `${inFlight} waiting, webhooks together` : `${inFlight} in flight`;
+  const label = ends === 'together' ? `${inFlight} waiting, webhooks at once` : `${inFlight} in flight`;
   const medians = await rotatedMedians(LATENCY_KINDS, rounds, (round) => progress(`webhook→closed, ${label}: round ${round + 1}/${rounds}`), async (kind): Promise<InFlightFigures> => {
     const { latencies, endsCpu } = await latencyBatch(bench, workers, kind, inFlight, ends);
     return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), ...(endsCpu ? { endsCpuMsPerRender: endsCpu.cpuMs / inFlight, endsServerCpuMsPerRender: endsCpu.serverCpuMs / inFlight } : {}) };
