@@ -14,7 +14,7 @@ export interface FaultHit {
   status: ArmedFault['status'];
   /** For `refused`; absent: 403. */
   refusedStatus?: ArmedFault['refusedStatus'];
-  retryAfter: string;
+  retryAfter: string | null;
   delayMs: number;
   /** The armed fault's lipsync id, if it was bound to one. */
   lipsyncId?: string;
@@ -66,7 +66,7 @@ function failAnswer(fault: FaultHit, res: ServerResponse): number {
       sendJson(res, {
         status: 429,
         body: { detail: throttledDetail(fault.retryAfter) },
-        headers: { 'retry-after': fault.retryAfter },
+        headers: fault.retryAfter === null ? {} : { 'retry-after': fault.retryAfter },
       });
       return 429;
     case 'server-error':

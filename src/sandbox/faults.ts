@@ -9,7 +9,8 @@ export const faultSchema = z.strictObject({
   kind: z.enum(['rate-limit', 'server-error', 'slow', 'reset', 'lost-response', 'hang', 'refused']),
   times: z.number().int().positive().default(1),
   lipsyncId: z.string().optional(),
-  retryAfter: z.string().min(1).default('1'),
+  /** Null: a 429 without Retry-After (§11 [U]: Creatify may not send one). */
+  retryAfter: z.string().min(1).nullable().default('1'),
   status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).default(500),
   refusedStatus: z.union([z.literal(401), z.literal(403), z.literal(404)]).default(403),
   /** For slow and hang: how long the request is held. */
@@ -62,8 +63,9 @@ export class FaultBook {
   }
 }
 
-/** DRF throttling's wording, with the wait taken from the Retry-After value. */
-export function throttledDetail(retryAfter: string): string {
+/** DRF throttling's wording, with the wait taken from the Retry-After value (none: DRF's words without a wait). */
+export function throttledDetail(retryAfter: string | null): string {
+  if (retryAfter === null) return 'Request was throttled.';
   let seconds = Number(retryAfter);
   if (!Number.isFinite(seconds)) {
     const date = Date.parse(retryAfter);

@@ -13,6 +13,7 @@ import {
   type Lipsync,
   type LipsyncRequest,
 } from '../../src/creatify';
+import { DEFAULT_COOL_DOWN_MS } from '../../src/creatify/pacer';
 import { judgeRenderStarted } from '../../src/creatify/render-judgement';
 import { toSnapshot } from '../../src/activities';
 import { startSandbox } from '../../src/sandbox';
@@ -250,6 +251,16 @@ describe('HTTP errors', () => {
     await sandbox.control.addFault({ endpoint: 'get', kind: 'rate-limit', retryAfter: '3' });
     const error = await failure(client.get(UNKNOWN_ID));
     expect(error).toMatchObject({ kind: 'rate-limited', status: 429, retryAfterMs: 3000, retryable: true });
+  });
+
+  it('429 without Retry-After: no delay handed on, and the next call to that endpoint waits the default second', async () => {
+    await sandbox.control.addFault({ endpoint: 'get', kind: 'rate-limit', retryAfter: null });
+    const error = await failure(client.get(UNKNOWN_ID));
+    expect(error).toMatchObject({ kind: 'rate-limited', status: 429, retryable: true, detail: 'Request was throttled.' });
+    expect(error.retryAfterMs).toBeUndefined();
+    const started = Date.now();
+    expect((await failure(client.get(UNKNOWN_ID))).kind).toBe('not-found');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(DEFAULT_COOL_DOWN_MS - 50);
   });
 
   it('429 hands Retry-After (an HTTP date) to the caller as a delay', async () => {
