@@ -20,5 +20,10 @@ echo "test.sh: Temporal CLI at $cli" >&2
 server_dir="$(scripts/temporal-server.sh)"
 echo "test.sh: Temporal server at $server_dir" >&2
 
+# ts-node keeps V8's compiled code in one blob store under the system temp dir, shared by
+# every process and written in place (blob, then map): a worker process spawned by one
+# suite while another's exits can read a half-written pair, and V8 dies deserializing it.
+export DISABLE_V8_COMPILE_CACHE=1
+
 npx tsc -p tsconfig.json --noEmit
 exec npx jest "$@"
