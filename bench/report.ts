@@ -68,6 +68,9 @@ export function printTable(r: BenchResult): void {
   const bare = t['bare:local'];
   const solo = t['tracker:solo'];
   const withCommands = t['bare:commands'];
+  // Issue 9's "bare same shape": start → activity → wait for signal → activity → done.
+  const named = t['bare:activity'];
+  const namedRow = (name: string, mine: number, theirs: number) => [name, num(mine), dash, dash, num(theirs), ratio(mine, theirs), ''];
   // Which calls a budget's excess is made of: the list calls are the reconciler's (shared), the balance reads the credits checks'.
   const mixRow = (mix: CallMix, indent = '') => [`${indent}  GET ${num(mix.gets, 2)} · POST ${num(mix.posts, 2)} · list ${num(mix.lists, 2)} · balance ${num(mix.balanceReads, 2)}`, '', '', '', '', '', ''];
   const serverRow = (name: string, of: Throughput) => [name, num(of.serverCpuMsPerRender), dash, num(bare.serverCpuMsPerRender), dash, ratio(of.serverCpuMsPerRender, bare.serverCpuMsPerRender), ''];
@@ -96,6 +99,7 @@ export function printTable(r: BenchResult): void {
     [`renders/s, ${r.plan.atOnce} started at once`, num(t.tracker.rendersPerSecond), dash, num(t['bare:local'].rendersPerSecond), dash, ratio(t.tracker.rendersPerSecond, t['bare:local'].rendersPerSecond), '≥ 1.0×'],
     ...(solo ? [['  tracker without the fleet reconciler', num(solo.rendersPerSecond), dash, num(bare.rendersPerSecond), dash, ratio(solo.rendersPerSecond, bare.rendersPerSecond), '']] : []),
     ...(withCommands && solo ? [['  tracker alone ÷ bare with the tracker\'s commands and heartbeat', num(solo.rendersPerSecond), dash, num(withCommands.rendersPerSecond), dash, ratio(solo.rendersPerSecond, withCommands.rendersPerSecond), '']] : []),
+    ...(named ? [namedRow('  tracker ÷ bare signal→activity GET→done (the issue\'s shape)', t.tracker.rendersPerSecond, named.rendersPerSecond)] : []),
     ['server+worker CPU ms per render', num(t.tracker.cpuMsPerRender), dash, num(bare.cpuMsPerRender), dash, ratio(t.tracker.cpuMsPerRender, bare.cpuMsPerRender), '≤ 1.0×'],
     ...(t.tracker.serverCpuMsPerRender !== undefined ? [serverRow('  of which the Temporal server', t.tracker)] : []),
     ...(solo ? [['  tracker without the fleet reconciler', num(solo.cpuMsPerRender), dash, num(bare.cpuMsPerRender), dash, ratio(solo.cpuMsPerRender, bare.cpuMsPerRender), ''], serverRow('    of which the Temporal server', solo)] : []),
@@ -103,6 +107,12 @@ export function printTable(r: BenchResult): void {
       ? [
           ['  tracker alone ÷ bare with the tracker\'s commands and heartbeat', num(solo.cpuMsPerRender), dash, num(withCommands.cpuMsPerRender), dash, ratio(solo.cpuMsPerRender, withCommands.cpuMsPerRender), ''],
           ['    of which the Temporal server', num(solo.serverCpuMsPerRender), dash, num(withCommands.serverCpuMsPerRender), dash, ratio(solo.serverCpuMsPerRender, withCommands.serverCpuMsPerRender), ''],
+        ]
+      : []),
+    ...(named
+      ? [
+          namedRow('  tracker ÷ bare signal→activity GET→done (the issue\'s shape)', t.tracker.cpuMsPerRender, named.cpuMsPerRender),
+          namedRow('    of which the Temporal server', t.tracker.serverCpuMsPerRender, named.serverCpuMsPerRender),
         ]
       : []),
     ['worker RSS per 1,000 waiting (MB)', num(w.tracker.workerMbPer1000), dash, num(w.bare.workerMbPer1000), dash, ratio(w.tracker.workerMbPer1000, w.bare.workerMbPer1000), ''],
@@ -135,7 +145,7 @@ export function printTable(r: BenchResult): void {
     lines.push('speed (every 30 s, renders of minutes) a burst of terminal webhooks meets a sweep about one time in 30. The rows "without" show');
     lines.push('what the sweeps cost here; `npm run bench -- --progress-cost` prices them at real proportions.');
   }
-  if (withCommands) lines.push('"Bare with the tracker\'s commands and heartbeat": the bare local-GET shape plus a patch marker, two search-attribute upserts and two lapsing timers (the commands a tracker writes), and its render activity heartbeating before the POST.');
+  if (withCommands) lines.push('"Bare with the tracker\'s commands and heartbeat": the bare local-GET shape plus a patch marker, the status search-attribute upserts (after the POST, on each stage a webhook moves it to, at the end) and two lapsing timers (the commands a tracker writes), and its render activity heartbeating before the POST.');
   r.lost.forEach((l, i) => lines.push(`(${LOST_MARK[i]}) ${l.label}; ${r.plan.lost} renders, every webhook dropped.`));
   lines.push('Past its window a render is read by the overdue sweeps, every 100 ms of wall clock here: a batch a busy machine stretches');
   lines.push('(its "batch … s") makes more list calls, shared by its renders, and a sweep slower than a tracker\'s longest poll interval');

@@ -10,7 +10,7 @@
  *                    [--caches 500,250]  the bounds to try (default: LIPSYNC_MAX_CACHED_WORKFLOWS's default)
  *                    [--bounded-only]    without the last run that has room for all (slow: GBs of RSS)
  *                    [--worker-heap MB]  the worker's V8 old-space limit (NODE_OPTIONS=--max-old-space-size)
- *   npm run bench -- --report out.json  the table of an earlier `--json` run
+ *   npm run bench -- --report out.json  the table of an earlier `--json` run (any mode)
  *   npm run bench -- --quick --cpu-profile DIR   also V8 CPU profiles of the workers, and where their CPU went
  *   npm run bench -- --commands [--quick]        only: the tracker's extra commands priced one kind at a time on bare workflows
  *   npm run bench -- --replay [--quick]          only: one tracker and one bare history, each replayed in-process (workflow-side CPU)
@@ -79,7 +79,13 @@ async function main(): Promise<void> {
     const text = fs.readFileSync(values.report, 'utf8');
     // `npm run` prints its banner to stdout before the JSON.
     const saved = JSON.parse(text.slice(text.indexOf('{')), (key, value) => (/At$/.test(key) && typeof value === 'string' ? new Date(value) : value));
+    // Each mode's JSON has its own shape: the key it alone has picks its table.
     if ('runs' in saved) printWaitingTable(saved);
+    else if ('phases' in saved) printPhasesTable(saved);
+    else if ('detections' in saved) printDetectionTable(saved);
+    else if ('perRound' in saved) printReplayTable(saved);
+    else if ('costs' in saved && 'n' in saved) printCommandsTable(saved);
+    else if ('costs' in saved) printProgressCostTable(saved);
     else printTable(saved);
     return;
   }

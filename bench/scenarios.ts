@@ -100,7 +100,7 @@ export interface Throughput {
   balanceReadsPerRender: number;
 }
 
-export type ThroughputKind = 'tracker' | 'tracker:solo' | 'bare:local' | 'bare:commands';
+export type ThroughputKind = 'tracker' | 'tracker:solo' | 'bare:local' | 'bare:commands' | 'bare:activity';
 
 /** The tracker's extra commands on the bare shape: what Temporal charges any workflow for them. */
 const TRACKER_COMMANDS: BareExtras = { patch: true, upserts: true, timers: true };
@@ -109,11 +109,12 @@ const TRACKER_PROMISES: BareExtras = { ...TRACKER_COMMANDS, heartbeat: true };
 
 /**
  * `n` started at once: the tracker as deployed (with the fleet reconciler), the tracker
- * alone, the bare shape that ends with a local-activity GET, and that shape with the
- * tracker's extra commands; medians over rounds, the order rotated round by round.
+ * alone, the bare shape that ends with a local-activity GET, that shape with the
+ * tracker's extra commands, and the shape issue 9 names (its GET an activity); medians
+ * over rounds, the order rotated round by round.
  */
 export async function throughput(bench: Bench, workers: Workers, n: number, rounds: number, progress: (line: string) => void): Promise<Record<ThroughputKind, Throughput>> {
-  const kinds: ThroughputKind[] = ['tracker', 'tracker:solo', 'bare:local', 'bare:commands'];
+  const kinds: ThroughputKind[] = ['tracker', 'tracker:solo', 'bare:local', 'bare:commands', 'bare:activity'];
   const medians = await rotatedMedians(kinds, rounds, (round) => progress(`throughput, ${n} at once: round ${round + 1}/${rounds}`), async (kind): Promise<Throughput> => {
     const batch = kind === 'tracker:solo'
       ? await bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY)
@@ -131,7 +132,7 @@ export async function throughput(bench: Bench, workers: Workers, n: number, roun
       balanceReadsPerRender: batch.callMix.balanceReads,
     };
   });
-  return { tracker: medians[0]!, 'tracker:solo': medians[1]!, 'bare:local': medians[2]!, 'bare:commands': medians[3]! };
+  return { tracker: medians[0]!, 'tracker:solo': medians[1]!, 'bare:local': medians[2]!, 'bare:commands': medians[3]!, 'bare:activity': medians[4]! };
 }
 
 export interface LostWebhooks {
@@ -253,7 +254,7 @@ export async function waiting(bench: Bench, kind: 'tracker' | 'bare:local', n: n
 export const COMMAND_VARIANTS: Array<{ label: string; extras: BareExtras | 'tracker' }> = [
   { label: 'bare signal→local GET→done', extras: {} },
   { label: '+ a patch marker (and its TemporalChangeVersion upsert)', extras: { patch: true } },
-  { label: '+ two search-attribute upserts', extras: { upserts: true } },
+  { label: '+ the status upserts (after the POST, per stage, at the end)', extras: { upserts: true } },
   { label: '+ deadline and window timers, left to lapse', extras: { timers: true } },
   { label: '+ all three', extras: TRACKER_COMMANDS },
   { label: '+ all three and the heartbeat before the render POST', extras: TRACKER_PROMISES },

@@ -16,8 +16,9 @@ export type BareEnding = 'none' | 'local' | 'activity';
 /**
  * The tracker's extra commands, to price them one kind at a time (`npm run bench --
  * --commands`): a patch marker (with the TemporalChangeVersion upsert the SDK adds), a
- * search-attribute upsert after the POST and one at the end, a deadline timer and a
- * webhook-window timer, left to lapse as the tracker's are (TRACKER_REVISION 5).
+ * search-attribute upsert after the POST, one per stage a webhook moves the status to
+ * (`in_queue`, `running`) and one at the end, a deadline timer and a webhook-window timer,
+ * left to lapse as the tracker's are (TRACKER_REVISION 5).
  */
 export interface BareExtras {
   patch?: boolean;
@@ -40,17 +41,27 @@ const local = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30 se
 const quick = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '5 seconds', retry: { initialInterval: '200 ms', maximumAttempts: 2 } });
 
 const TERMINAL = new Set(['done', 'failed', 'rejected']);
+const STAGES = ['pending', 'in_queue', 'running'];
 
 export async function bareRender({ lipsyncId, ending, extras = {} }: BareInput): Promise<string> {
   let ended: string | null = null;
+  // The status search attribute as the tracker keeps it: set after the POST, moved forward by stage webhooks.
+  let shown: string | null = null;
   setHandler(webhookSignal, (hint) => {
     if (hint.status && TERMINAL.has(hint.status)) ended = hint.status;
+    else if (extras.upserts && shown !== null && hint.status && STAGES.indexOf(hint.status) > STAGES.indexOf(shown)) {
+      shown = hint.status;
+      upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: shown }]);
+    }
   });
   if (extras.patch) patched('bench-extra-marker');
   if (extras.timers) lapsingTimer('1 hour');
   await local.getStatus(lipsyncId);
   await api.render(lipsyncId, extras.heartbeat === true);
-  if (extras.upserts) upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: 'pending' }]);
+  if (extras.upserts) {
+    shown = 'pending';
+    upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: shown }]);
+  }
   if (extras.timers) lapsingTimer('30 minutes');
   await condition(() => ended !== null);
   const status = ending === 'local' ? await quick.getStatus(lipsyncId) : ending === 'activity' ? await api.getStatus(lipsyncId) : ended!;
