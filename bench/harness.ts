@@ -247,10 +247,11 @@ export class Bench {
     const redelivered = await this.redeliverRefused(finished);
     const results = await finished;
     const wallMs = performance.now() - started;
-    const serverCpu = cpuMs(this.server.pid) - serverBefore;
-    const cpu = serverCpu + workerCpuMs(worker) - workerBefore;
-    const endsCpu = endsAt && { serverCpuMs: cpuMs(this.server.pid) - endsAt.server, cpuMs: cpuMs(this.server.pid) - endsAt.server + workerCpuMs(worker) - endsAt.worker };
-    const stats = await this.stack.sandbox.control.stats();
+    const [serverAfter, workerAfter] = [cpuMs(this.server.pid), workerCpuMs(worker)];
+    const serverCpu = serverAfter - serverBefore;
+    const cpu = serverCpu + workerAfter - workerBefore;
+    const endsCpu = endsAt && { serverCpuMs: serverAfter - endsAt.server, cpuMs: serverAfter - endsAt.server + workerAfter - endsAt.worker };
+    const stats = await control.stats();
     const closes = await pool(handles, 20, async (handle) => (await handle.describe()).closeTime!.getTime());
     const latencies: number[] = [];
     ids.forEach((id, i) => {

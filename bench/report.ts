@@ -58,11 +58,12 @@ export function printTable(r: BenchResult): void {
     ratio(data.tracker[key] ?? NaN, data['bare:local'][key] ?? NaN),
     target,
   ];
+  // A tracker figure against one bare column (the others dashed), and their ratio.
+  const versus = (name: string, mine: number, theirs: number, column: Kind = 'bare:local', target = '') => [name, num(mine), ...KINDS.slice(1).map((k) => (k === column ? num(theirs) : dash)), ratio(mine, theirs), target];
   // The same figure for the tracker without its reconciler, against the same bare column.
   const soloLatencyRow = (data: BenchResult['oneInFlight'], key: LatencyFigure) => {
     const solo = data['tracker:solo'];
-    const [mine, bare] = [solo?.[key] ?? NaN, data['bare:local'][key] ?? NaN];
-    return solo ? [['  tracker without the fleet reconciler', num(mine), dash, num(bare), dash, ratio(mine, bare), '']] : [];
+    return solo ? [versus('  tracker without the fleet reconciler', solo[key] ?? NaN, data['bare:local'][key] ?? NaN)] : [];
   };
   const t = r.throughput;
   const bare = t['bare:local'];
@@ -70,10 +71,10 @@ export function printTable(r: BenchResult): void {
   const withCommands = t['bare:commands'];
   // Issue 9's "bare same shape": start → activity → wait for signal → activity → done.
   const named = t['bare:activity'];
-  const namedRow = (name: string, mine: number, theirs: number) => [name, num(mine), dash, dash, num(theirs), ratio(mine, theirs), ''];
+  const namedRow = (name: string, mine: number, theirs: number) => versus(name, mine, theirs, 'bare:activity');
   // Which calls a budget's excess is made of: the list calls are the reconciler's (shared), the balance reads the credits checks'.
   const mixRow = (mix: CallMix, indent = '') => [`${indent}  GET ${num(mix.gets, 2)} · POST ${num(mix.posts, 2)} · list ${num(mix.lists, 2)} · balance ${num(mix.balanceReads, 2)}`, '', '', '', '', '', ''];
-  const serverRow = (name: string, of: Throughput) => [name, num(of.serverCpuMsPerRender), dash, num(bare.serverCpuMsPerRender), dash, ratio(of.serverCpuMsPerRender, bare.serverCpuMsPerRender), ''];
+  const serverRow = (name: string, of: Throughput) => versus(name, of.serverCpuMsPerRender, bare.serverCpuMsPerRender);
   const w = r.waiting;
   const dash = '—';
   const rows = [
@@ -96,17 +97,17 @@ export function printTable(r: BenchResult): void {
             : []),
         ]
       : []),
-    [`renders/s, ${r.plan.atOnce} started at once`, num(t.tracker.rendersPerSecond), dash, num(t['bare:local'].rendersPerSecond), dash, ratio(t.tracker.rendersPerSecond, t['bare:local'].rendersPerSecond), '≥ 1.0×'],
-    ...(solo ? [['  tracker without the fleet reconciler', num(solo.rendersPerSecond), dash, num(bare.rendersPerSecond), dash, ratio(solo.rendersPerSecond, bare.rendersPerSecond), '']] : []),
-    ...(withCommands && solo ? [['  tracker alone ÷ bare with the tracker\'s commands and heartbeat', num(solo.rendersPerSecond), dash, num(withCommands.rendersPerSecond), dash, ratio(solo.rendersPerSecond, withCommands.rendersPerSecond), '']] : []),
+    versus(`renders/s, ${r.plan.atOnce} started at once`, t.tracker.rendersPerSecond, bare.rendersPerSecond, 'bare:local', '≥ 1.0×'),
+    ...(solo ? [versus('  tracker without the fleet reconciler', solo.rendersPerSecond, bare.rendersPerSecond)] : []),
+    ...(withCommands && solo ? [versus('  tracker alone ÷ bare with the tracker\'s commands and heartbeat', solo.rendersPerSecond, withCommands.rendersPerSecond)] : []),
     ...(named ? [namedRow('  tracker ÷ bare signal→activity GET→done (the issue\'s shape)', t.tracker.rendersPerSecond, named.rendersPerSecond)] : []),
-    ['server+worker CPU ms per render', num(t.tracker.cpuMsPerRender), dash, num(bare.cpuMsPerRender), dash, ratio(t.tracker.cpuMsPerRender, bare.cpuMsPerRender), '≤ 1.0×'],
+    versus('server+worker CPU ms per render', t.tracker.cpuMsPerRender, bare.cpuMsPerRender, 'bare:local', '≤ 1.0×'),
     ...(t.tracker.serverCpuMsPerRender !== undefined ? [serverRow('  of which the Temporal server', t.tracker)] : []),
-    ...(solo ? [['  tracker without the fleet reconciler', num(solo.cpuMsPerRender), dash, num(bare.cpuMsPerRender), dash, ratio(solo.cpuMsPerRender, bare.cpuMsPerRender), ''], serverRow('    of which the Temporal server', solo)] : []),
+    ...(solo ? [versus('  tracker without the fleet reconciler', solo.cpuMsPerRender, bare.cpuMsPerRender), serverRow('    of which the Temporal server', solo)] : []),
     ...(withCommands && solo
       ? [
-          ['  tracker alone ÷ bare with the tracker\'s commands and heartbeat', num(solo.cpuMsPerRender), dash, num(withCommands.cpuMsPerRender), dash, ratio(solo.cpuMsPerRender, withCommands.cpuMsPerRender), ''],
-          ['    of which the Temporal server', num(solo.serverCpuMsPerRender), dash, num(withCommands.serverCpuMsPerRender), dash, ratio(solo.serverCpuMsPerRender, withCommands.serverCpuMsPerRender), ''],
+          versus('  tracker alone ÷ bare with the tracker\'s commands and heartbeat', solo.cpuMsPerRender, withCommands.cpuMsPerRender),
+          versus('    of which the Temporal server', solo.serverCpuMsPerRender, withCommands.serverCpuMsPerRender),
         ]
       : []),
     ...(named
@@ -115,8 +116,8 @@ export function printTable(r: BenchResult): void {
           namedRow('    of which the Temporal server', t.tracker.serverCpuMsPerRender, named.serverCpuMsPerRender),
         ]
       : []),
-    ['worker RSS per 1,000 waiting (MB)', num(w.tracker.workerMbPer1000), dash, num(w.bare.workerMbPer1000), dash, ratio(w.tracker.workerMbPer1000, w.bare.workerMbPer1000), ''],
-    ['server RSS per 1,000 waiting (MB)', num(w.tracker.serverMbPer1000), dash, num(w.bare.serverMbPer1000), dash, ratio(w.tracker.serverMbPer1000, w.bare.serverMbPer1000), ''],
+    versus('worker RSS per 1,000 waiting (MB)', w.tracker.workerMbPer1000, w.bare.workerMbPer1000),
+    versus('server RSS per 1,000 waiting (MB)', w.tracker.serverMbPer1000, w.bare.serverMbPer1000),
     [`worker RSS, ${w.tracker.renders} waiting (MB; peak)`, `${num(w.tracker.workerRssAfterMb, 0)} (${num(w.tracker.workerRssPeakMb, 0)})`, dash, `${num(w.bare.workerRssAfterMb, 0)} (${num(w.bare.workerRssPeakMb, 0)})`, dash, '', ''],
     [`Creatify calls/render, webhook path (${r.plan.atOnce} at once)`, num(t.tracker.callsPerRender, 2), dash, dash, dash, '', '≤ 3'],
     ...(t.tracker.getsPerRender !== undefined ? [mixRow({ gets: t.tracker.getsPerRender, posts: t.tracker.postsPerRender, lists: t.tracker.listsPerRender, balanceReads: t.tracker.balanceReadsPerRender })] : []),

@@ -18,8 +18,12 @@ const workerOf = (workers: Workers, kind: Kind) => (kind === 'tracker' ? workers
 /** Latency is measured for every kind and for the tracker without its reconciler ('tracker:solo'). */
 export type LatencyKind = Kind | 'tracker:solo';
 const LATENCY_KINDS: LatencyKind[] = [...KINDS, 'tracker:solo'];
-const latencyBatch = (bench: Bench, workers: Workers, kind: LatencyKind, n: number, ends: BatchEnds = 'natural') =>
-  kind === 'tracker:solo' ? bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY, undefined, ends) : bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY, undefined, ends);
+/** One batch of a kind, on its worker: the tracker without its reconciler, and the bare shape with the tracker's commands and heartbeat, included. */
+function kindBatch(bench: Bench, workers: Workers, kind: LatencyKind | 'bare:commands', n: number, ends: BatchEnds = 'natural') {
+  if (kind === 'tracker:solo') return bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY, undefined, ends);
+  if (kind === 'bare:commands') return bench.batch('bare:local', workers.bare, n, FAST, WEBHOOK_ONLY, TRACKER_PROMISES, ends);
+  return bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY, undefined, ends);
+}
 
 export interface Latency {
   p50: number;
@@ -64,7 +68,7 @@ export async function latencyOneInFlight(bench: Bench, workers: Workers, rounds:
     progress(`webhook→closed, 1 in flight: round ${round + 1}/${rounds}`);
     for (let i = 0; i < LATENCY_KINDS.length; i++) {
       const kind = LATENCY_KINDS[(round + i) % LATENCY_KINDS.length]!;
-      const batch = await latencyBatch(bench, workers, kind, 1);
+      const batch = await kindBatch(bench, workers, kind, 1);
       samples[kind].push(...batch.latencies);
       calls[kind].push(batch.callsPerRender);
       mixes[kind].push(batch.callMix);
@@ -81,7 +85,7 @@ type InFlightFigures = Pick<Latency, 'p50' | 'p95' | 'endsCpuMsPerRender' | 'end
 export async function latencyInFlight(bench: Bench, workers: Workers, inFlight: number, rounds: number, progress: (line: string) => void, ends: BatchEnds = 'natural'): Promise<Record<LatencyKind, Latency>> {
   const label = ends === 'together' ? `${inFlight} waiting, webhooks at once` : `${inFlight} in flight`;
   const medians = await rotatedMedians(LATENCY_KINDS, rounds, (round) => progress(`webhook→closed, ${label}: round ${round + 1}/${rounds}`), async (kind): Promise<InFlightFigures> => {
-    const { latencies, endsCpu } = await latencyBatch(bench, workers, kind, inFlight, ends);
+    const { latencies, endsCpu } = await kindBatch(bench, workers, kind, inFlight, ends);
     return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), ...(endsCpu ? { endsCpuMsPerRender: endsCpu.cpuMs / inFlight, endsServerCpuMsPerRender: endsCpu.serverCpuMs / inFlight } : {}) };
   });
   return Object.fromEntries(LATENCY_KINDS.map((k, i) => [k, medians[i]!])) as Record<LatencyKind, Latency>;
@@ -116,11 +120,7 @@ const TRACKER_PROMISES: BareExtras = { ...TRACKER_COMMANDS, heartbeat: true };
 export async function throughput(bench: Bench, workers: Workers, n: number, rounds: number, progress: (line: string) => void): Promise<Record<ThroughputKind, Throughput>> {
   const kinds: ThroughputKind[] = ['tracker', 'tracker:solo', 'bare:local', 'bare:commands', 'bare:activity'];
   const medians = await rotatedMedians(kinds, rounds, (round) => progress(`throughput, ${n} at once: round ${round + 1}/${rounds}`), async (kind): Promise<Throughput> => {
-    const batch = kind === 'tracker:solo'
-      ? await bench.batch('tracker', workers.trackerSolo, n, FAST, WEBHOOK_ONLY)
-      : kind === 'bare:commands'
-        ? await bench.batch('bare:local', workers.bare, n, FAST, WEBHOOK_ONLY, TRACKER_PROMISES)
-        : await bench.batch(kind, workerOf(workers, kind), n, FAST, WEBHOOK_ONLY);
+    const batch = await kindBatch(bench, workers, kind, n);
     return {
       rendersPerSecond: (n / batch.wallMs) * 1000,
       cpuMsPerRender: batch.cpuMs / n,

@@ -8,6 +8,7 @@
 import type { Duration, RetryPolicy } from '@temporalio/common';
 import { condition, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { LIPSYNC_STATUS, webhookSignal } from '../../src/contract/messages';
+import { UNFINISHED_STATUSES } from '../../src/creatify/status';
 import type { BareActivities } from './activities';
 
 /** What runs after the terminal webhook: nothing, a GET as a local activity, or as an activity. */
@@ -41,7 +42,7 @@ const local = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30 se
 const quick = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '5 seconds', retry: { initialInterval: '200 ms', maximumAttempts: 2 } });
 
 const TERMINAL = new Set(['done', 'failed', 'rejected']);
-const STAGES = ['pending', 'in_queue', 'running'];
+const stageRank = (status: string) => (UNFINISHED_STATUSES as readonly string[]).indexOf(status);
 
 export async function bareRender({ lipsyncId, ending, extras = {} }: BareInput): Promise<string> {
   let ended: string | null = null;
@@ -49,7 +50,7 @@ export async function bareRender({ lipsyncId, ending, extras = {} }: BareInput):
   let shown: string | null = null;
   setHandler(webhookSignal, (hint) => {
     if (hint.status && TERMINAL.has(hint.status)) ended = hint.status;
-    else if (extras.upserts && shown !== null && hint.status && STAGES.indexOf(hint.status) > STAGES.indexOf(shown)) {
+    else if (extras.upserts && shown !== null && hint.status && stageRank(hint.status) > stageRank(shown)) {
       shown = hint.status;
       upsertSearchAttributes([{ key: LIPSYNC_STATUS, value: shown }]);
     }

@@ -11,9 +11,12 @@ export function isKnownStatus(status: string): status is KnownStatus {
   return (KNOWN_STATUSES as readonly string[]).includes(status);
 }
 
+/** The documented stages before the end (§5), in the order a render goes through them. */
+export const UNFINISHED_STATUSES = ['pending', 'in_queue', 'running'] as const;
+
 /** A documented stage before the end (§5): nothing to check in it, only progress to show. */
 export function isUnfinishedStatus(status: string): boolean {
-  return status === 'pending' || status === 'in_queue' || status === 'running';
+  return (UNFINISHED_STATUSES as readonly string[]).includes(status);
 }
 
 function isSet(value: string | null | undefined): value is string {

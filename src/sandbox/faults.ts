@@ -63,7 +63,11 @@ export class FaultBook {
   }
 }
 
-/** DRF throttling's wording, with the wait taken from the Retry-After value (none: DRF's words without a wait). */
+/**
+ * DRF throttling's wording (singular for 1, as DRF's ngettext), with the wait taken from
+ * the Retry-After value (none: DRF's words without a wait). The throttle and the faults
+ * both answer with it.
+ */
 export function throttledDetail(retryAfter: string | null): string {
   if (retryAfter === null) return 'Request was throttled.';
   let seconds = Number(retryAfter);
@@ -71,7 +75,7 @@ export function throttledDetail(retryAfter: string | null): string {
     const date = Date.parse(retryAfter);
     seconds = Number.isNaN(date) ? 1 : Math.max(0, Math.ceil((date - Date.now()) / 1000));
   }
-  return `Request was throttled. Expected available in ${seconds} seconds.`;
+  return `Request was throttled. Expected available in ${seconds} second${seconds === 1 ? '' : 's'}.`;
 }
 
 /** Django's default error page body: clients must cope with a non-JSON 5xx. */

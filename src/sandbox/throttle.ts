@@ -5,6 +5,7 @@
  * 429 with `Retry-After` (whole seconds, rounded up) and DRF's detail. Refused requests do
  * not count toward the window, as in DRF.
  */
+import { throttledDetail } from './faults';
 import type { JsonReply } from './http';
 
 export interface ThrottleRate {
@@ -35,7 +36,7 @@ export class Throttle {
     return {
       status: 429,
       headers: { 'retry-after': String(waitS) },
-      body: { detail: `Request was throttled. Expected available in ${waitS} second${waitS === 1 ? '' : 's'}.` },
+      body: { detail: throttledDetail(String(waitS)) },
     };
   }
 
